@@ -1,0 +1,35 @@
+"""The ``partnerpilot`` command. Each area registers its own commands from its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from agent import cli_ask, cli_draft, cli_eval, cli_framework, cli_store, cli_ui
+
+app = typer.Typer(
+    name="partnerpilot",
+    help="Partnership strategy assistant: score, tier, draft, search and ask.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+
+@app.command()
+def version() -> None:
+    """Print the installed partnerpilot version."""
+    from importlib.metadata import version as dist_version
+
+    typer.echo(dist_version("partnerpilot"))
+
+
+for _module in (cli_framework, cli_draft, cli_store, cli_ask, cli_eval, cli_ui):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(app())
