@@ -18,6 +18,11 @@ app = typer.Typer(
 
 
 
+@app.callback()
+def root() -> None:
+    """Partnership strategy assistant: score, tier, draft, search and ask."""
+
+
 @app.command()
 def version() -> None:
     """Print the installed partnerpilot version."""
