@@ -1,9 +1,155 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""``partnerpilot eval``: run the YAML eval suites through the agent and grade the answers."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from agent.cli_common import emit, err_console, fail, out_console, user_errors
+
+BACKENDS = ("auto", "offline", "openai", "local")
+
+
+def _settings(backend: str | None) -> Any:
+    from agent.settings import get_settings
+
+    settings = get_settings()
+    if backend is not None:
+        if backend not in BACKENDS:
+            fail(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+        settings = settings.model_copy(update={"backend": backend})
+    return settings
+
+
+def _progress_runner(total: int, quiet: bool) -> tuple[Any, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(TextColumn("[bold]eval[/]"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
+                        console=err_console, disable=quiet, transient=False)
+    task = progress.add_task("cases", total=total, last="")
+
+    def on_done(result: Any) -> None:
+        mark = "ok" if result.passed else "FAIL"
+        progress.update(task, advance=1, last=f"{mark} {result.case_id}")
+
+    return progress, on_done
+
+
+def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float,
+         case: list[str] | None, judge: bool, datasets: Path | None, quiet: bool) -> Any:
+    from agent.core import Agent
+    from evals.cases import load_suites
+    from evals.runner import ensure_index, run_suites
+    from knowledge.store import Store
+
+    suites = load_suites(suite or None, datasets)
+    settings = _settings(backend)
+    store = Store.open(settings)
+    ensure_index(store)
+    judge_fn = None
+    if judge:
+        from evals.judge import make_judge
+
+        judge_fn = make_judge(settings)
+    probe = Agent.from_settings(settings, store=store)
+    name, model = probe.backend_name, getattr(probe.backend, "model", None)
+    probe.close()
+
+    def factory() -> Agent:
+        return Agent.from_settings(settings, store=store)
+
+    def wanted(item: Any) -> bool:
+        return not case or any(fnmatch.fnmatch(item.id, pattern) for pattern in case)
+
+    total = sum(1 for s in suites for c in s.cases if wanted(c))
+    if total == 0:
+        fail("case: no case matches " + ", ".join(case or []))
+    progress, on_done = _progress_runner(total, quiet)
+    with progress:
+        return run_suites(suites, factory, backend=name, model=model, jobs=jobs,
+                          timeout_s=timeout, judge=judge_fn, on_done=on_done,
+                          case_filter=wanted)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``partnerpilot eval`` to the root app."""
+
+    @app.command("eval")
+    def eval_command(
+        suite: Annotated[list[str] | None, typer.Option(
+            "--suite", "-s", help="Suite to run (repeatable); default all.")] = None,
+        backend: Annotated[str | None, typer.Option(
+            help="offline, openai, local or auto (default: from settings).")] = None,
+        jobs: Annotated[int, typer.Option(min=1, max=32, help="Cases run in parallel.")] = 1,
+        report: Annotated[Path | None, typer.Option(
+            help="Folder for report.json, report.md, report.html and junit.xml.")] = None,
+        baseline: Annotated[Path | None, typer.Option(
+            help="Baseline JSON: fail on any case that passed there and fails now.")] = None,
+        write_baseline: Annotated[Path | None, typer.Option(
+            help="Write this run's outcomes as a baseline file.")] = None,
+        fail_under: Annotated[float | None, typer.Option(
+            min=0.0, max=1.0, help="Fail when the overall pass rate is below this.")] = None,
+        timeout: Annotated[float, typer.Option(min=0.1, help="Per-case timeout, s.")] = 60.0,
+        case: Annotated[list[str] | None, typer.Option(
+            help="Only cases whose id matches this glob (repeatable).")] = None,
+        judge: Annotated[bool, typer.Option(
+            help="Add the LLM-as-judge grader (needs a configured model).")] = False,
+        datasets: Annotated[Path | None, typer.Option(
+            help="Folder of dataset YAML files (default: the packaged suites).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ) -> None:
+        """Run the eval suites through the agent and grade every answer.
+
+        Exit status: 0 when every gate holds, 1 when --fail-under or --baseline is missed,
+        2 for bad input.
+        """
+        from evals.report import print_summary, write_reports
+        from evals.results import compare, load_baseline
+        from evals.results import write_baseline as save_baseline
+
+        with user_errors():
+            base = load_baseline(baseline) if baseline is not None else None
+            result = _run(suite, backend, jobs, timeout, case, judge, datasets, as_json)
+            result.fail_under = fail_under
+            if base is not None and baseline is not None:
+                result.baseline = compare(result, base, str(baseline))
+            paths = write_reports(result, report) if report is not None else []
+            if write_baseline is not None:
+                save_baseline(result, write_baseline)
+        summary: dict[str, Any] = result.summary()
+        summary["reports"] = [str(p) for p in paths]
+        if result.baseline is not None:
+            summary["regressions"] = [c.case_id for c in result.baseline.regressions]
+            summary["improvements"] = [c.case_id for c in result.baseline.improvements]
+        summary["failed"] = [c.case_id for c in result.cases if not c.passed]
+
+        def human() -> None:
+            print_summary(result, out_console)
+            for path in paths:
+                out_console.print(f"wrote {path}", markup=False)
+
+        emit(summary, as_json, human)
+        if result.threshold_missed:
+            err_console.print(f"error: pass rate {result.total.rate:.1%} is under "
+                              f"--fail-under {fail_under:.1%}", markup=False)
+        if result.baseline is not None and result.baseline.missed:
+            err_console.print(f"error: {len(result.baseline.regressions)} regression(s) "
+                              f"against {baseline}", markup=False)
+        if result.threshold_missed or (result.baseline is not None and result.baseline.missed):
+            raise typer.Exit(1)
+
+
+def summary_json(report: Any) -> str:
+    """The JSON summary line, for scripts that call the runner directly."""
+    return json.dumps(report.summary(), sort_keys=True)

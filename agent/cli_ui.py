@@ -1,9 +1,101 @@
-"""CLI commands for this area (filled in by its owner)."""
+"""CLI for the chat UI: ``partnerpilot ui``, ``users add``, ``feedback export``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from agent.cli_common import emit, out_console, user_errors
+from agent.settings import get_settings
+
+users_app = typer.Typer(help="Who may log in to the chat UI.", no_args_is_help=True)
+feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args_is_help=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_auth: Annotated[bool, typer.Option(
+        "--no-auth", help="No login (single local user; history is not kept).")] = False,
+) -> None:
+    """Start the chat UI (Chainlit, headless, offline) until Ctrl-C."""
+    from ui import launch
+
+    with user_errors():
+        plan = launch.plan(Path(get_settings().data_dir), host, port, auth=not no_auth)
+    typer.echo(f"PartnerPilot chat UI on {plan.url} (data in {plan.data_dir})")
+    if plan.created_user:
+        typer.echo(f"created user {plan.created_user!r} with password {plan.created_password} "
+                   "(stored hashed; add users with `partnerpilot users add NAME`)")
+    elif plan.auth:
+        typer.echo("log in as: " + ", ".join(plan.users))
+    else:
+        typer.echo("login disabled (--no-auth)")
+    launch.serve()
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, _.@-).")],
+    password: Annotated[str, typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True,
+        envvar="PARTNERPILOT_NEW_PASSWORD",
+        help="Password (prompted; or PARTNERPILOT_NEW_PASSWORD).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a user (or change their password) in <data dir>/users.yaml, stored as bcrypt."""
+    from ui.auth import add_user
+
+    with user_errors():
+        path = add_user(Path(get_settings().data_dir), name, password)
+    emit({"user": name, "file": str(path)}, as_json,
+         lambda: out_console.print(f"user {name} saved in {path}", markup=False))
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    """List the users who may log in (file and PARTNERPILOT_USERS)."""
+    from ui.auth import load_users
+
+    with user_errors():
+        names = sorted(load_users(Path(get_settings().data_dir)))
+    emit({"users": names}, as_json,
+         lambda: out_console.print("\n".join(names) or "no users", markup=False))
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the YAML here (default: print it).")] = None,
+    only: Annotated[str, typer.Option(help="Which feedback: all, up or down.")] = "all",
+    as_json: JsonFlag = False,
+) -> None:
+    """Export thumbs feedback (with comments) as an eval suite in the evals YAML format."""
+    from ui.feedback import export_feedback
+
+    with user_errors():
+        result = export_feedback(Path(get_settings().data_dir), only=only)
+        text = result.to_yaml()
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+
+    def human() -> None:
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out_console.print(f"{len(result.cases)} feedback cases written to {out}",
+                              markup=False)
+
+    emit({"cases": len(result.cases), "out": str(out) if out else None,
+          "suite": result.suite_data()}, as_json, human)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add ``ui``, ``users`` and ``feedback`` to the root app."""
+    app.command("ui")(ui)
+    app.add_typer(users_app, name="users")
+    app.add_typer(feedback_app, name="feedback")

@@ -1,0 +1,92 @@
+"""Backend factories: which model answers, built from the settings, never at import time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tools.errors import FrameworkError
+
+if TYPE_CHECKING:
+    from agent.core import Backend
+    from agent.settings import Settings
+    from agent.toolset import Deps
+
+DUMMY_API_KEY = "not-needed"  # keyless local servers still need a non-empty key
+
+
+def make_chat_model(settings: Settings, *, base_url: str | None = None,
+                    api_key: str | None = None, model: str | None = None,
+                    max_tokens: int | None = None, **extra: Any) -> Any:
+    """A streaming ``ChatOpenAI`` for any OpenAI-compatible server.
+
+    Retries are ours (with backoff, in the agent loop), so the client's are off.
+
+    Args:
+        settings: Model name, key, base URL and timeout.
+        base_url: Overrides ``settings.openai_base_url`` (the local server's URL).
+        api_key: Overrides ``settings.openai_api_key``; a dummy key when neither is set.
+        model: Overrides ``settings.model``.
+        max_tokens: Cap on the reply length.
+        extra: More ``ChatOpenAI`` options.
+    """
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model or settings.model,
+        base_url=base_url or settings.openai_base_url,
+        api_key=api_key or settings.openai_api_key or DUMMY_API_KEY,
+        streaming=True, timeout=settings.request_timeout, max_retries=0,
+        max_tokens=max_tokens, **extra,
+    )
+
+
+def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
+    """The backend ``settings.resolved_backend`` names.
+
+    Args:
+        settings: The settings.
+        deps: Store, settings and output folder for the tools.
+        options: Passed to :class:`agent.llm_agent.LLMBackend` (e.g. ``backoff``).
+
+    Raises:
+        FrameworkError: Naming ``backend`` or ``gguf`` when the backend cannot be built.
+    """
+    backend = settings.resolved_backend
+    if backend == "offline":
+        try:
+            from agent.planner import OfflinePlanner
+        except ImportError as exc:
+            raise FrameworkError("backend", f"the offline planner is not available ({exc})",
+                                 backend) from None
+        planner: Backend = OfflinePlanner(deps)
+        return planner
+    from agent.llm_agent import LLMBackend
+
+    if backend == "openai":
+        return LLMBackend(make_chat_model(settings), deps, name="openai", model=settings.model,
+                          max_tool_calls=settings.max_tool_calls,
+                          max_retries=settings.max_retries, **options)
+    if backend == "local":
+        return make_local_backend(settings, deps, **options)
+    raise FrameworkError("backend", "must be offline, openai or local", backend)
+
+
+def make_local_backend(settings: Settings, deps: Deps, *, max_tokens: int | None = None,
+                       **options: Any) -> Backend:
+    """Start the embedded llama.cpp server on ``settings.gguf`` and talk to it like openai."""
+    from agent.llm_agent import LLMBackend
+    from agent.local_server import LocalServer
+
+    if settings.gguf is None:
+        raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to/model.gguf")
+    server = LocalServer(settings.gguf, threads=settings.threads)
+    server.start()
+    try:
+        chat = make_chat_model(settings, base_url=server.base_url, api_key=DUMMY_API_KEY,
+                               model=server.model_name, max_tokens=max_tokens)
+        return LLMBackend(chat, deps, name="local", model=server.model_name,
+                          max_tool_calls=settings.max_tool_calls,
+                          max_retries=settings.max_retries, on_close=server.stop, **options)
+    except Exception:
+        server.stop()
+        raise

@@ -1,0 +1,196 @@
+"""Extractive answers to framework questions: the sentences that answer, each with its source.
+
+The store returns the nearest passages; each is split into sentences (a Markdown table row
+becomes one sentence with its column headers), every sentence is scored by MiniLM similarity
+to the question plus keyword overlap, and the best 2-4 sentences are kept, in reading order.
+Only the passages those sentences come from are cited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_SENTENCES = 4
+MIN_SENTENCES = 2
+#: A sentence is kept when it scores at least this share of the best sentence's score.
+KEEP_RATIO = 0.82
+KEYWORD_WEIGHT = 0.35
+RANK_PENALTY = 0.015
+MIN_CHARS = 25
+MAX_CHARS = 420
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(*])")
+QUESTION_STOP = frozenset("""
+a an the and or of for to in on at by with from is are was were be do does did what which
+who how why when where can could should would will shall may might must our we us you your
+i me my it its this that these those there their them they tell explain describe about please
+framework partner partners partnership get gets got have has had any some much many mean
+""".split())
+
+
+@dataclass
+class Sentence:
+    """One candidate sentence with where it came from.
+
+    Args:
+        text: The sentence (a table row rendered with its headers).
+        passage: Index of its passage in the search result.
+        position: Order within the passage.
+        doc_id: Source document id.
+        title: Source document title.
+        section: Source section.
+        chunk_id: Source chunk id.
+        score: Relevance score.
+    """
+
+    text: str
+    passage: int
+    position: int
+    doc_id: str
+    title: str
+    section: str
+    chunk_id: str | None
+    score: float = 0.0
+
+
+def _table_rows(lines: list[str]) -> list[str]:
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    rows = [r for r in rows if not all(re.fullmatch(r":?-{2,}:?", c or "--") for c in r)]
+    if len(rows) < 2:
+        return [" ".join(r) for r in rows]
+    header, body = rows[0], rows[1:]
+    out = []
+    for row in body:
+        cells = [f"{h}: {c}" for h, c in zip(header, row, strict=False) if c]
+        if cells:
+            out.append("; ".join(cells) + ".")
+    return out
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\*\*|__|`", "", text)
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text)
+    return " ".join(text.split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a Markdown passage; headings dropped, table rows kept with headers."""
+    out: list[str] = []
+    table: list[str] = []
+    paragraph: list[str] = []
+
+    def flush_paragraph() -> None:
+        if paragraph:
+            joined = " ".join(paragraph)
+            out.extend(s for s in (_clean(p) for p in SENTENCE_SPLIT_RE.split(joined)) if s)
+            paragraph.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            flush_paragraph()
+            table.append(stripped)
+            continue
+        if table:
+            out.extend(_table_rows(table))
+            table = []
+        if not stripped or stripped.startswith("#"):
+            flush_paragraph()
+        elif re.match(r"^(?:[-*+]|\d+[.)])\s+", stripped):
+            flush_paragraph()
+            paragraph.append(stripped)
+            flush_paragraph()
+        else:
+            paragraph.append(stripped)
+    if table:
+        out.extend(_table_rows(table))
+    flush_paragraph()
+    return [s for s in out if MIN_CHARS <= len(s) <= MAX_CHARS]
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning (stop words dropped, simple plural folding)."""
+    words = set()
+    for word in WORD_RE.findall(text.lower()):
+        if word in QUESTION_STOP or len(word) < 2:
+            continue
+        words.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+    return words
+
+
+def candidate_sentences(passages: list[Any]) -> list[Sentence]:
+    """Every sentence of every passage, tagged with its source."""
+    found: list[Sentence] = []
+    for i, passage in enumerate(passages):
+        for j, text in enumerate(split_sentences(passage.text)):
+            found.append(Sentence(text, i, j, passage.doc_id, passage.title, passage.section,
+                                  getattr(passage, "chunk_id", None)))
+    return found
+
+
+class SentenceVectors:
+    """Embeds sentences once per process (framework text repeats across questions).
+
+    Args:
+        embedder: Any object with ``embed(list[str]) -> array`` of unit rows.
+    """
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
+
+    def get(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for ``texts`` (computing only unseen ones)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vectors = np.asarray(self.embedder.embed(missing), dtype=np.float32)
+            self._cache.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.vstack([self._cache[t] for t in texts])
+
+
+def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[Sentence],
+                   vectors: SentenceVectors) -> list[Sentence]:
+    """Score every sentence for ``question``; best first."""
+    if not sentences:
+        return []
+    matrix = vectors.get([s.text for s in sentences])
+    sims = matrix @ np.asarray(question_vector, dtype=np.float32).reshape(-1)
+    asked = content_words(question)
+    for sentence, sim in zip(sentences, sims.tolist(), strict=True):
+        words = content_words(sentence.text)
+        overlap = len(asked & words) / len(asked) if asked else 0.0
+        sentence.score = (float(sim) + KEYWORD_WEIGHT * overlap
+                          - RANK_PENALTY * sentence.passage)
+    return sorted(sentences, key=lambda s: -s.score)
+
+
+def select(ranked: list[Sentence]) -> list[Sentence]:
+    """Keep the 2-4 best sentences (those close to the best), in reading order."""
+    if not ranked:
+        return []
+    best = ranked[0].score
+    kept = [s for s in ranked[:MAX_SENTENCES]
+            if s.score >= best * KEEP_RATIO]
+    if len(kept) < MIN_SENTENCES:
+        kept = ranked[:MIN_SENTENCES]
+    seen: set[str] = set()
+    unique = []
+    for s in kept:
+        if s.text not in seen:
+            seen.add(s.text)
+            unique.append(s)
+    return sorted(unique, key=lambda s: (s.passage, s.position))
+
+
+def extract_answer(question: str, question_vector: np.ndarray, passages: list[Any],
+                   vectors: SentenceVectors) -> list[Sentence]:
+    """The sentences that answer ``question`` from ``passages``, in reading order."""
+    ranked = rank_sentences(question, question_vector, candidate_sentences(passages), vectors)
+    return select(ranked)

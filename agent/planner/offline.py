@@ -1,0 +1,283 @@
+"""The offline planner: the agent's tools, events and documents with no language model.
+
+One turn: resume a pending question or classify the message (keyword rules + MiniLM
+exemplars), extract the slots, ask one short follow-up when a required slot is missing,
+otherwise run the tool through :func:`agent.toolset.execute` and narrate its result with a
+template. Framework questions get an extractive answer: the sentences of the retrieved
+passages that answer, each cited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from agent.events import Citation, Event, FinalAnswer, FollowUp, TextDelta
+from agent.guard import Facts, add_event_facts, guard_text
+from agent.planner import documents, narrate, plans
+from agent.planner.answer import SentenceVectors, extract_answer
+from agent.planner.intent import (
+    FRAMEWORK,
+    HELP,
+    INVENT_RE,
+    REFUSE,
+    IntentIndex,
+    Signals,
+    classify,
+    intent_index,
+    rule_candidates,
+)
+from agent.planner.partners import PartnerMatch, find_partner
+from agent.planner.slots import extract_criteria, extract_tier_figures
+from agent.session import Pending, Session
+from agent.toolset import Deps, execute
+
+CANCEL_RE = re.compile(r"^\s*(cancel|stop|never ?mind|forget (?:it|that)|no thanks|abort|"
+                       r"quit|drop it|skip it)\b", re.I)
+YES_RE = re.compile(r"^\s*(yes|yeah|yep|yup|correct|right|that'?s (?:it|right|the one)|"
+                    r"sure|ok|okay|indeed|exactly)\b", re.I)
+NO_RE = re.compile(r"^\s*(no|nope|wrong|not (?:that|them|it))\b", re.I)
+SUGGEST_KEY = "_suggest"
+MESSAGE_LIMIT = 4000
+
+
+class OfflinePlanner:
+    """The backend that needs no model (``PARTNERPILOT_BACKEND=offline``).
+
+    Args:
+        deps: Store, settings and output folder (the store is opened on first use).
+    """
+
+    name = "offline"
+    model: str | None = None
+
+    def __init__(self, deps: Deps | None = None) -> None:
+        self.deps = deps
+        self._embedder: Any = None
+        self._vectors: SentenceVectors | None = None
+        self._query_cache: dict[str, np.ndarray] = {}
+
+    # -- models, loaded once -------------------------------------------------------------
+    def _embedder_for(self, deps: Deps) -> Any:
+        if self._embedder is None:
+            from knowledge.embeddings import get_embedder
+
+            self._embedder = get_embedder(deps.settings)
+        return self._embedder
+
+    def _index(self, deps: Deps) -> IntentIndex:
+        return intent_index(self._embedder_for(deps))
+
+    def _sentence_vectors(self, deps: Deps) -> SentenceVectors:
+        if self._vectors is None:
+            self._vectors = SentenceVectors(self._embedder_for(deps))
+        return self._vectors
+
+    def embed_query(self, text: str, deps: Deps) -> np.ndarray:
+        """The message's vector (kept in memory: a repeated question embeds nothing)."""
+        vector = self._query_cache.get(text)
+        if vector is None:
+            embedder = self._embedder_for(deps)
+            inner = getattr(embedder, "inner", embedder)
+            vector = np.asarray(inner.embed([text])[0], dtype=np.float32)
+            if len(self._query_cache) > 512:
+                self._query_cache.clear()
+            self._query_cache[text] = vector
+        return vector
+
+    def warm_up(self, deps: Deps | None = None) -> None:
+        """Load the embedder and the exemplar index (first-turn latency moves here)."""
+        deps = deps or self.deps
+        if deps is None:
+            return
+        self._index(deps)
+        self.embed_query("warm up", deps)
+
+    # -- the turn ------------------------------------------------------------------------
+    def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
+        """Answer one message with the framework tools; yields the turn's events."""
+        deps = deps or self.deps
+        text = " ".join((message or "").split())[:MESSAGE_LIMIT]
+        if not text:
+            yield from self._finish([], narrate.render("help"), footer=False)
+            return
+        if session.pending is not None:
+            resumed = self._resume(text, session, deps)
+            if resumed is not None:
+                yield from resumed
+                return
+        yield from self._fresh(text, session, deps)
+
+    def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
+        partner = find_partner(text, deps.store, session.focus_partner_id)
+        sig = Signals(
+            partner_ref=partner.found or partner.suggestion_id is not None,
+            figures=bool(re.search(r"\d", text)),
+            criteria=len(extract_criteria(text)) >= 2,
+            tier_figures=bool(extract_tier_figures(text)),
+        )
+        needs_vector = len(rule_candidates(text, sig)) != 1
+        index = self._index(deps) if needs_vector else None
+        vector = self.embed_query(text, deps) if needs_vector else None
+        intent = classify(text, sig, index, vector).intent
+        if intent == HELP:
+            yield from self._finish([], narrate.render("help"), footer=False)
+            return
+        if intent == REFUSE:
+            invent = bool(INVENT_RE.search(text))
+            yield from self._finish([], narrate.render("refuse", invent=invent), footer=False)
+            return
+        if intent == FRAMEWORK:
+            yield from self._framework(text, deps, vector)
+            return
+        plan = plans.build_plan(intent, text, partner)
+        yield from self._act(plan, partner, session, deps)
+
+    def _resume(self, text: str, session: Session, deps: Deps) -> Iterator[Event] | None:
+        pending = session.pending
+        assert pending is not None
+        if CANCEL_RE.match(text):
+            session.pending = None
+            return self._finish([], narrate.render("cancelled"), footer=False)
+        saved = dict(pending.slots.get("args", {}))
+        context = dict(pending.slots.get("context", {}))
+        suggestion = pending.slots.get(SUGGEST_KEY)
+        if suggestion and YES_RE.match(text):
+            partner = PartnerMatch(suggestion["partner_id"], suggestion["name"])
+            return self._continue(pending.tool, saved, context, pending.missing, "", partner,
+                                  session, deps)
+        if suggestion and NO_RE.match(text) and len(text.split()) <= 2:
+            pending.slots.pop(SUGGEST_KEY, None)
+            return self._ask(plans.Plan(pending.tool, saved, ["partner"], context), session)
+        partner = find_partner(text, deps.store, session.focus_partner_id)
+        sig = Signals(partner_ref=partner.found, figures=bool(re.search(r"\d", text)),
+                      criteria=len(extract_criteria(text)) >= 2,
+                      tier_figures=bool(extract_tier_figures(text)))
+        candidates = rule_candidates(text, sig)
+        if candidates and pending.tool not in candidates:
+            session.pending = None
+            return None
+        plan, added = plans.fill_plan(pending.tool, saved, pending.missing, text, partner)
+        if not added and not (partner.suggestion_id and "partner" in pending.missing):
+            session.pending = None
+            return None
+        plan.context = {**context, **{k: v for k, v in plan.context.items() if v}}
+        return self._act(plan, partner, session, deps)
+
+    def _continue(self, tool: str, saved: dict[str, Any], context: dict[str, Any],
+                  missing: list[str], text: str, partner: PartnerMatch, session: Session,
+                  deps: Deps) -> Iterator[Event]:
+        plan, _ = plans.fill_plan(tool, saved, missing, text, partner)
+        plan.context = {**context, **{k: v for k, v in plan.context.items() if v}}
+        return self._act(plan, partner, session, deps)
+
+    def _act(self, plan: plans.Plan, partner: PartnerMatch, session: Session,
+             deps: Deps) -> Iterator[Event]:
+        if partner.found:
+            session.focus_partner_id = partner.partner_id
+            plan.context.setdefault("partner_name", partner.name)
+            if not plan.context.get("partner_name"):
+                plan.context["partner_name"] = partner.name
+        if plan.missing:
+            if "partner" in plan.missing and partner.suggestion_id:
+                yield from self._did_you_mean(plan, partner, session)
+                return
+            yield from self._ask(plan, session)
+            return
+        session.pending = None
+        yield from self._run(plan, session, deps)
+
+    def _did_you_mean(self, plan: plans.Plan, partner: PartnerMatch,
+                      session: Session) -> Iterator[Event]:
+        question = narrate.render("did_you_mean", asked=partner.asked,
+                                  name=partner.suggestion_name,
+                                  partner_id=partner.suggestion_id)
+        session.pending = Pending(
+            tool=plan.tool, missing=plan.missing, question=question,
+            slots={"args": plan.args, "context": plan.context,
+                   SUGGEST_KEY: {"partner_id": partner.suggestion_id,
+                                 "name": partner.suggestion_name}})
+        yield TextDelta(text=question)
+        yield FollowUp(question=question, missing=plan.missing)
+        yield FinalAnswer(text=question, backend=self.name)
+
+    def _ask(self, plan: plans.Plan, session: Session) -> Iterator[Event]:
+        question = narrate.render("followup", tool=plan.tool, missing=plan.missing,
+                                  context=plan.context)
+        session.pending = Pending(tool=plan.tool, missing=plan.missing, question=question,
+                                  slots={"args": plan.args, "context": plan.context})
+        yield TextDelta(text=question)
+        yield FollowUp(question=question, missing=plan.missing)
+        yield FinalAnswer(text=question, backend=self.name)
+
+    def _run(self, plan: plans.Plan, session: Session, deps: Deps) -> Iterator[Event]:
+        args = plan.args
+        if plan.tool in documents.DOCUMENTS:
+            args = documents.to_input(plan.tool, args, deps)
+        done = execute(plan.tool, args, deps)
+        events: list[Event] = done.events()
+        yield from events
+        if not done.ok:
+            text = narrate.render("tool_error", tool=plan.tool, error=done.error)
+            yield from self._finish(events, text)
+            return
+        output = done.output_data()
+        self._remember_partner(plan.tool, output, session)
+        text = narrate.narrate_tool(plan.tool, output, **self._extra(plan))
+        yield from self._finish(events, text)
+
+    @staticmethod
+    def _extra(plan: plans.Plan) -> dict[str, Any]:
+        if plan.tool in ("check_tier", "review_tier"):
+            return {"partner_name": plan.context.get("partner_name"),
+                    "as_of": plan.context.get("as_of") or plan.args.get("as_of")}
+        if plan.tool in ("find_partners", "portfolio_summary"):
+            return {"filters": plan.context.get("filters", "")}
+        return {}
+
+    @staticmethod
+    def _remember_partner(tool: str, output: Any, session: Session) -> None:
+        if not isinstance(output, dict):
+            return
+        if tool == "show_partner":
+            session.focus_partner_id = output.get("partner", {}).get("partner_id")
+        elif tool == "score_partner" and output.get("partner_id"):
+            session.focus_partner_id = output["partner_id"]
+        elif tool == "find_partners" and output.get("count") == 1:
+            session.focus_partner_id = output["partners"][0]["partner_id"]
+
+    def _framework(self, text: str, deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
+        plan = plans.plan_search(text)
+        done = execute(plan.tool, plan.args, deps)
+        if not done.ok or done.result is None:
+            events = done.events()
+            yield from events
+            yield from self._finish(events, narrate.render("tool_error", tool=plan.tool,
+                                                           error=done.error))
+            return
+        passages = list(getattr(done.result, "passages", []))
+        if vector is None:
+            vector = self.embed_query(text, deps)
+        chosen = extract_answer(text, vector, passages, self._sentence_vectors(deps))
+        used = {(s.doc_id, s.chunk_id) for s in chosen}
+        events = [e for e in done.events()
+                  if not isinstance(e, Citation) or (e.doc_id, e.chunk_id) in used]
+        yield from events
+        body = narrate.render("framework_answer", sentences=chosen)
+        yield from self._finish(events, body, cited=bool(chosen))
+
+    def _finish(self, events: list[Event], body: str, *, footer: bool = True,
+                cited: bool = False) -> Iterator[Event]:
+        text = body
+        if footer:
+            text = f"{body}\n\n{narrate.render('footer', cited=cited)}"
+        facts = Facts()
+        for event in events:
+            add_event_facts(facts, event)
+        checked = guard_text(text, facts)
+        for line in checked.text.splitlines(keepends=True):
+            yield TextDelta(text=line)
+        yield FinalAnswer(text=checked.text, backend=self.name, ungrounded=checked.ungrounded)

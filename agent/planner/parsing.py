@@ -1,0 +1,270 @@
+"""Parsers for how executives write figures: money, counts, percents, quarters and dates.
+
+Every parser is total: arbitrary text gives ``None`` (or an empty list), never an exception.
+Amounts are computed with :class:`~decimal.Decimal`, so ``"$1.2M"`` is exactly 1,200,000.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+UNITS = {
+    "zero": 0, "no": 0, "none": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2,
+    "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+#: Words that may stand for a count in "five certified" (not "a", "no": too ambiguous alone).
+COUNT_WORDS = {k: v for k, v in UNITS.items() if k not in {"a", "an", "no", "none", "single"}}
+MULTIPLIERS = {
+    "k": 10**3, "thousand": 10**3, "grand": 10**3,
+    "m": 10**6, "mm": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6, "millions": 10**6,
+    "b": 10**9, "bn": 10**9, "billion": 10**9,
+}
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+ORDINAL_QUARTERS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+                    "fourth": 4, "4th": 4, "last": 4}
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_MULT = r"k|mm|mn|m|bn|b|thousand|grand|millions?|mil|billion"
+AMOUNT_RE = re.compile(
+    rf"(?P<cur>\$|usd\s?|us\$)?\s?(?P<num>{_NUM})\s?(?P<mult>{_MULT})?(?![\w%])"
+    rf"(?P<cur2>\s?(?:usd|dollars))?",
+    re.IGNORECASE,
+)
+PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|per\s?cent\b|pct\b)", re.IGNORECASE)
+WORD_NUMBER_RE = re.compile(
+    r"\b(?P<tens>" + "|".join(TENS) + r")(?:[\s-](?P<unit>" + "|".join(
+        k for k in UNITS if UNITS[k] and UNITS[k] < 10 and k not in {"a", "an", "single"}
+    ) + r"))?\b|\b(?P<word>" + "|".join(COUNT_WORDS) + r")\b",
+    re.IGNORECASE,
+)
+QUARTER_PATTERNS = (
+    re.compile(r"\b(?P<y>(?:19|20)\d{2})\s?[-/ ]?\s?q(?P<q>[1-4])\b", re.IGNORECASE),
+    re.compile(r"\bq(?P<q>[1-4])\s?[-/ ,']?\s?(?P<y>(?:19|20)\d{2})\b", re.IGNORECASE),
+    re.compile(r"\bq(?P<q>[1-4])\s?(?:fy|cy)?'?(?P<yy>\d{2})\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)\s+quarter\s+(?:of\s+)?"
+        r"(?P<y>(?:19|20)\d{2})\b", re.IGNORECASE,
+    ),
+)
+ISO_DATE_RE = re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
+SLASH_DATE_RE = re.compile(r"\b(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})\b")
+MONTH_NAME = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?"
+DAY_MONTH_RE = re.compile(
+    rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}\s*,?\s*(?P<y>(?:19|20)\d{{2}})\b",
+    re.IGNORECASE,
+)
+MONTH_DAY_RE = re.compile(
+    rf"\b{MONTH_NAME}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<y>(?:19|20)\d{{2}})\b",
+    re.IGNORECASE,
+)
+END_OF_QUARTER_RE = re.compile(r"\b(?:end|close)\s+of\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number found in text.
+
+    Args:
+        value: The value, with any multiplier applied.
+        start: Start offset in the text.
+        end: End offset in the text.
+        money: Whether it was written as money ($, USD, K/M/B or "million").
+        raw: The text it was parsed from.
+    """
+
+    value: float
+    start: int
+    end: int
+    money: bool
+    raw: str
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _plain(value: Decimal) -> float:
+    return float(value)
+
+
+def find_amounts(text: str) -> list[Amount]:
+    """All numbers in ``text`` with their multipliers ("$1.2M", "2,000,000", "500K").
+
+    Numbers that are part of a quarter ("Q3 2026"), a date or a percent are skipped.
+    """
+    if not isinstance(text, str):
+        return []
+    blocked = _blocked_spans(text)
+    found: list[Amount] = []
+    for match in AMOUNT_RE.finditer(text):
+        start, end = match.span("num")
+        if any(s <= start < e for s, e in blocked):
+            continue
+        number = _decimal(match.group("num"))
+        if number is None:
+            continue
+        mult_word = (match.group("mult") or "").lower()
+        if mult_word in {"m", "b", "k"} and not match.group("cur") and _looks_like_word(
+            text, match.end("mult")
+        ):
+            mult_word = ""
+        multiplier = MULTIPLIERS.get(mult_word, 1)
+        money = bool(match.group("cur") or match.group("cur2") or multiplier != 1)
+        value = number * multiplier
+        found.append(Amount(_plain(value), match.start(), match.end(), money, match.group(0)))
+    return found
+
+
+def _looks_like_word(text: str, end: int) -> bool:
+    """A single-letter multiplier glued to a following letter is not a multiplier."""
+    return end < len(text) and text[end].isalpha()
+
+
+def _blocked_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for pattern in (*QUARTER_PATTERNS, ISO_DATE_RE, SLASH_DATE_RE, DAY_MONTH_RE, MONTH_DAY_RE,
+                    PERCENT_RE):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    return spans
+
+
+def parse_money(text: str) -> float | None:
+    """The first money amount in ``text`` ("$1.2M", "1.2 million", "$500K", "2,000,000").
+
+    A bare number counts when nothing better is present; returns None when there is none.
+    """
+    amounts = find_amounts(text)
+    if not amounts:
+        return None
+    money = [a for a in amounts if a.money]
+    return (money or amounts)[0].value
+
+
+def parse_number(text: str) -> float | None:
+    """The first number in ``text``, written in digits or words ("80", "five", "twenty-two")."""
+    amounts = find_amounts(text)
+    words = find_word_numbers(text)
+    candidates = [(a.start, a.value) for a in amounts] + [(s, v) for s, _, v in words]
+    if not candidates:
+        return None
+    return float(min(candidates)[1])
+
+
+def find_word_numbers(text: str) -> list[tuple[int, int, int]]:
+    """Numbers written as words: ``(start, end, value)`` for "five", "twenty-two", ..."""
+    if not isinstance(text, str):
+        return []
+    out = []
+    for match in WORD_NUMBER_RE.finditer(text):
+        if match.group("tens"):
+            value = TENS[match.group("tens").lower()]
+            if match.group("unit"):
+                value += UNITS[match.group("unit").lower()]
+        else:
+            value = COUNT_WORDS[match.group("word").lower()]
+        out.append((match.start(), match.end(), value))
+    return out
+
+
+def parse_percent(text: str) -> float | None:
+    """The first percent in ``text`` ("30%", "30 percent", "12.5 per cent")."""
+    if not isinstance(text, str):
+        return None
+    match = PERCENT_RE.search(text)
+    if not match:
+        return None
+    number = _decimal(match.group("num"))
+    return None if number is None else float(number)
+
+
+def find_quarters(text: str) -> list[tuple[int, str]]:
+    """All quarters in ``text`` as ``(offset, "YYYY-QN")``, in order of appearance."""
+    if not isinstance(text, str):
+        return []
+    found: dict[int, str] = {}
+    for pattern in QUARTER_PATTERNS:
+        for match in pattern.finditer(text):
+            groups = match.groupdict()
+            if groups.get("ord"):
+                quarter = ORDINAL_QUARTERS[groups["ord"].lower()]
+            else:
+                quarter = int(groups["q"])
+            year = int(groups["y"]) if groups.get("y") else 2000 + int(groups["yy"])
+            if not any(abs(match.start() - k) < 3 for k in found):
+                found[match.start()] = f"{year}-Q{quarter}"
+    return sorted(found.items())
+
+
+def parse_quarter_text(text: str) -> str | None:
+    """The first quarter in ``text`` as ``YYYY-QN`` ("Q3 2026", "2026-Q3", "third quarter of
+    2026")."""
+    quarters = find_quarters(text)
+    return quarters[0][1] if quarters else None
+
+
+def quarter_end(quarter: str) -> date:
+    """Last day of a ``YYYY-QN`` quarter."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    month = q * 3
+    return date(year, month, 31 if month in (3, 12) else 30)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> date | None:
+    """The first calendar date in ``text``.
+
+    Reads ``2026-09-30``, ``2026/09/30``, ``30 September 2026``, ``Sept 30, 2026``, and
+    ``end of Q3 2026`` (the quarter's last day). Returns None when there is no valid date.
+    """
+    if not isinstance(text, str):
+        return None
+    hits: list[tuple[int, date]] = []
+    for pattern in (ISO_DATE_RE, SLASH_DATE_RE):
+        for m in pattern.finditer(text):
+            found = _safe_date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+            if found:
+                hits.append((m.start(), found))
+    for pattern in (DAY_MONTH_RE, MONTH_DAY_RE):
+        for m in pattern.finditer(text):
+            month = MONTHS[m.group("mon").lower()[:3]]
+            found = _safe_date(int(m.group("y")), month, int(m.group("d")))
+            if found:
+                hits.append((m.start(), found))
+    for offset, quarter in find_quarters(text):
+        before = text[max(0, offset - 12):offset]
+        if END_OF_QUARTER_RE.search(before):
+            hits.append((offset, quarter_end(quarter)))
+    if not hits:
+        return None
+    return min(hits, key=lambda h: h[0])[1]
+
+
+def format_money(value: float) -> str:
+    """Short money text for narration: ``$1.2M``, ``$500K``, ``$950``."""
+    amount = Decimal(str(value))
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if abs(amount) >= size:
+            scaled = (amount / size).normalize()
+            return f"${scaled:f}{suffix}"
+    return f"${amount.normalize():f}"

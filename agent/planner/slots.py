@@ -1,0 +1,275 @@
+"""Slot extraction: the arguments of each tool, read from how executives write.
+
+Each ``extract_<area>`` function reads one message and returns only the slots it found; the
+planner merges them with slots kept from earlier turns and asks for what is still missing.
+Partner names are resolved separately (:mod:`agent.planner.partners`), because they need the
+store.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from agent.planner.parsing import (
+    COUNT_WORDS,
+    find_amounts,
+    find_quarters,
+    find_word_numbers,
+    parse_date,
+    parse_percent,
+)
+
+CRITERIA: tuple[str, ...] = (
+    "icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
+    "revenue_potential",
+)
+#: Words that name each criterion, longest first within a criterion.
+CRITERION_WORDS: dict[str, tuple[str, ...]] = {
+    "icp_overlap": ("icp overlap", "icp fit", "icp match", "customer overlap",
+                    "client overlap", "icp", "overlap"),
+    "market_influence": ("market influence", "brand influence", "market presence",
+                         "influence", "credibility", "brand"),
+    "practice_alignment": ("practice alignment", "practice fit", "alignment", "aligned",
+                           "practice"),
+    "partnership_appetite": ("partnership appetite", "partnering appetite", "appetite",
+                             "willingness", "eagerness"),
+    "revenue_potential": ("revenue potential", "pipeline potential", "revenue", "potential"),
+}
+_CRIT_NUM = r"(?P<num>\d{1,3}(?:\.\d+)?)(?!\s?(?:%|k\b|m\b|million|months?|years?))"
+_LINK = r"\s*(?:of|is|at|=|:|-|was|score[sd]?|scored|rated|around|about|~)?\s*"
+REGIONS: dict[str, tuple[str, ...]] = {
+    "NA": ("north america", "united states", "canada", "americas", "north american"),
+    "EMEA": ("emea", "europe", "uk", "middle east", "africa", "germany", "france"),
+    "APAC": ("apac", "asia pacific", "asia", "australia", "japan", "singapore", "india"),
+    "LATAM": ("latam", "latin america", "south america", "brazil", "mexico"),
+}
+PARTNER_TYPES: dict[str, tuple[str, ...]] = {
+    "big4": ("big 4", "big four", "big4"),
+    "regional_si": ("regional si", "regional sis", "regional systems integrator",
+                    "regional integrator"),
+    "gsi": ("gsi", "gsis", "global systems integrator", "global si", "systems integrator",
+            "system integrator", "integrators"),
+    "boutique": ("boutique", "boutiques", "boutique consultancy", "boutique consultancies"),
+    "isv": ("isv", "isvs", "software vendor", "software vendors"),
+    "reseller": ("reseller", "resellers", "var", "vars", "value added reseller"),
+    "distributor": ("distributor", "distributors", "distribution partner"),
+    "advisor": ("advisor", "advisors", "adviser", "advisory firm", "advisory firms"),
+    "technology": ("technology partner", "technology partners", "tech partner",
+                   "tech partners"),
+    "academic": ("academic", "academics", "university", "universities"),
+}
+INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "financial services": ("financial services", "finserv", "banking", "banks", "fintech"),
+    "healthcare": ("healthcare", "health care", "hospitals", "healthcare providers"),
+    "insurance": ("insurance", "insurers"),
+    "retail": ("retail", "retailers", "ecommerce", "e-commerce"),
+    "manufacturing": ("manufacturing", "manufacturers", "industrial"),
+    "public sector": ("public sector", "government", "gov"),
+    "technology": ("technology industry", "tech industry", "software industry"),
+    "telecom": ("telecom", "telecommunications", "telco", "telcos"),
+    "energy": ("energy", "utilities", "oil and gas"),
+    "life sciences": ("life sciences", "pharma", "pharmaceutical", "biotech"),
+    "education": ("education", "edtech"),
+    "logistics": ("logistics", "transport", "supply chain"),
+    "media": ("media", "entertainment"),
+}
+TIERS = ("platinum", "gold", "silver", "registered")
+BANDS = ("priority", "secondary", "opportunistic")
+
+
+def _word_union(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _criterion_patterns() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+    out = {}
+    for key, words in CRITERION_WORDS.items():
+        union = _word_union(words)
+        after = re.compile(rf"\b(?:{union})\b{_LINK}{_CRIT_NUM}", re.I)
+        before = re.compile(rf"\b{_CRIT_NUM}\s*(?:/\s*100\s*)?(?:on|for|in)\s+(?:the\s+)?"
+                            rf"(?:{union})\b", re.I)
+        out[key] = (after, before)
+    return out
+
+
+CRITERION_PATTERNS = _criterion_patterns()
+FIVE_NUMBERS_RE = re.compile(
+    r"(?<![\w.$])(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*"
+    r"[,/ ]\s*(?:and\s+)?(\d{1,3})(?![\w.%])")
+
+
+def extract_criteria(text: str) -> dict[str, float]:
+    """Attractiveness criteria stated in ``text`` ("ICP overlap 80, influence 90")."""
+    found: dict[str, float] = {}
+    taken: list[tuple[int, int]] = []
+    # Longest synonyms are tried first across all criteria, so "revenue potential" is not
+    # read as "potential" of another criterion and "icp overlap" wins over "overlap".
+    order = sorted(
+        ((key, pattern) for key, pats in CRITERION_PATTERNS.items() for pattern in pats),
+        key=lambda kp: -len(kp[1].pattern),
+    )
+    for key, pattern in order:
+        if key in found:
+            continue
+        for match in pattern.finditer(text):
+            span = match.span("num")
+            if any(s <= span[0] < e for s, e in taken):
+                continue
+            found[key] = float(match.group("num"))
+            taken.append(span)
+            break
+    if not found:
+        five = FIVE_NUMBERS_RE.search(text)
+        if five and re.search(r"\b(criteria|scores?|scored|rated|ratings?)\b", text, re.I):
+            found = {k: float(v) for k, v in zip(CRITERIA, five.groups(), strict=True)}
+    return found
+
+
+PIPELINE_WORD_RE = re.compile(r"\b(pipeline|pipe|sourced|revenue|bookings|arr)\b", re.I)
+CERTIFIED_RE = re.compile(
+    r"(?P<num>\d+|" + "|".join(COUNT_WORDS) + r")\s+(?:(?!and\b|no\b|with\b|but\b|in\b|of\b)\w+\s+){0,2}?"
+    r"(?:certified|certifications?|certs?\b|accredited)", re.I)
+CERTIFIED_AFTER_RE = re.compile(
+    r"\bcertified(?: people| individuals| staff| consultants| engineers| folks)?\s*"
+    r"(?:[:=]|is|are|of|count)?\s*(?P<num>\d+|" + "|".join(COUNT_WORDS) + r")\b", re.I)
+NO_CERTIFIED_RE = re.compile(r"\b(no|zero|none) (?:\w+ )?(?:certified|certifications)", re.I)
+NO_PRACTICE_RE = re.compile(
+    r"\b(no|without(?: a)?|lacks?(?: a)?|missing(?: a)?|not (?:have|run|got)(?: a)?|"
+    r"doesn'?t (?:have|run)(?: a)?|don'?t (?:have|run)(?: a)?|hasn'?t got(?: a)?|"
+    r"never built(?: a)?)\s+(?:dedicated\s+)?(?:practice|coe|cent(?:re|er) of excellence)|"
+    r"\bdedicated practice\s*[:=]?\s*(?:no|false|none)\b", re.I)
+PRACTICE_RE = re.compile(
+    r"\b(dedicated practice|\bcoe\b|cent(?:re|er) of excellence|practice dedicated)", re.I)
+
+
+def _count(value: str) -> int:
+    return int(value) if value.isdigit() else COUNT_WORDS[value.lower()]
+
+
+def extract_tier_figures(text: str) -> dict[str, Any]:
+    """Pipeline, certified people and dedicated practice stated in ``text``."""
+    found: dict[str, Any] = {}
+    certified_spans: list[tuple[int, int]] = []
+    match = CERTIFIED_RE.search(text) or CERTIFIED_AFTER_RE.search(text)
+    if NO_CERTIFIED_RE.search(text):
+        found["certified_individuals"] = 0
+    elif match:
+        found["certified_individuals"] = _count(match.group("num"))
+        certified_spans.append(match.span("num"))
+    amounts = [a for a in find_amounts(text)
+               if not any(s <= a.start < e for s, e in certified_spans)
+               and not re.match(r"\s*(?:months?|years?|quarters?|%)", text[a.end:])]
+    money = [a for a in amounts if a.money]
+    if money:
+        found["annual_pipeline_usd"] = money[0].value
+    elif amounts and PIPELINE_WORD_RE.search(text):
+        big = [a for a in amounts if a.value >= 1000]
+        if big:
+            found["annual_pipeline_usd"] = big[0].value
+    if NO_PRACTICE_RE.search(text):
+        found["dedicated_practice"] = False
+    elif PRACTICE_RE.search(text):
+        found["dedicated_practice"] = True
+    return found
+
+
+def quarter_for_date(day: date) -> str:
+    """The latest calendar quarter that has ended on or before ``day``."""
+    q = (day.month - 1) // 3 + 1
+    ends = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+    month, last = ends[q]
+    if (day.month, day.day) != (month, last):
+        q -= 1
+    if q == 0:
+        return f"{day.year - 1}-Q4"
+    return f"{day.year}-Q{q}"
+
+
+def extract_as_of(text: str) -> str | None:
+    """The review quarter: a quarter ("Q3 2026") or a date ("as of 2026-09-30")."""
+    day = parse_date(text)
+    quarters = find_quarters(text)
+    if day is not None and not re.search(r"\bend of\b", text, re.I):
+        return quarter_for_date(day)
+    if quarters:
+        return quarters[0][1]
+    if day is not None:
+        return quarter_for_date(day)
+    return None
+
+
+def _find_key(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    best: tuple[int, str] | None = None
+    for key, words in table.items():
+        match = re.search(rf"\b(?:{_word_union(words)})\b", text, re.I)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), key)
+    return best[1] if best else None
+
+
+def extract_region(text: str) -> str | None:
+    """A region code (NA, EMEA, APAC, LATAM) named in ``text``."""
+    key = _find_key(text, REGIONS)
+    if key:
+        return key
+    return "NA" if re.search(r"\b(?:NA|US|USA|U\.S\.)(?!\w)", text) else None
+
+
+def extract_partner_type(text: str) -> str | None:
+    """A partner type value named in ``text``."""
+    return _find_key(text, PARTNER_TYPES)
+
+
+def extract_industry(text: str) -> str | None:
+    """An industry named in ``text``."""
+    return _find_key(text, INDUSTRIES)
+
+
+def extract_tier(text: str) -> str | None:
+    """A tier name in ``text``."""
+    match = re.search(rf"\b({'|'.join(TIERS)})\b", text, re.I)
+    return match.group(1).lower() if match else None
+
+
+def extract_band(text: str) -> str | None:
+    """An attractiveness band in ``text``."""
+    match = re.search(rf"\b({'|'.join(BANDS)})\b", text, re.I)
+    return match.group(1).lower() if match else None
+
+
+def extract_count(text: str) -> int | None:
+    """A bare whole number ("80", "five"), for filling one numeric slot."""
+    amounts = [a for a in find_amounts(text) if float(a.value).is_integer()]
+    words = find_word_numbers(text)
+    hits = [(a.start, int(a.value)) for a in amounts] + [(s, v) for s, _, v in words]
+    return min(hits)[1] if hits else None
+
+
+def extract_share_pct(text: str) -> float | None:
+    """A percent share ("30% of ARR")."""
+    return parse_percent(text)
+
+
+YEARS_RE = re.compile(
+    r"\b(?:in|within|over|by|next|across)?\s*(?P<num>\d{1,2}|" + "|".join(COUNT_WORDS) +
+    r")[- ]?(?:years?|yrs?)\b", re.I)
+
+
+def extract_years(text: str) -> int | None:
+    """A number of years ("in 3 years", "within three years")."""
+    match = YEARS_RE.search(text)
+    return _count(match.group("num")) if match else None
+
+
+def filters(text: str) -> dict[str, Any]:
+    """Tier, type, region, industry and band filters named in ``text``."""
+    out: dict[str, Any] = {}
+    for key, fn in (("tier", extract_tier), ("partner_type", extract_partner_type),
+                    ("region", extract_region), ("industry", extract_industry),
+                    ("band", extract_band)):
+        value = fn(text)
+        if value is not None:
+            out[key] = value
+    return out

@@ -1,0 +1,303 @@
+"""The run functions behind the agent's tools. Each docstring's first paragraph is the tool's
+description; framework modules are imported inside the functions, on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from agent.tool_inputs import (
+    CheckTierInput,
+    DocumentResult,
+    FindPartnersInput,
+    FindPartnersResult,
+    FrameworkSearchResult,
+    PartnerDetail,
+    PartnerSummary,
+    PassageOut,
+    PortfolioSummary,
+    PortfolioSummaryInput,
+    ReviewTierInput,
+    ScorePartnerInput,
+    ScoreResult,
+    SearchFrameworkInput,
+    ShowPartnerInput,
+)
+from agent.toolset import REGISTRY, Deps, resolve_ref
+from tools.errors import FrameworkError
+from tools.partners import Partner, parse_quarter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+NAME_MATCH_MIN = 0.8
+
+
+def _similarity(value: float) -> float:
+    return value / 100 if value > 1 else value
+
+
+def resolve_partner(ref: str, deps: Deps) -> Partner:
+    """Find a stored partner by id or (fuzzy) name, or fail naming ``partner``."""
+    store = deps.store
+    found = store.get_partner(ref.strip())
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    matches = store.find_partners_by_name(ref, 3)
+    if matches and _similarity(matches[0][1]) >= NAME_MATCH_MIN:
+        return matches[0][0]  # type: ignore[no-any-return]
+    if matches:
+        names = ", ".join(f"{p.name} ({p.partner_id})" for p, _ in matches)
+        raise FrameworkError("partner", f"no partner by that name; did you mean {names}?", ref)
+    raise FrameworkError("partner", "no partner with that id or name in the store", ref)
+
+
+def _score(partner: Partner) -> tuple[float, str]:
+    from tools.scoring import score_partner_record
+
+    result = score_partner_record(partner)
+    return result.score, str(result.band)
+
+
+def _summary(partner: Partner, similarity: float | None = None) -> PartnerSummary:
+    score, band = _score(partner)
+    return PartnerSummary(
+        partner_id=partner.partner_id, name=partner.name, partner_type=str(partner.partner_type),
+        tier=str(partner.tier), region=partner.region, industry=partner.industry, score=score,
+        band=band, annual_pipeline_usd=partner.annual_pipeline_usd,
+        certified_individuals=partner.certified_individuals,
+        dedicated_practice=partner.dedicated_practice, similarity=similarity)
+
+
+@REGISTRY.add("search_framework", SearchFrameworkInput)
+def search_framework(data: SearchFrameworkInput, deps: Deps) -> FrameworkSearchResult:
+    """Search the partnership framework documents and return the passages to cite.
+
+    Use it for any question about how the framework works: scoring criteria and weights,
+    STAR, tier criteria and movement rules, partnership models and fees, build vs partner vs
+    acquire, governance, OKRs, KPIs and quality rules.
+    """
+    passages = deps.store.search_knowledge(data.query, data.k)
+    return FrameworkSearchResult(query=data.query, passages=[
+        PassageOut(doc_id=p.doc_id, title=p.title, section=p.section, text=p.text,
+                   chunk_id=p.chunk_id, distance=p.distance) for p in passages])
+
+
+@REGISTRY.add("find_partners", FindPartnersInput)
+def find_partners(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
+    """Find partners in the store by description, with optional tier, type, region, industry
+    or band filters.
+    """
+    hits = deps.store.search_partners(
+        data.query, data.k, tier=data.tier, partner_type=data.partner_type, region=data.region,
+        industry=data.industry, band=data.band)
+    partners = [_summary(h.partner, round(1 - float(h.distance), 4)) for h in hits]
+    return FindPartnersResult(query=data.query, count=len(partners), partners=partners)
+
+
+@REGISTRY.add("show_partner", ShowPartnerInput)
+def show_partner(data: ShowPartnerInput, deps: Deps) -> PartnerDetail:
+    """Show one partner's full record (by id or name) with its attractiveness score."""
+    partner = resolve_partner(data.partner, deps)
+    score, band = _score(partner)
+    return PartnerDetail(partner=partner, score=score, band=band)
+
+
+@REGISTRY.add("score_partner", ScorePartnerInput)
+def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
+    """Compute a partner attractiveness score (0-100) and band from the five weighted criteria.
+
+    Give a stored partner, or the five criteria (icp_overlap, market_influence,
+    practice_alignment, partnership_appetite, revenue_potential), each 0-100.
+    """
+    from tools.scoring import score_partner as score
+
+    partner = resolve_partner(data.partner, deps) if data.partner else None
+    inputs: dict[str, float] = dict(partner.criteria()) if partner else {}
+    inputs.update(data.given_criteria())
+    result = score(inputs, data.weights)
+    return ScoreResult(partner_id=partner.partner_id if partner else None,
+                       partner_name=partner.name if partner else None, inputs=inputs,
+                       result=result)
+
+
+@REGISTRY.add("assess_star", "tools.star:StarInput")
+def assess_star(data: BaseModel, deps: Deps) -> BaseModel:
+    """Assess a candidate partner on STAR (strategic fit, trust and culture, asset
+    complementarity, relationship economics), each scored 1-5 with evidence.
+    """
+    from tools.star import assess_star as assess
+
+    return assess(data)  # type: ignore[arg-type]
+
+
+@REGISTRY.add("check_tier", CheckTierInput)
+def check_tier(data: CheckTierInput, deps: Deps) -> BaseModel:
+    """Check which program tier (registered, silver, gold, platinum) a partner's figures
+    qualify for and what is missing for the next tier.
+    """
+    from tools.tiers import check_tier as check
+
+    figures: dict[str, Any] = {}
+    if data.partner:
+        partner = resolve_partner(data.partner, deps)
+        figures = {"annual_pipeline_usd": partner.annual_pipeline_usd,
+                   "certified_individuals": partner.certified_individuals,
+                   "dedicated_practice": partner.dedicated_practice}
+    given = data.model_dump(exclude_none=True, exclude={"partner"})
+    figures.update(given)
+    return check(figures)
+
+
+def _as_of(quarter: str | None) -> date:
+    from tools.tiers import quarter_end
+
+    if quarter is None:
+        return date.today()
+    return quarter_end(*parse_quarter(quarter))
+
+
+@REGISTRY.add("review_tier", ReviewTierInput)
+def review_tier(data: ReviewTierInput, deps: Deps) -> BaseModel:
+    """Apply the tier movement rules (promote, hold, warn, demote, exit) to a stored
+    partner's quarterly history as of a quarter (default: today).
+    """
+    from tools.tiers import review_tier as review
+
+    partner = resolve_partner(data.partner, deps)
+    return review(partner, _as_of(data.as_of))
+
+
+def _matches(partner: Partner, data: PortfolioSummaryInput) -> bool:
+    if data.region and partner.region.lower() != data.region.lower():
+        return False
+    if data.partner_type and partner.partner_type != data.partner_type:
+        return False
+    return not (data.tier and partner.tier != data.tier)
+
+
+@REGISTRY.add("portfolio_summary", PortfolioSummaryInput)
+def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSummary:
+    """Summarise the partner portfolio: counts by tier, type, region and band, the average
+    attractiveness score, and the tier-review actions due.
+    """
+    from tools.tiers import review_tier as review
+
+    partners = [p for p in deps.store.all_partners() if _matches(p, data)]
+    as_of = _as_of(data.as_of)
+    scores: list[float] = []
+    bands: Counter[str] = Counter()
+    actions: Counter[str] = Counter()
+    attention: list[dict[str, str]] = []
+    for partner in partners:
+        score, band = _score(partner)
+        scores.append(score)
+        bands[band] += 1
+        outcome = review(partner, as_of)
+        actions[str(outcome.action)] += 1
+        if str(outcome.action) != "hold":
+            attention.append({"partner_id": partner.partner_id, "name": partner.name,
+                              "action": str(outcome.action)})
+    average = round(sum(scores) / len(scores), 1) if scores else None
+    return PortfolioSummary(
+        partners=len(partners),
+        by_tier=dict(Counter(str(p.tier) for p in partners)),
+        by_type=dict(Counter(str(p.partner_type) for p in partners)),
+        by_region=dict(Counter(p.region for p in partners)), by_band=dict(bands),
+        average_score=average, review_actions=dict(actions), needs_attention=attention[:20])
+
+
+@REGISTRY.add("recommend_model", "tools.models:ModelNeed")
+def recommend_model(data: BaseModel, deps: Deps) -> BaseModel:
+    """Rank the partnership models (referral, reseller, co-sell, implementation, OEM, joint
+    venture, technology alliance) for what the partnership must achieve, with fee ranges.
+    """
+    from tools.models import recommend_model as recommend
+
+    return recommend(data)  # type: ignore[arg-type]
+
+
+@REGISTRY.add("build_partner_acquire", "tools.decisions:DecisionInput")
+def build_partner_acquire(data: BaseModel, deps: Deps) -> BaseModel:
+    """Decide build vs partner vs acquire for a capability or market, with the rule that
+    decided it and a decision-log entry.
+    """
+    from tools.decisions import decide
+
+    return decide(data)  # type: ignore[arg-type]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "document"
+
+
+def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult:
+    """Render a built document to Markdown and DOCX and write both into ``deps.output_dir``."""
+    from tools.documents import kind_of, render_docx, render_markdown
+
+    markdown = render_markdown(document)
+    data = document.model_dump(mode="json")
+    title = kind_of(document).title
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
+    deps.output_dir.mkdir(parents=True, exist_ok=True)
+    stem = deps.output_dir / f"{kind}-{_slug(title)}-{digest}"
+    md_path, docx_path = stem.with_suffix(".md"), stem.with_suffix(".docx")
+    md_path.write_text(markdown, encoding="utf-8")
+    docx_path.write_bytes(render_docx(document))
+    return DocumentResult(kind=kind, title=title, document=data, markdown=markdown,
+                          markdown_path=str(md_path), docx_path=str(docx_path))
+
+
+def _document_tool(name: str, kind: str, input_ref: str, builder_ref: str, doc: str) -> None:
+    def run(data: BaseModel, deps: Deps) -> DocumentResult:
+        builder: Callable[[BaseModel], BaseModel] = resolve_ref(builder_ref)
+        return write_document(kind, builder(data), deps)
+
+    run.__doc__ = doc
+    run.__name__ = name
+    REGISTRY.add(name, input_ref)(run)
+
+
+_DOCUMENT_TOOLS = (
+    ("draft_thesis", "thesis", "ThesisInput", "build_thesis",
+     "Draft a partnership thesis statement (who we partner with, for which customers and "
+     "markets, through which models, measured by which metric)."),
+    ("draft_term_sheet", "term-sheet", "TermSheetInput", "build_term_sheet",
+     "Draft a partnership term sheet: operating model, economics, governance, IP, "
+     "exclusivity, term and exit."),
+    ("draft_brief", "brief", "StrategyBriefInput", "build_brief",
+     "Draft a partnership strategy brief for executives: need, objectives, partner "
+     "criteria, build/partner/acquire, model, non-negotiables, timeline, risks."),
+    ("draft_scorecard", "scorecard", "PartnerScorecardInput", "build_scorecard",
+     "Draft a partner evaluation scorecard comparing candidates on the attractiveness "
+     "criteria and STAR."),
+    ("draft_operating_plan", "operating-plan", "JointOperatingPlanInput",
+     "build_operating_plan",
+     "Draft a joint 90-day operating plan: phases, quick wins, commitments, KPIs, cadence."),
+    ("draft_governance_playbook", "governance-playbook", "GovernancePlaybookInput",
+     "build_governance_playbook",
+     "Draft a governance playbook: RACI, review cadence, escalation and conflict resolution."),
+    ("draft_okrs", "okrs", "PartnershipOKRsInput", "build_okrs",
+     "Draft partnership OKRs with leading and lagging indicators."),
+)
+for _name, _kind, _input, _builder, _doc in _DOCUMENT_TOOLS:
+    _document_tool(_name, _kind, f"tools.documents:{_input}", f"tools.documents:{_builder}",
+                   _doc)
+
+
+@REGISTRY.add("check_program", "tools.program:ProgramDescription")
+def check_program(data: BaseModel, deps: Deps) -> BaseModel:
+    """Check a partner program against the framework's quality rules (signed-off thesis
+    before recruiting, Finance input on decisions, leading and lagging OKR indicators, tier
+    enforcement, roadmap and competitor-map reviews, alliance governance).
+    """
+    from tools.program import check_program as check
+
+    return check(data)  # type: ignore[arg-type]

@@ -1,0 +1,430 @@
+"""Deterministic graders: each reads one turn's events and an :class:`Expect`, returns grades.
+
+A grader returns ``None`` when the expectation it checks is not set, so only what a case
+asks for is graded. ``completed`` (no error, an answer or a question came back) applies to
+every turn. ``latency`` and ``tokens`` are graded only against a stated budget; otherwise
+they are recorded as metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.events import (
+    Citation,
+    DocumentProduced,
+    ErrorEvent,
+    FinalAnswer,
+    FollowUp,
+    ToolCall,
+    ToolResult,
+)
+from evals import normalise as nz
+from evals.cases import Expect
+from evals.sources import document_class, snippet_in_doc
+
+ACTION_TOOLS_PREFIXES = ("score_", "assess_", "check_", "review_", "draft_", "build_",
+                         "recommend_", "portfolio_")
+PLACEHOLDERS = (
+    re.compile(r"\$?\[(?=[^\]\n]*[A-Za-z])[^\]\n]{1,60}\](?!\()"),
+    re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S),
+    re.compile(r"\b(?:TBD|TBC|TODO|FIXME|XXX)\b|lorem ipsum", re.IGNORECASE),
+    re.compile(r"<(?:insert|your|company|partner|name|date)[^<>\n]{0,40}>", re.IGNORECASE),
+    re.compile(r"_{4,}"),
+)
+REFUSAL = re.compile(
+    r"\b(?:can(?:no|'|’)t|cannot|won(?:'|’)t|will not|unable to|not able to|decline|"
+    r"outside (?:the |my |this )?(?:scope|framework|remit)|out of scope|"
+    r"only (?:help|answer|cover|work)|not (?:part of|covered by|in) (?:the|our) framework|"
+    r"(?:isn(?:'|’)t|is not|not) (?:something|a question) (?:i|the framework)|"
+    r"no (?:tool|source|passage|figure|number) (?:gives|states|supports|for)|"
+    r"would be (?:invented|made up)|not (?:invent|make up)|never invent)",
+    re.IGNORECASE,
+)
+SCORE_CLAIM = re.compile(r"\bscore[sd]?\b[^.\n\d]{0,25}?(\d+(?:\.\d+)?)", re.IGNORECASE)
+SCORE_KEYS = ("score", "exact_score", "overall")
+
+
+class Grade(BaseModel):
+    """The outcome of one grader on one turn.
+
+    Args:
+        grader: Grader name.
+        passed: Whether the expectation held.
+        score: Share of the expectation met, 0-1.
+        detail: What was found, for a person.
+        turn: Index of the turn graded (0-based).
+        counted: Whether the grade decides the case (metrics are not counted).
+    """
+
+    grader: str
+    passed: bool
+    score: float = Field(ge=0, le=1)
+    detail: str = ""
+    turn: int = 0
+    counted: bool = True
+
+
+class TurnRecord(BaseModel):
+    """What one user message produced: the events in order and how long it took."""
+
+    user: str
+    events: list[Any] = Field(default_factory=list)
+    elapsed_s: float = 0.0
+    first_event_s: float | None = None
+    timed_out: bool = False
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        """The events of one type, in order."""
+        return [e for e in self.events if isinstance(e, kind)]
+
+    @property
+    def answer(self) -> str:
+        """The final answer text (or the follow-up question when that is all there is)."""
+        finals = self.of(FinalAnswer)
+        if finals:
+            return str(finals[-1].text)
+        return " ".join(str(f.question) for f in self.of(FollowUp))
+
+    @property
+    def tokens(self) -> int | None:
+        """Total tokens the backend reported for the turn, if it reported any."""
+        for final in self.of(FinalAnswer):
+            usage = final.usage or {}
+            if "total_tokens" in usage:
+                return int(usage["total_tokens"])
+            if usage:
+                return int(sum(v for k, v in usage.items() if k.endswith("tokens")))
+        return None
+
+
+def _grade(name: str, hits: int, total: int, detail: str, counted: bool = True) -> Grade:
+    return Grade(grader=name, passed=hits == total, score=hits / total if total else 1.0,
+                 detail=detail, counted=counted)
+
+
+def grade_completed(turn: TurnRecord, expect: Expect) -> Grade:
+    """The turn finished: no error event, no timeout, and an answer or a question."""
+    errors = turn.of(ErrorEvent)
+    if turn.timed_out:
+        return _grade("completed", 0, 1, f"timed out after {turn.elapsed_s:.1f}s")
+    if errors:
+        return _grade("completed", 0, 1, f"error {errors[0].kind}: {errors[0].message}")
+    if not turn.of(FinalAnswer) and not turn.of(FollowUp):
+        return _grade("completed", 0, 1, "no final answer and no follow-up question")
+    return _grade("completed", 1, 1, "answered")
+
+
+def grade_facts(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """Every expected fact (and at least one of ``any_facts``) appears; no forbidden text."""
+    if not (expect.facts or expect.any_facts or expect.forbidden):
+        return None
+    answer = turn.answer
+    missing = [f for f in expect.facts if not nz.contains(answer, f)]
+    present = [f for f in expect.forbidden if nz.contains(answer, f)]
+    any_ok = not expect.any_facts or any(nz.contains(answer, f) for f in expect.any_facts)
+    total = len(expect.facts) + len(expect.forbidden) + (1 if expect.any_facts else 0)
+    hits = total - len(missing) - len(present) - (0 if any_ok else 1)
+    parts = []
+    if missing:
+        parts.append("missing " + "; ".join(repr(m) for m in missing))
+    if present:
+        parts.append("forbidden present " + "; ".join(repr(p) for p in present))
+    if not any_ok:
+        parts.append("none of " + "; ".join(repr(a) for a in expect.any_facts))
+    return _grade("facts", hits, total, ", ".join(parts) or "all facts present")
+
+
+def retrieved_doc_ids(turn: TurnRecord) -> set[str]:
+    """Doc ids the turn actually retrieved: search_framework results, else citation events."""
+    searched: set[str] = set()
+    searched_any = False
+    for result in turn.of(ToolResult):
+        if result.name == "search_framework" and result.error is None:
+            searched_any = True
+            searched.update(str(v) for v in nz.find_key(result.output, "doc_id"))
+    if searched_any:
+        return searched
+    return {c.doc_id for c in turn.of(Citation)}
+
+
+def grade_citations(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """Cited ids were retrieved in this turn, snippets come from their docs, expected are cited.
+
+    Runs on every turn that cites something, and on every turn whose case expects a source.
+    """
+    citations = turn.of(Citation)
+    if not citations and not expect.cites:
+        return None
+    retrieved = retrieved_doc_ids(turn)
+    cited = [c.doc_id for c in citations]
+    problems: list[str] = []
+    not_retrieved = sorted({c for c in cited if c not in retrieved})
+    if not_retrieved:
+        problems.append("cited but not retrieved: " + ", ".join(not_retrieved))
+    unfaithful = sorted({c.doc_id for c in citations if not snippet_in_doc(c.doc_id, c.snippet)})
+    if unfaithful:
+        problems.append("snippet not found in its document: " + ", ".join(unfaithful))
+    uncited = [doc for doc in expect.cites if doc not in cited]
+    if uncited:
+        problems.append("expected source not cited: " + ", ".join(uncited))
+    total = len(set(cited)) + len(expect.cites) + len(set(cited))
+    hits = total - len(not_retrieved) - len(unfaithful) - len(uncited)
+    detail = "; ".join(problems) or "cited " + ", ".join(sorted(set(cited)))
+    grade = _grade("citations", max(hits, 0), total, detail)
+    grade.passed = not problems
+    return grade
+
+
+def grade_trajectory(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """The tools called match the expected ones (strict, unordered or subset)."""
+    if expect.tools is None:
+        return None
+    actual = [c.name for c in turn.of(ToolCall)]
+    want = list(expect.tools)
+    if expect.trajectory == "strict":
+        ok = actual == want
+    elif expect.trajectory == "unordered":
+        ok = Counter(actual) == Counter(want)
+    else:
+        ok = not (Counter(want) - Counter(actual))
+    matched = sum((Counter(want) & Counter(actual)).values())
+    total = max(len(want), 1)
+    detail = f"{expect.trajectory}: expected {want}, called {actual}"
+    return Grade(grader="trajectory", passed=ok, score=1.0 if ok else matched / total,
+                 detail=detail)
+
+
+def grade_args(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """Some call of each tool carried the expected argument values."""
+    if not expect.args:
+        return None
+    calls = turn.of(ToolCall)
+    bad = []
+    for tool, wanted in expect.args.items():
+        inputs = [c.input for c in calls if c.name == tool]
+        if not any(nz.values_match(wanted, given) for given in inputs):
+            bad.append(f"{tool}: expected {wanted}, got {inputs or 'no call'}")
+    return _grade("tool_args", len(expect.args) - len(bad), len(expect.args),
+                  "; ".join(bad) or "arguments match")
+
+
+def _output_holds(output: Any, wanted: dict[str, Any]) -> list[str]:
+    wrong = []
+    for key, value in wanted.items():
+        found = nz.find_key(output, key)
+        if not any(nz.values_match(value, item) for item in found):
+            wrong.append(f"{key}={value!r} (found {found[:3]!r})")
+    return wrong
+
+
+def grade_result(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """Some successful result of each tool holds the expected (hand-computed) values."""
+    if not expect.result:
+        return None
+    results = turn.of(ToolResult)
+    bad = []
+    for tool, wanted in expect.result.items():
+        outputs = [r.output for r in results if r.name == tool and r.error is None]
+        if not outputs:
+            bad.append(f"{tool}: no successful result")
+            continue
+        wrongs = [_output_holds(out, wanted) for out in outputs]
+        if all(wrongs):
+            bad.append(f"{tool}: " + ", ".join(min(wrongs, key=len)))
+    return _grade("tool_result", len(expect.result) - len(bad), len(expect.result),
+                  "; ".join(bad) or "results match")
+
+
+def grounding_sources(turn: TurnRecord, history: list[str]) -> list[Decimal]:
+    """Numbers the answer may state: from tools, citations, documents and the user's turns."""
+    found: list[Decimal] = []
+    for text in [*history, turn.user]:
+        found.extend(nz.numbers_in(text))
+    for event in turn.events:
+        if isinstance(event, ToolCall):
+            found.extend(nz.numbers_in_data(event.input))
+        elif isinstance(event, ToolResult):
+            found.extend(nz.numbers_in_data(event.output))
+        elif isinstance(event, Citation):
+            found.extend(nz.numbers_in(event.snippet))
+        elif isinstance(event, DocumentProduced):
+            found.extend(nz.numbers_in(event.markdown))
+    found.extend([v * 100 for v in found if 0 < v <= 1])
+    return found
+
+
+def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade | None:
+    """Every number in the answer is grounded, and any stated score equals a tool's score."""
+    if not expect.grounded_numbers:
+        return None
+    stated = nz.numbers_in(turn.answer, skip_enumerators=True)
+    claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)]
+    if not stated and not claims:
+        return None
+    sources = grounding_sources(turn, history)
+    ungrounded = [n for n in stated if not any(nz.close(n, s) for s in sources)]
+    scores = [Decimal(str(v)) for r in turn.of(ToolResult) for key in SCORE_KEYS
+              for v in nz.find_key(r.output, key)
+              if isinstance(v, int | float) and not isinstance(v, bool)]
+    wrong_scores = [c for c in claims if not any(abs(c - s) <= Decimal("0.05") for s in scores)]
+    total = len(stated) + len(claims)
+    hits = total - len(ungrounded) - len(wrong_scores)
+    parts = []
+    if ungrounded:
+        parts.append("ungrounded " + ", ".join(nz.canonical(n) for n in ungrounded))
+    if wrong_scores:
+        parts.append("score differs from every tool score " +
+                     ", ".join(nz.canonical(c) for c in wrong_scores))
+    return _grade("grounded_numbers", hits, total, "; ".join(parts) or "all numbers grounded")
+
+
+def grade_document(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """A produced document validates against its model and has every required section."""
+    docs = turn.of(DocumentProduced)
+    want = expect.document
+    if want is None:
+        return None
+    if not docs:
+        return _grade("document", 0, 1, "no document produced")
+    doc = docs[-1]
+    problems = []
+    if want.kind and nz.tokens(want.kind.replace("_", " ")) != nz.tokens(
+            doc.kind.replace("_", " ")):
+        problems.append(f"kind {doc.kind!r}, expected {want.kind!r}")
+    cls = document_class(doc.kind)
+    if cls is None:
+        problems.append(f"no document model for kind {doc.kind!r}")
+    else:
+        try:
+            cls.model_validate(doc.model)
+        except Exception as exc:  # noqa: BLE001 - any validation failure is the finding
+            problems.append(f"model does not validate: {str(exc).splitlines()[0]}")
+    headings = [h.lower() for h in re.findall(r"^#+\s*(.+)$", doc.markdown, re.MULTILINE)]
+    for section in want.sections:
+        if not any(nz.contains(h, section) for h in headings):
+            problems.append(f"section missing: {section}")
+    for fact in want.facts:
+        if not nz.contains(doc.markdown, fact):
+            problems.append(f"fact missing: {fact}")
+    total = 2 + len(want.sections) + len(want.facts)
+    return _grade("document", total - len(problems), total, "; ".join(problems) or "valid")
+
+
+def find_placeholders(text: str) -> list[str]:
+    """Unfilled template slots in a text: ``[X]``, ``{{ x }}``, ``TBD``, ``<insert ...>``."""
+    found: list[str] = []
+    for pattern in PLACEHOLDERS:
+        found.extend(m.group(0) for m in pattern.finditer(text) if m.group(0) not in found)
+    return found
+
+
+def grade_placeholders(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """No produced document (nor the answer that presents it) has an unfilled slot."""
+    docs = turn.of(DocumentProduced)
+    if not docs and expect.document is None:
+        return None
+    texts = [d.markdown for d in docs] + [turn.answer]
+    hits = [p for text in texts for p in find_placeholders(text)]
+    return _grade("placeholders", 0 if hits else 1, 1,
+                  "found " + ", ".join(repr(h) for h in hits[:5]) if hits else "none")
+
+
+def is_refusal(turn: TurnRecord) -> bool:
+    """The answer declines: a refusal phrase and no action tool producing a result."""
+    acted = any(r.name.startswith(ACTION_TOOLS_PREFIXES) and r.error is None
+                for r in turn.of(ToolResult))
+    return bool(REFUSAL.search(turn.answer)) and not acted and not turn.of(DocumentProduced)
+
+
+def grade_refusal(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """The turn declines (out of scope, invented figures) exactly when the case says so."""
+    if expect.refusal is None:
+        return None
+    refused = is_refusal(turn)
+    ok = refused == expect.refusal
+    want = "a refusal" if expect.refusal else "an answer, not a refusal"
+    return _grade("refusal", 1 if ok else 0, 1,
+                  f"expected {want}; " + ("declined" if refused else "did not decline"))
+
+
+def grade_follow_up(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """The turn asks (or does not ask) a follow-up question."""
+    if expect.follow_up is None:
+        return None
+    asked = bool(turn.of(FollowUp))
+    ok = asked == expect.follow_up
+    return _grade("follow_up", 1 if ok else 0, 1,
+                  ("asked: " + turn.of(FollowUp)[0].question) if asked else "no follow-up")
+
+
+def grade_partners(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """The expected partner ids are among the top ``k`` partners the search returned."""
+    want = expect.partners
+    if want is None:
+        return None
+    ranked: list[str] = []
+    for result in turn.of(ToolResult):
+        if result.name == want.tool and result.error is None:
+            ranked = [str(i) for i in nz.find_key(result.output, "partner_id")]
+            break
+    top = ranked[: want.k]
+    hits = [i for i in want.ids if i in top]
+    need = want.min_hits or len(want.ids)
+    grade = _grade("partners", len(hits), len(want.ids),
+                   f"top {want.k}: {top}; expected {want.ids}")
+    grade.passed = len(hits) >= need
+    return grade
+
+
+def grade_latency(turn: TurnRecord, expect: Expect) -> Grade:
+    """Turn latency against ``max_latency_s`` when set; a metric otherwise."""
+    budget = expect.max_latency_s
+    detail = f"{turn.elapsed_s:.3f}s" + (f" (budget {budget}s)" if budget else "")
+    ok = budget is None or turn.elapsed_s <= budget
+    return Grade(grader="latency", passed=ok, score=1.0 if ok else 0.0, detail=detail,
+                 counted=budget is not None)
+
+
+def grade_tokens(turn: TurnRecord, expect: Expect) -> Grade | None:
+    """Token count against ``max_tokens`` when set; a metric when the backend reports usage."""
+    used = turn.tokens
+    if used is None and expect.max_tokens is None:
+        return None
+    ok = expect.max_tokens is None or (used is not None and used <= expect.max_tokens)
+    detail = f"{used} tokens" + (f" (budget {expect.max_tokens})" if expect.max_tokens else "")
+    return Grade(grader="tokens", passed=ok, score=1.0 if ok else 0.0, detail=detail,
+                 counted=expect.max_tokens is not None)
+
+
+GRADERS: tuple[Callable[[TurnRecord, Expect], Grade | None], ...] = (
+    grade_completed, grade_facts, grade_citations, grade_trajectory, grade_args,
+    grade_result, grade_document, grade_placeholders, grade_refusal, grade_follow_up,
+    grade_partners, grade_latency, grade_tokens,
+)
+
+
+def grade_turn(turn: TurnRecord, expect: Expect | None, index: int,
+               history: list[str]) -> list[Grade]:
+    """Run every applicable grader on one turn.
+
+    Args:
+        turn: The turn's events and timing.
+        expect: What the turn must show (None: only ``completed`` and metrics).
+        index: The turn's position in the case.
+        history: The user's earlier messages in the case (numbers there are grounded).
+    """
+    spec = expect or Expect(grounded_numbers=False)
+    grades = [g for grader in GRADERS if (g := grader(turn, spec)) is not None]
+    numbers = grade_numbers(turn, spec, history)
+    if numbers is not None:
+        grades.append(numbers)
+    for grade in grades:
+        grade.turn = index
+    return grades

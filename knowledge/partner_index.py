@@ -1,0 +1,158 @@
+"""An in-memory copy of the partner vectors and filter fields for fast exact, filtered search.
+
+Why not Chroma's own query: with a ``where`` filter Chroma measured 96 ms p50 / 131 ms p95
+at 100k partners on this machine, and its HNSW graph is approximate. A float32 matrix of
+unit vectors (100k x 384 = 147 MiB) answers a query with one matrix-vector product
+(a few ms on one core), and a filter is a boolean mask over small integer code arrays, so
+the filtered path costs the same as the unfiltered one and is exact. Chroma stays the
+system of record: the index is loaded from it on first use and kept in step with this
+process's own writes (:class:`knowledge.store.Store` reloads it when another process wrote).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FILTER_FIELDS = ("tier", "partner_type", "region", "industry", "band")
+#: Below this share of matching rows, gather the rows instead of scoring all of them.
+GATHER_SHARE = 0.1
+
+
+@dataclass
+class PartnerIndex:
+    """Partner vectors, ids, names, JSON and integer-coded filter fields, row-aligned.
+
+    Args:
+        dimension: Length of each vector.
+    """
+
+    dimension: int
+    ids: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)
+    pos: dict[str, int] = field(default_factory=dict)
+    vocab: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {} for name in FILTER_FIELDS}
+    )
+
+    def __post_init__(self) -> None:
+        self._vectors = np.zeros((0, self.dimension), dtype=np.float32)
+        self._codes = {name: np.zeros(0, dtype=np.int32) for name in FILTER_FIELDS}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The live rows of the matrix."""
+        return self._vectors[: len(self.ids)]
+
+    def _code(self, name: str, value: object) -> int:
+        table = self.vocab[name]
+        key = str(value).strip().lower()
+        if key not in table:
+            table[key] = len(table)
+        return table[key]
+
+    def _grow(self, needed: int) -> None:
+        capacity = self._vectors.shape[0]
+        if needed <= capacity:
+            return
+        new_cap = max(needed, int(capacity * 1.5) + 64)
+        vectors = np.zeros((new_cap, self.dimension), dtype=np.float32)
+        vectors[:capacity] = self._vectors
+        self._vectors = vectors
+        for name, codes in self._codes.items():
+            grown = np.full(new_cap, -1, dtype=np.int32)
+            grown[:capacity] = codes
+            self._codes[name] = grown
+
+    def upsert(
+        self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Mapping[str, object]]
+    ) -> None:
+        """Add or replace rows (metadata needs the filter fields, ``name`` and ``json``)."""
+        self._grow(len(self.ids) + len(ids))
+        for i, pid in enumerate(ids):
+            meta = metadatas[i]
+            row = self.pos.get(pid)
+            if row is None:
+                row = len(self.ids)
+                self.pos[pid] = row
+                self.ids.append(pid)
+                self.names.append(str(meta.get("name", "")))
+                self.payloads.append(str(meta.get("json", "")))
+            else:
+                self.names[row] = str(meta.get("name", ""))
+                self.payloads[row] = str(meta.get("json", ""))
+            self._vectors[row] = vectors[i]
+            for name in FILTER_FIELDS:
+                self._codes[name][row] = self._code(name, meta.get(name, ""))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove rows (the last row moves into each hole)."""
+        for pid in ids:
+            row = self.pos.pop(pid, None)
+            if row is None:
+                continue
+            last = len(self.ids) - 1
+            if row != last:
+                moved = self.ids[last]
+                self.ids[row], self.names[row] = moved, self.names[last]
+                self.payloads[row] = self.payloads[last]
+                self._vectors[row] = self._vectors[last]
+                for codes in self._codes.values():
+                    codes[row] = codes[last]
+                self.pos[moved] = row
+            self.ids.pop()
+            self.names.pop()
+            self.payloads.pop()
+
+    def mask(self, filters: Mapping[str, str | None]) -> np.ndarray | None:
+        """Boolean row mask for the filters given (None when no filter is set)."""
+        n = len(self.ids)
+        result: np.ndarray | None = None
+        for name, value in filters.items():
+            if value is None or value == "":
+                continue
+            code = self.vocab[name].get(str(value).strip().lower())
+            if code is None:
+                return np.zeros(n, dtype=bool)
+            match = self._codes[name][:n] == code
+            result = match if result is None else result & match
+        return result
+
+    def search(
+        self, query: np.ndarray, k: int, filters: Mapping[str, str | None] | None = None
+    ) -> list[tuple[int, float]]:
+        """Exact top-k rows by cosine distance (``1 - dot``), best first.
+
+        Args:
+            query: A unit-length query vector.
+            k: How many hits at most.
+            filters: Field -> value (case-insensitive exact match); None values are ignored.
+        """
+        n = len(self.ids)
+        if n == 0 or k <= 0:
+            return []
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        mask = self.mask(filters or {})
+        if mask is None:
+            rows = None
+            sims = self.vectors @ q
+        else:
+            rows = np.flatnonzero(mask)
+            if rows.size == 0:
+                return []
+            if rows.size < GATHER_SHARE * n:
+                sims = self._vectors[rows] @ q
+            else:
+                sims = self.vectors @ q
+                sims = sims[rows]
+        top = min(k, sims.shape[0])
+        best = np.argpartition(-sims, top - 1)[:top] if top < sims.shape[0] else np.arange(top)
+        best = best[np.argsort(-sims[best], kind="stable")]
+        picked = best if rows is None else rows[best]
+        return [(int(row), float(1.0 - sims[b])) for row, b in zip(picked, best, strict=True)]

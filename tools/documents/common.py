@@ -1,0 +1,178 @@
+"""Shared pieces of the document models: text types, input parsing and placeholder detection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
+
+from tools.errors import FrameworkError
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+M = TypeVar("M", bound=BaseModel)
+
+PLACEHOLDER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # [X], [N], [Company Name], $[X]; not Markdown link text "[text](url)" nor footnotes "[1]".
+    re.compile(r"\$?\[(?=[^\]\n]*[A-Za-z])[^\]\n]{1,60}\](?!\()"),
+    re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S),
+    re.compile(r"\b(?:TBD|TBC|TODO|FIXME)\b"),
+    re.compile(r"<[A-Za-z][^<>\n]{0,60}>"),
+    re.compile(r"_{4,}"),
+)
+
+
+class PartnershipModelName(StrEnum):
+    """The seven partnership models of the framework (keys of ``tools.models``)."""
+
+    REFERRAL = "referral"
+    RESELLER = "reseller"
+    CO_SELL = "co_sell"
+    IMPLEMENTATION = "implementation"
+    OEM = "oem"
+    JOINT_VENTURE = "joint_venture"
+    TECHNOLOGY_ALLIANCE = "technology_alliance"
+
+
+_MODEL_ALIASES = {"jv": "joint_venture", "oem_embed": "oem", "embed": "oem",
+                  "cosell": "co_sell", "tech_alliance": "technology_alliance"}
+
+
+def _model_key(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    key = re.sub(r"[\s/-]+", "_", value.strip().lower()).strip("_")
+    return _MODEL_ALIASES.get(key, key)
+
+
+ModelKey = Annotated[PartnershipModelName, BeforeValidator(_model_key)]
+
+
+class InputModel(BaseModel):
+    """Base of every document input: unknown keys are errors, so a typo names its field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DocumentModel(BaseModel):
+    """Base of every finished document: complete, immutable data ready to render."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def find_placeholders(text: str) -> list[str]:
+    """Find unfilled template slots such as ``[X]``, ``[Company Name]``, ``{{ x }}`` or ``TBD``.
+
+    Args:
+        text: Rendered document text.
+
+    Returns:
+        The distinct slots found, in order of first appearance (empty when the text is clean).
+    """
+    hits: list[tuple[int, str]] = []
+    for pattern in PLACEHOLDER_PATTERNS:
+        hits.extend((match.start(), match.group(0)) for match in pattern.finditer(text))
+    seen: list[str] = []
+    for _, found in sorted(hits):
+        if found not in seen:
+            seen.append(found)
+    return seen
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for key in type(value).model_fields:
+            yield from _strings(getattr(value, key), f"{path}.{key}" if path else key)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}.{index}")
+
+
+def reject_placeholders(model: BaseModel) -> None:
+    """Raise FrameworkError naming the first input field that still holds a template slot.
+
+    Raises:
+        FrameworkError: When a text field holds e.g. ``[Company Name]`` or ``TBD``.
+    """
+    for path, text in _strings(model, ""):
+        found = find_placeholders(text)
+        if found:
+            raise FrameworkError(path, f"is a placeholder ({found[0]}); give the real value")
+
+
+def parse_input(model: type[M], data: Any) -> M:
+    """Validate ``data`` into ``model``; raise FrameworkError naming the field on bad input.
+
+    Args:
+        model: The input model class.
+        data: A dict (from YAML, JSON or flags) or an instance of ``model``.
+
+    Raises:
+        FrameworkError: Missing required field, wrong type, out-of-range value or placeholder.
+    """
+    if isinstance(data, model):
+        parsed = data
+    else:
+        if data is None:
+            data = {}
+        try:
+            parsed = model.model_validate(data)
+        except ValidationError as exc:
+            raise _framework_error(exc) from None
+    reject_placeholders(parsed)
+    return parsed
+
+
+def _framework_error(exc: ValidationError) -> FrameworkError:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "input"
+    kind = first.get("type", "")
+    if kind == "missing":
+        return FrameworkError(field, "is required")
+    if kind == "extra_forbidden":
+        return FrameworkError(field, "is not a known field")
+    problem = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    given = first.get("input")
+    if isinstance(given, (dict, list)):
+        given = None
+    return FrameworkError(field, problem, given)
+
+
+def join_words(items: list[str]) -> str:
+    """Join ``["a", "b", "c"]`` as ``"a, b and c"``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def format_usd(amount: float) -> str:
+    """Format dollars compactly: ``$2M``, ``$500K``, ``$1.5M``, ``$750``."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if abs(amount) >= size:
+            value = amount / size
+            text = f"{value:.1f}".rstrip("0").rstrip(".")
+            return f"${text}{unit}"
+    return f"${amount:,.0f}"
+
+
+def format_pct(value: float) -> str:
+    """Format a percentage without a needless decimal: ``30%``, ``12.5%``."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{text}%"

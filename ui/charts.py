@@ -1,0 +1,135 @@
+"""Plotly figures for what an executive would rather look at than read.
+
+Each figure is drawn from a tool result (the numbers are the tools'; nothing is computed
+here beyond counting): the portfolio's tier pyramid, the attractiveness bands, and one
+partner's score breakdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+from tools.partners import Partner, Tier
+from tools.scoring import (
+    PRIORITY_THRESHOLD,
+    SECONDARY_THRESHOLD,
+    band_for,
+    score_partner_record,
+)
+
+TIER_ORDER = [t.value for t in reversed(list(Tier))]  # platinum first: the top of the pyramid
+BAND_ORDER = ["priority", "secondary", "opportunistic"]
+BAND_COLOURS = {"priority": "#1b7f3b", "secondary": "#d98c00", "opportunistic": "#9aa0a6"}
+TIER_COLOURS = {"platinum": "#5b6b7a", "gold": "#c9a227", "silver": "#a7b1bb",
+                "registered": "#d7dde3"}
+LAYOUT: dict[str, Any] = {"height": 320, "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+                          "template": "plotly_white"}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def tier_pyramid(by_tier: Mapping[str, int]) -> go.Figure:
+    """Partners per tier as a centred pyramid, platinum at the top.
+
+    Args:
+        by_tier: Count of partners per tier value (missing tiers count as 0).
+    """
+    counts = [int(by_tier.get(tier, 0)) for tier in TIER_ORDER]
+    fig = go.Figure(go.Funnel(
+        y=[t.title() for t in TIER_ORDER], x=counts, textinfo="value",
+        marker={"color": [TIER_COLOURS[t] for t in TIER_ORDER]},
+    ))
+    fig.update_layout(title=f"Tier pyramid ({sum(counts)} partners)", **LAYOUT)
+    return fig
+
+
+def band_distribution(by_band: Mapping[str, int],
+                      scores: Iterable[float] | None = None) -> go.Figure:
+    """Partners per attractiveness band; with ``scores``, a histogram coloured by band.
+
+    Args:
+        by_band: Count of partners per band.
+        scores: Optional individual scores (as the scoring tool computed them).
+    """
+    values = list(scores or [])
+    if values:
+        fig = go.Figure()
+        for band in BAND_ORDER:
+            in_band = [s for s in values if band_for(s).value == band]
+            fig.add_trace(go.Histogram(x=in_band, name=band.title(), xbins={"size": 5},
+                                       marker_color=BAND_COLOURS[band]))
+        fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "title": "score"})
+        for threshold in (SECONDARY_THRESHOLD, PRIORITY_THRESHOLD):
+            fig.add_vline(x=threshold, line_dash="dot", line_color="#555")
+    else:
+        fig = go.Figure(go.Bar(
+            x=[b.title() for b in BAND_ORDER], y=[int(by_band.get(b, 0)) for b in BAND_ORDER],
+            marker_color=[BAND_COLOURS[b] for b in BAND_ORDER], text=[
+                int(by_band.get(b, 0)) for b in BAND_ORDER], textposition="auto",
+        ))
+    total = sum(int(v) for v in by_band.values()) or len(values)
+    fig.update_layout(title=f"Attractiveness by band ({total} partners)", **LAYOUT)
+    return fig
+
+
+def score_breakdown(contributions: Mapping[str, float], score: float, band: str,
+                    title: str = "") -> go.Figure:
+    """One partner's weighted points per criterion, adding up to its score.
+
+    Args:
+        contributions: Weighted points per criterion, as the scoring tool returned them.
+        score: The total score the tool returned.
+        band: The band the tool returned.
+        title: Who was scored (shown in the title).
+    """
+    names = list(contributions)
+    fig = go.Figure(go.Bar(
+        x=[float(contributions[n]) for n in names], y=[_label(n) for n in names],
+        orientation="h", text=[f"{float(contributions[n]):g}" for n in names],
+        textposition="auto", marker_color=BAND_COLOURS.get(band, "#4a6fa5"),
+    ))
+    heading = f"{title}: " if title else ""
+    fig.update_layout(title=f"{heading}score {score:g} ({band})",
+                      yaxis={"autorange": "reversed"}, xaxis={"title": "weighted points"},
+                      **LAYOUT)
+    return fig
+
+
+def portfolio_figures(partners: list[Partner]) -> list[tuple[str, go.Figure]]:
+    """Tier pyramid and score distribution for a list of partner records.
+
+    Scores come from :func:`tools.scoring.score_partner_record`.
+    """
+    by_tier: dict[str, int] = {}
+    by_band: dict[str, int] = {}
+    scores: list[float] = []
+    for partner in partners:
+        by_tier[partner.tier.value] = by_tier.get(partner.tier.value, 0) + 1
+        result = score_partner_record(partner)
+        by_band[result.band.value] = by_band.get(result.band.value, 0) + 1
+        scores.append(result.score)
+    return [("Tier pyramid", tier_pyramid(by_tier)),
+            ("Score distribution", band_distribution(by_band, scores))]
+
+
+def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
+    """The charts worth showing for one tool result (none for most tools)."""
+    if not isinstance(output, Mapping):
+        return []
+    if name == "score_partner" and isinstance(output.get("result"), Mapping):
+        result = output["result"]
+        if isinstance(result.get("contributions"), Mapping):
+            who = output.get("partner_name") or "New partner"
+            return [(f"Score breakdown: {who}", score_breakdown(
+                result["contributions"], float(result["score"]), str(result["band"]), who))]
+    if name == "portfolio_summary" and isinstance(output.get("by_tier"), Mapping):
+        figures = [("Tier pyramid", tier_pyramid(output["by_tier"]))]
+        if isinstance(output.get("by_band"), Mapping):
+            figures.append(("Bands", band_distribution(output["by_band"])))
+        return figures
+    return []

@@ -1,0 +1,237 @@
+"""Chat history on local SQLite through Chainlit's SQLAlchemy data layer, files on local disk.
+
+Chainlit's ``SQLAlchemyDataLayer`` does not create its tables, so :func:`init_db` does, with
+the columns it writes. SQLite cannot bind lists or dicts, so :class:`SQLiteDataLayer` stores
+them as JSON text. Element files (DOCX, charts, citations) go to :class:`LocalStorageClient`
+under the data dir and are served back to their owner only (see :func:`file_response`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DB_FILE = "chat.sqlite3"
+FILES_DIR = "ui-files"
+FILES_ROUTE = "/partnerpilot/files"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    "id" TEXT PRIMARY KEY,
+    "identifier" TEXT NOT NULL UNIQUE,
+    "metadata" TEXT NOT NULL DEFAULT '{}',
+    "createdAt" TEXT
+);
+CREATE TABLE IF NOT EXISTS threads (
+    "id" TEXT PRIMARY KEY,
+    "createdAt" TEXT,
+    "name" TEXT,
+    "userId" TEXT,
+    "userIdentifier" TEXT,
+    "tags" TEXT,
+    "metadata" TEXT,
+    FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS steps (
+    "id" TEXT PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "threadId" TEXT NOT NULL,
+    "parentId" TEXT,
+    "command" TEXT,
+    "modes" TEXT,
+    "streaming" BOOLEAN NOT NULL DEFAULT 0,
+    "waitForAnswer" BOOLEAN,
+    "isError" BOOLEAN,
+    "metadata" TEXT,
+    "tags" TEXT,
+    "input" TEXT,
+    "output" TEXT,
+    "createdAt" TEXT,
+    "start" TEXT,
+    "end" TEXT,
+    "generation" TEXT,
+    "showInput" TEXT,
+    "defaultOpen" BOOLEAN,
+    "autoCollapse" BOOLEAN,
+    "language" TEXT,
+    "icon" TEXT,
+    "indent" INTEGER,
+    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS elements (
+    "id" TEXT PRIMARY KEY,
+    "threadId" TEXT,
+    "type" TEXT,
+    "chainlitKey" TEXT,
+    "path" TEXT,
+    "url" TEXT,
+    "objectKey" TEXT,
+    "name" TEXT NOT NULL,
+    "display" TEXT,
+    "size" TEXT,
+    "language" TEXT,
+    "page" INTEGER,
+    "props" TEXT,
+    "autoPlay" BOOLEAN,
+    "playerConfig" TEXT,
+    "forId" TEXT,
+    "mime" TEXT,
+    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS feedbacks (
+    "id" TEXT PRIMARY KEY,
+    "forId" TEXT NOT NULL,
+    "threadId" TEXT,
+    "value" INTEGER NOT NULL,
+    "comment" TEXT
+);
+CREATE INDEX IF NOT EXISTS steps_thread ON steps ("threadId");
+CREATE INDEX IF NOT EXISTS threads_user ON threads ("userId");
+"""
+
+
+def db_path(data_dir: Path) -> Path:
+    """Where the chat history lives."""
+    return data_dir / DB_FILE
+
+
+def init_db(data_dir: Path) -> Path:
+    """Create the chat-history tables if they are missing (idempotent); return the DB path."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = db_path(data_dir)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA)
+    return path
+
+
+def _sqlite_value(value: Any) -> Any:
+    """SQLite binds scalars only: lists and dicts become JSON text."""
+    if isinstance(value, list | dict | tuple):
+        return json.dumps(value)
+    return value
+
+
+def safe_key(object_key: str) -> str:
+    """Reject object keys that could leave the files folder.
+
+    Raises:
+        ValueError: When the key is absolute, empty or climbs with ``..``.
+    """
+    parts = Path(object_key).parts
+    if not parts or object_key.startswith("/") or ".." in parts:
+        raise ValueError(f"bad object key {object_key!r}")
+    return object_key
+
+
+def make_storage_client(root: Path) -> Any:
+    """A Chainlit storage client keeping element files under ``root``.
+
+    Defined in a factory so importing this module does not import Chainlit.
+    """
+    from chainlit.data.storage_clients.base import BaseStorageClient
+
+    class LocalStorageClient(BaseStorageClient):
+        """Element files on local disk, served by the app under ``FILES_ROUTE``."""
+
+        def __init__(self, folder: Path) -> None:
+            self.root = folder
+            self.root.mkdir(parents=True, exist_ok=True)
+
+        async def upload_file(
+            self,
+            object_key: str,
+            data: bytes | str,
+            mime: str = "application/octet-stream",
+            overwrite: bool = True,
+            content_disposition: str | None = None,
+        ) -> dict[str, Any]:
+            path = self.root / safe_key(object_key)
+            if path.exists() and not overwrite:
+                return {}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data.encode() if isinstance(data, str) else data)
+            return {"object_key": object_key, "url": await self.get_read_url(object_key)}
+
+        async def delete_file(self, object_key: str) -> bool:
+            path = self.root / safe_key(object_key)
+            if path.is_file():
+                path.unlink()
+                return True
+            return False
+
+        async def get_read_url(self, object_key: str) -> str:
+            return f"{FILES_ROUTE}/{safe_key(object_key)}"
+
+        async def close(self) -> None:
+            return None
+
+    return LocalStorageClient(root)
+
+
+def make_data_layer(data_dir: Path) -> Any:
+    """Chainlit's SQLAlchemy data layer on ``<data_dir>/chat.sqlite3`` with local file storage."""
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+
+    class SQLiteDataLayer(SQLAlchemyDataLayer):
+        """SQLAlchemyDataLayer that JSON-encodes list and dict parameters for SQLite."""
+
+        async def execute_sql(
+            self, query: str, parameters: dict[str, Any]
+        ) -> list[dict[str, Any]] | int | None:
+            clean = {key: _sqlite_value(value) for key, value in parameters.items()}
+            return await super().execute_sql(query, clean)  # type: ignore[no-any-return]
+
+    path = init_db(data_dir)
+    return SQLiteDataLayer(
+        conninfo=f"sqlite+aiosqlite:///{path}",
+        storage_provider=make_storage_client(data_dir / FILES_DIR),
+    )
+
+
+def file_path_for(data_dir: Path, object_key: str, user_id: str | None) -> Path | None:
+    """The file behind ``object_key`` if ``user_id`` owns it (keys start with the owner's id)."""
+    try:
+        key = safe_key(object_key)
+    except ValueError:
+        return None
+    owner = Path(key).parts[0]
+    if user_id is not None and owner != user_id:
+        return None
+    path = data_dir / FILES_DIR / key
+    return path if path.is_file() else None
+
+
+def register_file_route(get_data_dir: Callable[[], Path]) -> None:
+    """Serve stored element files at ``FILES_ROUTE`` to their owner (before Chainlit's catch-all).
+
+    Args:
+        get_data_dir: Returns the data dir at request time.
+    """
+    from chainlit.auth import get_current_user, require_login
+    from chainlit.server import app
+    from fastapi import Depends, HTTPException
+    from fastapi.responses import FileResponse
+
+    route_path = FILES_ROUTE + "/{object_key:path}"
+    if any(getattr(route, "path", None) == route_path for route in app.router.routes):
+        return
+
+    # FastAPI resolves these annotations from module globals: keep them to str and Any.
+    async def serve_file(
+        object_key: str, user: Any = Depends(get_current_user)  # noqa: B008
+    ) -> Any:
+        login = require_login()
+        user_id = getattr(user, "id", None)
+        if login and user_id is None:
+            raise HTTPException(status_code=401, detail="log in first")
+        path = file_path_for(get_data_dir(), object_key, user_id if login else None)
+        if path is None:
+            raise HTTPException(status_code=404, detail="no such file")
+        return FileResponse(path, filename=path.name)
+
+    app.add_api_route(route_path, serve_file, methods=["GET"])
+    app.router.routes.insert(0, app.router.routes.pop())

@@ -1,0 +1,259 @@
+"""Agent events -> Chainlit messages, steps and elements. No strategy logic lives here.
+
+:class:`TurnRenderer` consumes one turn's events (see ``agent/events.py``): text deltas stream
+into the answer, each tool call becomes a collapsible step with its input and output,
+citations become side-panel sources the answer names, partner hits a compact table, drafted
+documents an inline message with DOCX and Markdown downloads, and the final answer carries a
+badge saying which backend answered. The helpers above it are pure and unit-tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import chainlit as cl
+
+from agent.events import (
+    Citation,
+    DocumentProduced,
+    ErrorEvent,
+    Event,
+    FinalAnswer,
+    FollowUp,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+)
+from ui.charts import figures_for_tool
+
+TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
+                 ("partner_type", "Type"), ("region", "Region"), ("score", "Score"),
+                 ("band", "Band"))
+MAX_TABLE_ROWS = 25
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def pretty_json(data: Any) -> str:
+    """Indented JSON for a step's input or output (non-JSON values shown with ``str``)."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def tool_title(name: str) -> str:
+    """A step title people read: ``score_partner`` -> ``Score partner``."""
+    return name.replace("_", " ").capitalize()
+
+
+def citation_name(index: int, citation: Citation) -> str:
+    """The side-panel element name the answer links to, e.g. ``Source 1 - Partner tiers``.
+
+    Only letters, digits, spaces and hyphens, so the name matches literally in the answer.
+    """
+    title = re.sub(r"[^A-Za-z0-9 \-]+", " ", citation.title)
+    title = re.sub(r"\s+", " ", title).strip() or citation.doc_id
+    return f"Source {index} - {title}"
+
+
+def citation_body(citation: Citation) -> str:
+    """The cited passage as shown in the side panel."""
+    section = f" > {citation.section}" if citation.section else ""
+    return f"**{citation.title}**{section}\n\n{citation.snippet}\n\n`{citation.doc_id}`"
+
+
+def model_badge(final: FinalAnswer) -> str:
+    """Which backend answered, for the line under the answer."""
+    if final.backend == "offline":
+        label = "offline planner (no LLM)"
+    elif final.backend == "local":
+        label = f"embedded local model {final.model}" if final.model else "embedded local model"
+    elif final.backend == "openai":
+        label = f"OpenAI-compatible model {final.model}" if final.model else "OpenAI-compatible"
+    else:
+        label = " ".join(filter(None, [final.backend, final.model]))
+    return f"Answered by: `{label}`"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("|", "/")
+
+
+def partner_rows(output: Any) -> list[Mapping[str, Any]]:
+    """The partner summaries in a ``find_partners`` result, or none."""
+    if not isinstance(output, Mapping):
+        return []
+    rows = output.get("partners")
+    if not isinstance(rows, list):
+        return []
+    return [row for row in rows if isinstance(row, Mapping) and "partner_id" in row]
+
+
+def partner_table(rows: list[Mapping[str, Any]]) -> str:
+    """A compact Markdown table of partner summaries (at most ``MAX_TABLE_ROWS``)."""
+    if not rows:
+        return ""
+    columns = [(key, label) for key, label in TABLE_COLUMNS
+               if any(row.get(key) is not None for row in rows)]
+    lines = ["| " + " | ".join(label for _, label in columns) + " |",
+             "|" + "|".join(" --- " for _ in columns) + "|"]
+    for row in rows[:MAX_TABLE_ROWS]:
+        lines.append("| " + " | ".join(_cell(row.get(key)) for key, _ in columns) + " |")
+    if len(rows) > MAX_TABLE_ROWS:
+        lines.append(f"\n{len(rows) - MAX_TABLE_ROWS} more not shown.")
+    return "\n".join(lines)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of a title."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
+
+
+async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
+    """Drive a blocking event iterator in a worker thread, yielding to the event loop."""
+    done = object()
+    while True:
+        event = await asyncio.to_thread(next, events, done)
+        if event is done:
+            return
+        yield event  # type: ignore[misc]
+
+
+class TurnRenderer:
+    """Renders one turn's events into the current Chainlit conversation.
+
+    After :meth:`finish`, ``answer`` is the message sent, ``steps`` the tool steps by call id,
+    ``documents`` the document messages and ``final`` the final event (for tests and the app).
+    """
+
+    def __init__(self) -> None:
+        self.answer: cl.Message | None = None
+        self.steps: dict[str, cl.Step] = {}
+        self.citations: list[cl.Text] = []
+        self.charts: list[cl.Plotly] = []
+        self.tables: list[str] = []
+        self.documents: list[cl.Message] = []
+        self.errors: list[cl.ErrorMessage] = []
+        self.follow_up: str | None = None
+        self.final: FinalAnswer | None = None
+        self.metadata: dict[str, Any] = {}
+        self.cited_docs: list[str] = []
+        self._streamed = False
+
+    async def handle(self, event: Event) -> None:
+        """Render one event."""
+        if isinstance(event, TextDelta):
+            await self._text(event)
+        elif isinstance(event, ToolCall):
+            await self._tool_call(event)
+        elif isinstance(event, ToolResult):
+            await self._tool_result(event)
+        elif isinstance(event, Citation):
+            self._citation(event)
+        elif isinstance(event, DocumentProduced):
+            await self._document(event)
+        elif isinstance(event, FollowUp):
+            self.follow_up = event.question
+        elif isinstance(event, FinalAnswer):
+            self.final = event
+        elif isinstance(event, ErrorEvent):
+            error = cl.ErrorMessage(content=f"Something went wrong ({event.kind}): "
+                                    f"{event.message}")
+            self.errors.append(error)
+            await error.send()
+
+    async def _text(self, event: TextDelta) -> None:
+        if self.answer is None:
+            self.answer = cl.Message(content="")
+        self._streamed = True
+        await self.answer.stream_token(event.text)
+
+    async def _tool_call(self, event: ToolCall) -> None:
+        step = cl.Step(name=tool_title(event.name), type="tool", show_input="json",
+                       language="json", default_open=False)
+        step.input = pretty_json(event.input)
+        step.metadata = {"tool": event.name, "call_id": event.call_id}
+        self.steps[event.call_id] = step
+        await step.send()
+
+    async def _tool_result(self, event: ToolResult) -> None:
+        step = self.steps.get(event.call_id)
+        if step is None:
+            await self._tool_call(ToolCall(call_id=event.call_id, name=event.name, input={}))
+            step = self.steps[event.call_id]
+        if event.error:
+            step.is_error = True
+            step.output = f"error: {event.error}"
+        else:
+            step.output = pretty_json(event.output)
+            for name, figure in figures_for_tool(event.name, event.output):
+                self.charts.append(cl.Plotly(name=name, figure=figure, display="inline",
+                                             size="medium"))
+            if event.name == "find_partners":
+                table = partner_table(partner_rows(event.output))
+                if table:
+                    self.tables.append(table)
+        await step.update()
+
+    def _citation(self, event: Citation) -> None:
+        known = {element.content for element in self.citations}
+        body = citation_body(event)
+        if body in known:
+            return
+        if event.doc_id not in self.cited_docs:
+            self.cited_docs.append(event.doc_id)
+        name = citation_name(len(self.citations) + 1, event)
+        self.citations.append(cl.Text(name=name, content=body, display="side"))
+
+    async def _document(self, event: DocumentProduced) -> None:
+        base = slug(event.title)
+        files: list[Any] = []
+        if event.docx_path and Path(event.docx_path).is_file():
+            files.append(cl.File(name=f"{base}.docx", path=event.docx_path, mime=DOCX_MIME,
+                                 display="inline"))
+        files.append(cl.File(name=f"{base}.md", content=event.markdown.encode(),
+                             mime="text/markdown", display="inline"))
+        message = cl.Message(content=event.markdown, elements=files)
+        self.documents.append(message)
+        await message.send()
+
+    def compose(self) -> str:
+        """The answer's full Markdown: text, partner tables, sources and the model badge."""
+        text = ""
+        if self.answer is not None and self._streamed:
+            text = self.answer.content
+        elif self.final is not None and self.final.text:
+            text = self.final.text
+        elif self.follow_up:
+            text = self.follow_up
+        parts = [text.strip()] if text.strip() else []
+        if self.follow_up and self.follow_up not in text:
+            parts.append(self.follow_up)
+        parts.extend(self.tables)
+        if self.citations:
+            parts.append("**Sources:** " + ", ".join(c.name for c in self.citations))
+        if self.final is not None:
+            parts.append(model_badge(self.final))
+        return "\n\n".join(parts)
+
+    async def finish(self) -> cl.Message:
+        """Send (or complete) the answer message with its elements; return it."""
+        if self.answer is None:
+            self.answer = cl.Message(content="")
+        self.answer.content = self.compose()
+        self.answer.elements = [*self.citations, *self.charts]  # type: ignore[list-item]
+        self.answer.metadata = {
+            **self.metadata,
+            "tools": [str(step.metadata.get("tool")) for step in self.steps.values()],
+            "cites": list(self.cited_docs),
+            "backend": self.final.backend if self.final else None,
+            "model": self.final.model if self.final else None,
+        }
+        await self.answer.send()  # ends a stream too, and persists the message
+        return self.answer
