@@ -54,7 +54,7 @@ def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
     backend = settings.resolved_backend
     if backend == "offline":
         try:
-            from agent.planner import OfflinePlanner
+            from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
         except ImportError as exc:
             raise FrameworkError("backend", f"the offline planner is not available ({exc})",
                                  backend) from None
@@ -78,7 +78,7 @@ def make_local_backend(settings: Settings, deps: Deps, *, max_tokens: int | None
     from agent.local_server import LocalServer
 
     if settings.gguf is None:
-        raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to/model.gguf")
+        raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to.gguf")
     server = LocalServer(settings.gguf, threads=settings.threads)
     server.start()
     try:

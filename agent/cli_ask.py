@@ -135,9 +135,7 @@ class _ChatPrinter:
 
 
 def chat(backend: BackendOption = None) -> None:
-    """Chat interactively: answers stream in, with tool steps and sources; exit or Ctrl-D
-    ends.
-    """
+    """Chat interactively: answers stream in with tool steps and sources (exit or Ctrl-D)."""
     from agent.session import Session
 
     with user_errors():

@@ -106,7 +106,7 @@ def score(
         help="JSON/YAML weights override: five criteria summing to 100.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a partner's attractiveness (weights 30/25/20/15/10; bands at 75 and 50)."""
+    """Score a partner's attractiveness: five weighted criteria, a band, the contributions."""
     given = dict(zip(CRITERIA, (icp_overlap, market_influence, practice_alignment,
                                 partnership_appetite, revenue_potential), strict=True))
     with user_errors():
@@ -263,7 +263,6 @@ _BOOL_FACTS = (
 
 
 def decide_command(
-    ctx: typer.Context,
     file: Annotated[Path | None, typer.Argument(help="JSON/YAML with the decision facts.")]
     = None,
     capability: Annotated[str | None, typer.Option(help="Capability or market.")] = None,

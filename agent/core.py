@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 
 @runtime_checkable
 class Backend(Protocol):
-    """What answers a turn. Implementations: ``agent.planner.OfflinePlanner`` (``offline``),
+    """What answers a turn.
+
+    Implementations: ``agent.planner.OfflinePlanner`` (``offline``) and
     ``agent.llm_agent.LLMBackend`` (``openai`` and ``local``).
 
     ``stream_turn`` yields the turn's events in order: text deltas, tool calls and results,

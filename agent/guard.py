@@ -198,8 +198,11 @@ class Facts:
 
 
 def facts_from_events(events: Iterable[Any], texts: Iterable[str] = ()) -> Facts:
-    """Collect the facts of one turn from its events (tool calls and results, citations,
-    documents) and any extra texts (the user's message).
+    """Collect the facts of one turn.
+
+    Args:
+        events: The turn's events (tool calls and results, citations, documents).
+        texts: Extra texts whose numbers count as given (the user's message).
     """
     facts = Facts()
     for text in texts:

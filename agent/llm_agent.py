@@ -140,7 +140,7 @@ def make_middleware(max_retries: int, backoff: float,
     from langchain.agents.middleware import AgentMiddleware
     from langchain_core.messages import AIMessage, ToolMessage
 
-    class TurnRules(AgentMiddleware):  # type: ignore[type-arg]
+    class TurnRules(AgentMiddleware):
         def wrap_model_call(self, request: Any, handler: Any) -> Any:
             ledger: TurnLedger = request.runtime.context
             if ledger.cap_hit:
@@ -305,5 +305,5 @@ class _StreamState:
                 yield from message.artifact.events()
             elif isinstance(message, AIMessage) and message.usage_metadata:
                 for key in ("input_tokens", "output_tokens", "total_tokens"):
-                    self.usage[key] = self.usage.get(key, 0) + int(
-                        message.usage_metadata.get(key, 0))
+                    count: Any = message.usage_metadata.get(key, 0)
+                    self.usage[key] = self.usage.get(key, 0) + int(count or 0)

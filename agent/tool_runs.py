@@ -1,5 +1,7 @@
-"""The run functions behind the agent's tools. Each docstring's first paragraph is the tool's
-description; framework modules are imported inside the functions, on first use.
+"""The run functions behind the agent's tools.
+
+Each docstring is the tool's description; framework modules are imported inside the
+functions, on first use.
 """
 
 from __future__ import annotations
@@ -92,8 +94,9 @@ def search_framework(data: SearchFrameworkInput, deps: Deps) -> FrameworkSearchR
 
 @REGISTRY.add("find_partners", FindPartnersInput)
 def find_partners(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
-    """Find partners in the store by description, with optional tier, type, region, industry
-    or band filters.
+    """Find partners in the store by description.
+
+    Optional filters: tier, partner type, region, industry, attractiveness band.
     """
     hits = deps.store.search_partners(
         data.query, data.k, tier=data.tier, partner_type=data.partner_type, region=data.region,
@@ -130,8 +133,10 @@ def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
 
 @REGISTRY.add("assess_star", "tools.star:StarInput")
 def assess_star(data: BaseModel, deps: Deps) -> BaseModel:
-    """Assess a candidate partner on STAR (strategic fit, trust and culture, asset
-    complementarity, relationship economics), each scored 1-5 with evidence.
+    """Assess a candidate partner on STAR and return a verdict.
+
+    Dimensions: strategic fit, trust and culture, asset complementarity, relationship
+    economics; each scored 1-5 with evidence.
     """
     from tools.star import assess_star as assess
 
@@ -140,8 +145,9 @@ def assess_star(data: BaseModel, deps: Deps) -> BaseModel:
 
 @REGISTRY.add("check_tier", CheckTierInput)
 def check_tier(data: CheckTierInput, deps: Deps) -> BaseModel:
-    """Check which program tier (registered, silver, gold, platinum) a partner's figures
-    qualify for and what is missing for the next tier.
+    """Check which program tier a partner's figures qualify for.
+
+    Tiers: registered, silver, gold, platinum. Also says what is missing for the next tier.
     """
     from tools.tiers import check_tier as check
 
@@ -166,8 +172,10 @@ def _as_of(quarter: str | None) -> date:
 
 @REGISTRY.add("review_tier", ReviewTierInput)
 def review_tier(data: ReviewTierInput, deps: Deps) -> BaseModel:
-    """Apply the tier movement rules (promote, hold, warn, demote, exit) to a stored
-    partner's quarterly history as of a quarter (default: today).
+    """Review a stored partner's tier with the movement rules.
+
+    Outcomes: promote, hold, warn, demote or exit, from the quarterly history as of a
+    quarter (default: today).
     """
     from tools.tiers import review_tier as review
 
@@ -185,8 +193,10 @@ def _matches(partner: Partner, data: PortfolioSummaryInput) -> bool:
 
 @REGISTRY.add("portfolio_summary", PortfolioSummaryInput)
 def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSummary:
-    """Summarise the partner portfolio: counts by tier, type, region and band, the average
-    attractiveness score, and the tier-review actions due.
+    """Summarise the partner portfolio.
+
+    Counts by tier, type, region and band, the average attractiveness score, and the
+    tier-review actions due.
     """
     from tools.tiers import review_tier as review
 
@@ -216,8 +226,10 @@ def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSumma
 
 @REGISTRY.add("recommend_model", "tools.models:ModelNeed")
 def recommend_model(data: BaseModel, deps: Deps) -> BaseModel:
-    """Rank the partnership models (referral, reseller, co-sell, implementation, OEM, joint
-    venture, technology alliance) for what the partnership must achieve, with fee ranges.
+    """Rank the partnership models for what the partnership must achieve.
+
+    Models: referral, reseller, co-sell, implementation, OEM, joint venture, technology
+    alliance; with their commitment level, revenue mechanism and fee ranges.
     """
     from tools.models import recommend_model as recommend
 
@@ -226,8 +238,9 @@ def recommend_model(data: BaseModel, deps: Deps) -> BaseModel:
 
 @REGISTRY.add("build_partner_acquire", "tools.decisions:DecisionInput")
 def build_partner_acquire(data: BaseModel, deps: Deps) -> BaseModel:
-    """Decide build vs partner vs acquire for a capability or market, with the rule that
-    decided it and a decision-log entry.
+    """Decide build vs partner vs acquire for a capability or market.
+
+    Returns the decision, the rule that decided it and a decision-log entry.
     """
     from tools.decisions import decide
 
@@ -294,9 +307,11 @@ for _name, _kind, _input, _builder, _doc in _DOCUMENT_TOOLS:
 
 @REGISTRY.add("check_program", "tools.program:ProgramDescription")
 def check_program(data: BaseModel, deps: Deps) -> BaseModel:
-    """Check a partner program against the framework's quality rules (signed-off thesis
-    before recruiting, Finance input on decisions, leading and lagging OKR indicators, tier
-    enforcement, roadmap and competitor-map reviews, alliance governance).
+    """Check a partner program against the framework's quality rules.
+
+    Rules: signed-off thesis before recruiting, Finance input on decisions, leading and
+    lagging OKR indicators, tier enforcement, roadmap and competitor-map reviews, alliance
+    governance.
     """
     from tools.program import check_program as check
 

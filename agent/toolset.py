@@ -1,6 +1,6 @@
 """The agent's tool registry: thin wrappers over ``tools/`` and ``knowledge/``.
 
-Every tool has a name, a description (the first paragraph of its run function's docstring),
+Every tool has a name, a description (its run function's docstring),
 a pydantic input model and a ``run(input, deps)`` that returns a pydantic result. The LLM
 backend sees them as LangChain ``StructuredTool``s (:func:`as_langchain_tools`); the offline
 planner calls :func:`execute` directly. Framework modules are imported lazily, so importing
@@ -68,7 +68,7 @@ class ToolSpec:
 
     Args:
         name: Tool name the model calls.
-        description: What the tool does (shown to the model).
+        description: What the tool does (its run function's docstring, shown to the model).
         input_ref: The input model, or ``"module:Name"`` resolved on first use.
         run: ``run(input, deps)`` returning a pydantic result.
     """
@@ -163,7 +163,7 @@ class _Registry:
             ) -> Callable[[Callable[[Any, Deps], BaseModel]], Callable[[Any, Deps], BaseModel]]:
         def decorate(run: Callable[[Any, Deps], BaseModel]) -> Callable[[Any, Deps], BaseModel]:
             doc = inspect.getdoc(run) or name
-            description = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+            description = " ".join(doc.split())
             self.specs[name] = ToolSpec(name, description, input_ref, run)
             return run
         return decorate

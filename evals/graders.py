@@ -40,7 +40,7 @@ PLACEHOLDERS = (
 )
 REFUSAL = re.compile(
     r"\b(?:can(?:no|'|’)t|cannot|won(?:'|’)t|will not|unable to|not able to|decline|"
-    r"outside (?:the |my |this )?(?:scope|framework|remit)|out of scope|"
+    r"outside (?:the |my |this |what )?(?:scope|framework|remit|i can)|out of scope|"
     r"only (?:help|answer|cover|work)|not (?:part of|covered by|in) (?:the|our) framework|"
     r"(?:isn(?:'|’)t|is not|not) (?:something|a question) (?:i|the framework)|"
     r"no (?:tool|source|passage|figure|number) (?:gives|states|supports|for)|"
@@ -48,7 +48,6 @@ REFUSAL = re.compile(
     re.IGNORECASE,
 )
 SCORE_CLAIM = re.compile(r"\bscore[sd]?\b[^.\n\d]{0,25}?(\d+(?:\.\d+)?)", re.IGNORECASE)
-SCORE_KEYS = ("score", "exact_score", "overall")
 
 
 class Grade(BaseModel):
@@ -260,20 +259,45 @@ def grounding_sources(turn: TurnRecord, history: list[str]) -> list[Decimal]:
     return found
 
 
+def _tool_scores(turn: TurnRecord) -> list[Decimal]:
+    """Numbers a tool reported under a score-like key (``score``, ``exact_score``, ...)."""
+    found: list[Decimal] = []
+
+    def walk(data: Any) -> None:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if ("score" in str(key) or key == "overall") and isinstance(
+                        value, int | float) and not isinstance(value, bool):
+                    found.append(Decimal(str(value)))
+                walk(value)
+        elif isinstance(data, list):
+            for item in data:
+                walk(item)
+
+    for result in turn.of(ToolResult):
+        walk(result.output)
+    return found
+
+
 def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade | None:
-    """Every number in the answer is grounded, and any stated score equals a tool's score."""
+    """Every number in the answer is grounded, and any stated score equals a tool's score.
+
+    The score check applies when a tool reported scores in the turn: a "score ... N" in the
+    answer must then equal one of them (or a number in a cited passage, such as a band
+    threshold).
+    """
     if not expect.grounded_numbers:
         return None
     stated = nz.numbers_in(turn.answer, skip_enumerators=True)
-    claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)]
+    scores = _tool_scores(turn)
+    claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)] if scores else []
     if not stated and not claims:
         return None
     sources = grounding_sources(turn, history)
+    cited = [n for c in turn.of(Citation) for n in nz.numbers_in(c.snippet)]
     ungrounded = [n for n in stated if not any(nz.close(n, s) for s in sources)]
-    scores = [Decimal(str(v)) for r in turn.of(ToolResult) for key in SCORE_KEYS
-              for v in nz.find_key(r.output, key)
-              if isinstance(v, int | float) and not isinstance(v, bool)]
-    wrong_scores = [c for c in claims if not any(abs(c - s) <= Decimal("0.05") for s in scores)]
+    wrong_scores = [c for c in claims
+                    if not any(abs(c - s) <= Decimal("0.05") for s in [*scores, *cited])]
     total = len(stated) + len(claims)
     hits = total - len(ungrounded) - len(wrong_scores)
     parts = []
@@ -302,8 +326,9 @@ def grade_document(turn: TurnRecord, expect: Expect) -> Grade | None:
     if cls is None:
         problems.append(f"no document model for kind {doc.kind!r}")
     else:
+        data = {k: v for k, v in doc.model.items() if k not in cls.model_computed_fields}
         try:
-            cls.model_validate(doc.model)
+            cls.model_validate(data)
         except Exception as exc:  # noqa: BLE001 - any validation failure is the finding
             problems.append(f"model does not validate: {str(exc).splitlines()[0]}")
     headings = [h.lower() for h in re.findall(r"^#+\s*(.+)$", doc.markdown, re.MULTILINE)]

@@ -30,15 +30,15 @@ def summary_tables(report: RunReport) -> list[Table]:
         suites.add_row(name, str(tally.passed), str(tally.total), _pct(tally.rate), style=style)
     total = report.total
     suites.add_row("all", str(total.passed), str(total.total), _pct(total.rate), style="bold")
-    graders = Table(title="Grades by suite and grader (passed/total)")
+    graders = Table(title="Grades by grader and suite (passed/total)")
     table = report.by_grader()
     names = sorted({g for per in table.values() for g in per})
-    graders.add_column("suite")
+    graders.add_column("grader")
+    for suite in table:
+        graders.add_column(suite, justify="right")
     for name in names:
-        graders.add_column(name, justify="right")
-    for suite, per in table.items():
-        graders.add_row(suite, *[f"{per[n].passed}/{per[n].total}" if n in per else "-"
-                                 for n in names])
+        graders.add_row(name, *[f"{per[name].passed}/{per[name].total}" if name in per else "-"
+                                for per in table.values()])
     return [suites, graders]
 
 

@@ -1,10 +1,11 @@
 """Deterministic synthetic partner records for benchmarks and import tests (all fictional).
 
-``iter_partners(n, seed)`` streams ``n`` validated :class:`tools.partners.Partner` records
-with ids ``S-0000001`` ... and four quarters of history (2025-Q4 to 2026-Q3).
+``iter_partners(n, seed)`` streams ``n`` :class:`tools.partners.Partner` records, valid by
+construction, with ids ``S-0000001`` ... and four quarters of history (2025-Q4 to 2026-Q3).
 The same ``n`` and ``seed`` always give identical records, and the first ``k`` records of a
 longer run equal ``generate_partners(k, seed)``. Names and descriptions are composed from
-small vocabularies, so descriptions are nearly all distinct (about 99% per 100k).
+the word lists in ``knowledge/data/synth_vocabulary.yaml``; about 99.98% of the
+descriptions in a run of 100k are distinct.
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib import resources
 from itertools import accumulate
 from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import FrameworkError
 from tools.partners import Partner, PartnerType, QuarterRecord, Tier
@@ -100,150 +107,47 @@ TIER_SCORE_MEAN: dict[Tier, int] = {
     Tier.PLATINUM: 76,
 }
 
-INDUSTRIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "financial services": (
-        ("core banking modernisation", "payments and instant transfers", "fraud analytics",
-         "regulatory reporting", "loan origination", "wealth management platforms",
-         "KYC and onboarding", "treasury and liquidity tools", "open banking APIs",
-         "credit risk models"),
-        ("credit unions", "community banks", "retail banks", "asset managers",
-         "insurers", "fintech lenders", "building societies", "private banks"),
-    ),
-    "healthcare": (
-        ("electronic health records", "revenue cycle management", "patient flow",
-         "clinical data integration", "telehealth services", "claims automation",
-         "care coordination", "medication management", "population health analytics",
-         "prior authorisation"),
-        ("hospital networks", "regional health plans", "physician groups",
-         "ambulatory surgery centres", "clinical research organisations",
-         "community clinics", "long-term care providers", "public health agencies"),
-    ),
-    "manufacturing": (
-        ("ERP rollouts", "plant-floor data collection", "predictive maintenance",
-         "quality management", "demand planning", "product lifecycle management",
-         "supplier risk scoring", "MES implementation", "warehouse automation",
-         "industrial IoT"),
-        ("automotive suppliers", "discrete manufacturers", "process manufacturers",
-         "machine builders", "aerospace suppliers", "electronics assemblers",
-         "food producers", "chemical plants"),
-    ),
-    "retail": (
-        ("unified commerce", "point-of-sale replacement", "loyalty programmes",
-         "pricing optimisation", "order management", "store workforce scheduling",
-         "customer data platforms", "inventory visibility", "marketplace integration",
-         "e-commerce replatforming"),
-        ("grocery chains", "apparel retailers", "department stores", "convenience stores",
-         "specialty retailers", "home improvement chains", "online marketplaces",
-         "wholesale distributors"),
-    ),
-    "public sector": (
-        ("case management", "licensing and permitting", "grant management",
-         "procurement transparency", "digital citizen services", "tax administration",
-         "benefits processing", "records digitisation", "identity verification",
-         "service design"),
-        ("city governments", "state agencies", "national ministries", "county offices",
-         "school districts", "municipal utilities", "regulators", "courts"),
-    ),
-    "energy": (
-        ("grid operations", "outage management", "meter data management",
-         "asset performance management", "carbon reporting", "renewable portfolio analytics",
-         "field service", "energy trading systems", "GIS integration",
-         "demand response programmes"),
-        ("electric utilities", "gas distributors", "renewable developers",
-         "oil and gas operators", "mining companies", "electric cooperatives",
-         "grid operators", "energy retailers"),
-    ),
-    "telecom": (
-        ("BSS and OSS stacks", "billing consolidation", "network analytics",
-         "customer care platforms", "5G service launches", "fibre rollout planning",
-         "wholesale pricing", "contact centre automation", "number portability",
-         "network API exposure"),
-        ("mobile operators", "fibre wholesalers", "regional carriers", "cable operators",
-         "internet providers", "tower companies", "MVNOs", "satellite operators"),
-    ),
-    "technology": (
-        ("cloud migration", "data platform modernisation", "identity and access management",
-         "application integration", "managed services", "DevOps tooling", "API management",
-         "observability", "security operations", "low-code delivery"),
-        ("SaaS vendors", "software start-ups", "IT departments", "hardware makers",
-         "data centre operators", "managed service providers", "platform companies",
-         "digital agencies"),
-    ),
-}
-GEOGRAPHIES: dict[str, tuple[str, ...]] = {
-    "NA": ("the US Midwest", "the Pacific Northwest", "Texas", "the US Northeast", "Ontario",
-           "Quebec", "the US Southeast", "California", "the Mountain states", "Western Canada"),
-    "EMEA": ("the Nordics", "the DACH region", "Benelux", "the UK and Ireland", "Iberia",
-             "France", "Poland and the Baltics", "the Gulf states", "South Africa", "Italy"),
-    "APAC": ("Australia and New Zealand", "Singapore and Malaysia", "Japan", "South Korea",
-             "India", "Indonesia", "the Philippines", "Vietnam", "Hong Kong", "Taiwan"),
-    "LATAM": ("Mexico", "Brazil", "Colombia", "Chile", "Argentina", "Peru", "Central America",
-              "the Caribbean", "Uruguay", "Ecuador"),
-}
-KINDS: dict[PartnerType, tuple[str, ...]] = {
-    PartnerType.BIG4: ("Global audit and advisory firm", "Multinational professional services firm",
-                       "Large consulting and assurance network"),
-    PartnerType.GSI: ("Global systems integrator", "Large-scale delivery integrator",
-                      "Offshore-scale integrator"),
-    PartnerType.BOUTIQUE: ("Boutique consultancy", "Specialist advisory firm",
-                           "Small vertical consultancy", "Independent consulting practice"),
-    PartnerType.REGIONAL_SI: ("Regional systems integrator", "Mid-market integrator",
-                              "Local implementation partner"),
-    PartnerType.ISV: ("Software vendor", "Product ISV", "Vertical SaaS company"),
-    PartnerType.RESELLER: ("Value-added reseller", "Software reseller", "Regional VAR"),
-    PartnerType.DISTRIBUTOR: ("IT distributor", "Cloud distributor", "Channel distributor"),
-    PartnerType.ADVISOR: ("Independent advisor", "Two-person advisory practice",
-                          "Former-executive advisory firm"),
-    PartnerType.TECHNOLOGY: ("Technology partner", "Complementary SaaS provider",
-                             "Integration partner"),
-    PartnerType.ACADEMIC: ("University research lab", "Applied research institute",
-                           "Academic centre"),
-}
-VERBS = ("specialising in", "focused on", "known for", "delivering", "with a practice in",
-         "building its business on")
-SIZES = ("", "fast-growing ", "well-established ", "founder-led ", "employee-owned ",
-         "award-winning ", "newly formed ", "long-standing ")
-EXTRAS = (
-    "", "", "", "", "It holds several customer references with our product.",
-    "It recently opened a second delivery centre.",
-    "Its certified team is small but growing.", "It co-sells with two other vendors.",
-    "It prefers fixed-price engagements.", "It runs a quarterly client roundtable.",
-    "Its leadership changed this year.", "It has a strong public reference base.",
-    "It is exploring an OEM arrangement.", "It mostly works through subcontracting.",
-    "Its pipeline is concentrated in a few large accounts.",
-    "It is building a centre of excellence.", "It competes with another of our partners.",
-    "It has asked for early product access.", "It hosts an annual industry event.",
-    "It trains its consultants through our academy.",
-)
-SYLLABLES_A = ("Ash", "Bran", "Cor", "Del", "El", "Fen", "Gar", "Hal", "Ive", "Jor", "Kes",
-               "Lor", "Mar", "Nor", "Or", "Pel", "Quen", "Ros", "Sol", "Tal", "Ul", "Vel",
-               "Wes", "Yar", "Zen", "Bel", "Cal", "Dun", "Tor", "Lin")
-SYLLABLES_B = ("wick", "mere", "stead", "ford", "holt", "gate", "ridge", "brook", "vale",
-               "mont", "shaw", "ton", "well", "more", "field", "crest", "haven", "by",
-               "dale", "wyn", "leigh", "moor", "stone", "wood", "port", "cliff", "fell",
-               "bury", "hurst", "land")
-NOUNS = ("Harbor", "Summit", "Beacon", "Meridian", "Keystone", "Lantern", "Compass", "Anchor",
-         "Signal", "Atlas", "Pillar", "Granite", "Silver", "Northern", "Bluewater", "Cedar",
-         "Iron", "Crescent", "Orchard", "Falcon")
-SUFFIXES: dict[PartnerType, tuple[str, ...]] = {
-    PartnerType.BIG4: ("Advisory", "LLP", "Partners"),
-    PartnerType.GSI: ("Global Services", "Technologies", "Systems"),
-    PartnerType.BOUTIQUE: ("Consulting", "Advisors", "Associates", "Partners"),
-    PartnerType.REGIONAL_SI: ("Systems", "Integration", "Solutions"),
-    PartnerType.ISV: ("Software", "Labs", "Inc."),
-    PartnerType.RESELLER: ("Resellers", "IT Sales", "Solutions"),
-    PartnerType.DISTRIBUTOR: ("Distribution", "Channel Group", "Supply"),
-    PartnerType.ADVISOR: ("Advisory", "Counsel", "Advisors"),
-    PartnerType.TECHNOLOGY: ("Cloud", "Networks", "Platforms"),
-    PartnerType.ACADEMIC: ("Institute", "Research Lab", "Centre"),
-}
+VOCABULARY_FILE = "synth_vocabulary.yaml"
+Words = Annotated[tuple[str, ...], Field(min_length=1)]
+
+
+class IndustryWords(BaseModel):
+    """What partners in one industry work on, and for whom."""
+
+    specialties: Words
+    segments: Words
+
+
+class Vocabulary(BaseModel):
+    """Word lists the generator composes names and descriptions from (``data/*.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    industries: dict[str, IndustryWords]
+    geographies: dict[str, Words]
+    kinds: dict[PartnerType, Words]
+    suffixes: dict[PartnerType, Words]
+    verbs: Words
+    sizes: Words
+    extras: Words
+    syllables_a: Words
+    syllables_b: Words
+    nouns: Words
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The generator's vocabularies, loaded once from ``knowledge/data``."""
+    text = resources.files("knowledge.data").joinpath(VOCABULARY_FILE).read_text("utf-8")
+    return Vocabulary.model_validate(yaml.safe_load(text))
+
+
 _TYPES = tuple(TYPE_WEIGHTS)
 _TYPE_CUM = tuple(accumulate(TYPE_WEIGHTS.values()))
 _TIER_CUM = {ptype: tuple(accumulate(weights)) for ptype, weights in TIER_WEIGHTS.items()}
 _REGION_NAMES = tuple(name for name, _ in REGIONS)
 _REGION_CUM = tuple(accumulate(weight for _, weight in REGIONS))
 _TIERS = (Tier.REGISTERED, Tier.SILVER, Tier.GOLD, Tier.PLATINUM)
-_INDUSTRY_NAMES = tuple(INDUSTRIES)
 
 
 def _tier_figures(rng: random.Random, tier: Tier) -> tuple[int, int, bool]:
@@ -284,21 +188,23 @@ def _history(rng: random.Random, tier: Tier) -> list[QuarterRecord]:
     return records
 
 
-def _description(rng: random.Random, ptype: PartnerType, region: str, industry: str) -> str:
-    specialties, segments = INDUSTRIES[industry]
+def _description(
+    rng: random.Random, words: Vocabulary, ptype: PartnerType, region: str, industry: str
+) -> str:
+    topic = words.industries[industry]
+    who = f"{rng.choice(words.sizes)} {rng.choice(words.kinds[ptype])}".strip()
     first = (
-        f"{rng.choice(SIZES)}{rng.choice(KINDS[ptype]).lower()} {rng.choice(VERBS)} "
-        f"{rng.choice(specialties)} for {rng.choice(segments)} in "
-        f"{rng.choice(GEOGRAPHIES[region])}."
+        f"{who} {rng.choice(words.verbs)} {rng.choice(topic.specialties)} for "
+        f"{rng.choice(topic.segments)} in {rng.choice(words.geographies[region])}."
     )
-    extra = rng.choice(EXTRAS)
+    extra = rng.choice(words.extras)
     text = first[0].upper() + first[1:]
     return f"{text} {extra}" if extra else text
 
 
-def _name(rng: random.Random, ptype: PartnerType) -> str:
-    root = rng.choice(SYLLABLES_A) + rng.choice(SYLLABLES_B)
-    return f"{root} {rng.choice(NOUNS)} {rng.choice(SUFFIXES[ptype])}"
+def _name(rng: random.Random, words: Vocabulary, ptype: PartnerType) -> str:
+    root = rng.choice(words.syllables_a) + rng.choice(words.syllables_b)
+    return f"{root} {rng.choice(words.nouns)} {rng.choice(words.suffixes[ptype])}"
 
 
 def _scores(rng: random.Random, tier: Tier, ptype: PartnerType) -> dict[str, int]:
@@ -312,31 +218,34 @@ def _scores(rng: random.Random, tier: Tier, ptype: PartnerType) -> dict[str, int
     return scores
 
 
-def _one(rng: random.Random, number: int) -> Partner:
+def _one(
+    rng: random.Random, words: Vocabulary, industries: tuple[str, ...], number: int
+) -> Partner:
     """One partner, built without re-validation: every value is valid by construction."""
     pid = f"S-{number:07d}"
     ptype = rng.choices(_TYPES, cum_weights=_TYPE_CUM)[0]
     tier = rng.choices(_TIERS, cum_weights=_TIER_CUM[ptype])[0]
     region = rng.choices(_REGION_NAMES, cum_weights=_REGION_CUM)[0]
-    industry = rng.choice(_INDUSTRY_NAMES)
+    industry = rng.choice(industries)
     history = _history(rng, tier)
     latest = history[-1]
     year = rng.randint(2021, 2025)
-    return Partner.model_construct(
-        partner_id=pid,
-        name=_name(rng, ptype),
-        partner_type=ptype,
-        tier=tier,
-        region=region,
-        industry=industry,
-        description=_description(rng, ptype, region, industry),
+    fields: dict[str, Any] = {
+        "partner_id": pid,
+        "name": _name(rng, words, ptype),
+        "partner_type": ptype,
+        "tier": tier,
+        "region": region,
+        "industry": industry,
+        "description": _description(rng, words, ptype, region, industry),
         **_scores(rng, tier, ptype),
-        annual_pipeline_usd=latest.annual_pipeline_usd,
-        certified_individuals=latest.certified_individuals,
-        dedicated_practice=latest.dedicated_practice,
-        tier_since=f"{year}-Q{rng.randint(1, 4)}",
-        history=history,
-    )
+        "annual_pipeline_usd": latest.annual_pipeline_usd,
+        "certified_individuals": latest.certified_individuals,
+        "dedicated_practice": latest.dedicated_practice,
+        "tier_since": f"{year}-Q{rng.randint(1, 4)}",
+        "history": history,
+    }
+    return Partner.model_construct(**fields)
 
 
 def iter_partners(n: int, seed: int = 0, *, validate: bool = False) -> Iterator[Partner]:
@@ -359,8 +268,10 @@ def iter_partners(n: int, seed: int = 0, *, validate: bool = False) -> Iterator[
     if not 0 <= n <= MAX_PARTNERS:
         raise FrameworkError("n", f"must be between 0 and {MAX_PARTNERS:,}", n)
     rng = random.Random(seed)
+    words = vocabulary()
+    industries = tuple(words.industries)
     for number in range(1, n + 1):
-        partner = _one(rng, number)
+        partner = _one(rng, words, industries, number)
         yield Partner.model_validate(partner.model_dump()) if validate else partner
 
 

@@ -11,8 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tools.errors import FrameworkError
-from tools.tiers import parse_usd
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -37,19 +35,6 @@ def assert_bad_input(result: Any, field: str) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"error: {field}")
     assert "Traceback" not in result.output
-
-
-@pytest.mark.parametrize(("text", "value"), [("1.2M", 1_200_000), ("$500K", 500_000),
-                                             ("2,000,000", 2_000_000), ("750", 750),
-                                             ("$1.5m", 1_500_000),
-                                             ("USD 2.5M", 2_500_000)])
-def test_parse_usd(text: str, value: float) -> None:
-    assert parse_usd(text, "pipeline_usd") == value
-
-
-def test_parse_usd_rejects_junk() -> None:
-    with pytest.raises(FrameworkError, match="pipeline_usd"):
-        parse_usd("lots", "pipeline_usd")
 
 
 def test_score_json_matches_issue_example() -> None:

@@ -163,7 +163,8 @@ def test_term_sheet_defaults_and_exclusivity_rules() -> None:
     assert error_of(build_term_sheet, data).field == "exclusivity.scope"
     data["exclusivity"] = {"scope": "Bank risk analytics", "territory": "DACH",
                            "duration_months": 12}
-    assert build_term_sheet(data).exclusivity_text == "Bank risk analytics in DACH for 12 months"
+    assert build_term_sheet(data).exclusivity_text == \
+        "Exclusive: Bank risk analytics, in DACH, for 12 months"
     same = example("term-sheet") | {"partner": "northwind analytics"}
     assert error_of(build_term_sheet, same).field == "partner"
 
@@ -339,6 +340,10 @@ def test_brief_build_decision_needs_no_model() -> None:
                                      "engineering_capacity": True, "finance_reviewed": True}
     doc = build_brief(data)
     assert doc.decision.decision.value == "build" and doc.recommended_model is None
+    data["build_partner_acquire"] = {"capability": "EU data residency"}
+    doc = build_brief(data)
+    assert doc.decision.decision.value == "undecided" and doc.recommended_model is None
+    assert len(doc.decision.missing) == 4 and doc.decision.warnings
 
 
 def test_brief_partner_decision_without_model_or_needs_is_an_error() -> None:

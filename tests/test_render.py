@@ -9,6 +9,8 @@ from typing import Any
 import docx
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tools.documents import (
     DOCUMENT_KINDS,
@@ -181,3 +183,26 @@ def test_docx_governance_table_is_the_raci() -> None:
     assert "Use the agreed escalation path, one level at a time" in bullets
     numbered = [p.text for p in document.paragraphs if p.style.name == "List Number"]
     assert numbered[-1] == "CPO and the partner's executive sponsor"
+
+
+NAMES = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"),
+                                       whitelist_characters=" &.-'"),
+                min_size=1, max_size=40).filter(lambda text: text.strip() != "")
+
+
+@settings(max_examples=40, deadline=None)
+@given(company=NAMES, icp=NAMES, market=NAMES,
+       share=st.floats(min_value=0.1, max_value=100, allow_nan=False), years=st.integers(1, 10))
+def test_any_valid_thesis_renders_clean(company: str, icp: str, market: str, share: float,
+                                        years: int) -> None:
+    data = {"company": company, "partner_led_share_pct": share, "years": years,
+            "partner_types": ["Big 4 consulting firms"], "icp": icp, "markets": [market]}
+    try:
+        doc = build_thesis(data)
+    except FrameworkError as exc:  # only a placeholder-looking name may be refused
+        assert "placeholder" in exc.problem
+        return
+    markdown = render_markdown(doc)
+    assert find_placeholders(markdown) == []
+    assert f"# Partnership thesis: {company.strip()}" in markdown
+    assert doc.statement.count(company.strip()) >= 1

@@ -11,10 +11,10 @@ import pytest
 
 from knowledge.sample import load_partners_csv
 from knowledge.synth import (
-    INDUSTRIES,
     QUARTERS,
     generate_partners,
     iter_partners,
+    vocabulary,
     write_csv,
     write_quarters_csv,
 )
@@ -70,7 +70,7 @@ def test_four_quarters_with_consistent_figures(ten_thousand: list[Partner]) -> N
 def test_spread_covers_types_tiers_regions_industries(ten_thousand: list[Partner]) -> None:
     assert {p.partner_type for p in ten_thousand} == set(PartnerType)
     assert {p.region for p in ten_thousand} == {"NA", "EMEA", "APAC", "LATAM"}
-    assert {p.industry for p in ten_thousand} == set(INDUSTRIES)
+    assert {p.industry for p in ten_thousand} == set(vocabulary().industries)
     tiers = Counter(p.tier for p in ten_thousand)
     assert set(tiers) == set(Tier)
     # a pyramid: many registered partners, few platinum ones

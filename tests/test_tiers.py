@@ -15,6 +15,7 @@ from tools.tiers import (
     check_tier,
     format_usd,
     last_completed_quarters,
+    parse_usd,
     review_tier,
 )
 
@@ -91,6 +92,19 @@ def test_negative_figures_name_field() -> None:
                                               (500_000, "$500K"), (499_999, "$499,999")])
 def test_format_usd(amount: float, text: str) -> None:
     assert format_usd(amount) == text
+
+
+@pytest.mark.parametrize(("text", "value"), [("1.2M", 1_200_000), ("$500K", 500_000),
+                                             ("2,000,000", 2_000_000), ("750", 750),
+                                             ("$1.5m", 1_500_000),
+                                             ("USD 2.5M", 2_500_000)])
+def test_parse_usd(text: str, value: float) -> None:
+    assert parse_usd(text, "pipeline_usd") == value
+
+
+def test_parse_usd_rejects_junk() -> None:
+    with pytest.raises(FrameworkError, match="pipeline_usd"):
+        parse_usd("lots", "pipeline_usd")
 
 
 @given(st.integers(0, 5_000_000), st.integers(0, 10), st.booleans(),
@@ -239,3 +253,31 @@ def test_review_accepts_tier_alias_and_rejects_bad_history() -> None:
     assert info.value.field.startswith("history.0.quarter")
     with pytest.raises(FrameworkError, match="^tier: Input should be"):
         review_tier({"tier": "diamond"}, date(2026, 1, 1))
+
+
+quarter_figures = st.fixed_dictionaries({
+    "annual_pipeline_usd": st.sampled_from([0, 99_999, 100_000, 500_000, 1_999_999, 2_000_000]),
+    "certified_individuals": st.integers(0, 6),
+    "dedicated_practice": st.booleans(),
+    "new_pipeline_usd": st.sampled_from([0, 0, 5_000]),
+})
+
+
+@given(st.sampled_from(list(Tier)), st.lists(quarter_figures, min_size=0, max_size=6))
+def test_review_actions_are_consistent(tier: Tier, figures: list[dict[str, Any]]) -> None:
+    quarters = ["2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
+    history = [{"quarter": k, **f} for k, f in zip(quarters[-len(figures):], figures,
+                                                    strict=False)] if figures else []
+    result = review_tier({"current_tier": tier, "history": history}, date(2026, 11, 22))
+    assert result.from_tier is tier
+    if result.action is ReviewAction.EXIT:
+        assert result.to_tier is None
+        window = 2 if tier is Tier.REGISTERED else 4
+        assert len(history) >= window
+        assert all(h["new_pipeline_usd"] == 0 for h in history[-window:])
+    else:
+        assert result.to_tier is not None
+        moved = result.to_tier.rank - tier.rank
+        expected = {ReviewAction.PROMOTE: moved > 0, ReviewAction.DEMOTE: moved < 0,
+                    ReviewAction.HOLD: moved == 0, ReviewAction.WARN: moved == 0}
+        assert expected[result.action]

@@ -15,11 +15,12 @@ from typing import Any
 
 import chainlit as cl
 from chainlit.data import get_data_layer
+from chainlit.logger import logger
 from chainlit.types import ThreadDict
 
 from agent.session import Session
 from agent.settings import Settings, get_settings
-from ui import auth, datalayer, render, upload
+from ui import auth, datalayer, render, routes, upload
 from ui.launch import ENV_AUTH
 
 SESSION_KEY = "pp_session"
@@ -64,7 +65,21 @@ if os.environ.get(ENV_AUTH, "1") != "0":
         return None
 
 
-datalayer.register_file_route(data_dir)
+routes.register_file_route(data_dir)
+routes.register_ready_route(lambda: _agent is not None)
+
+
+@cl.on_app_startup
+def _warm_up() -> None:
+    """Load the agent (embedder, store) in the background so the first answer is quick."""
+    threading.Thread(target=_warm_agent, name="agent-warm-up", daemon=True).start()
+
+
+def _warm_agent() -> None:
+    try:
+        get_agent()
+    except Exception as exc:  # reported on the first message instead
+        logger.warning("agent warm-up failed: %s", exc)
 
 
 @cl.set_starters
@@ -149,8 +164,12 @@ async def _on_message(message: cl.Message) -> None:
     session = _current_session()
     prior = [t.content for t in session.turns if t.role == "user"][-4:]
     renderer = render.TurnRenderer()
-    async with _turn_lock:
+    try:
         agent = await asyncio.to_thread(get_agent)
+    except Exception as exc:  # a person sees why, never a traceback
+        await cl.ErrorMessage(content=f"The assistant could not start: {exc}").send()
+        return
+    async with _turn_lock:
         events = agent.stream(message.content, session)
         async for event in render.aiter_events(events):
             await renderer.handle(event)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -204,34 +203,3 @@ def file_path_for(data_dir: Path, object_key: str, user_id: str | None) -> Path 
     path = data_dir / FILES_DIR / key
     return path if path.is_file() else None
 
-
-def register_file_route(get_data_dir: Callable[[], Path]) -> None:
-    """Serve stored element files at ``FILES_ROUTE`` to their owner (before Chainlit's catch-all).
-
-    Args:
-        get_data_dir: Returns the data dir at request time.
-    """
-    from chainlit.auth import get_current_user, require_login
-    from chainlit.server import app
-    from fastapi import Depends, HTTPException
-    from fastapi.responses import FileResponse
-
-    route_path = FILES_ROUTE + "/{object_key:path}"
-    if any(getattr(route, "path", None) == route_path for route in app.router.routes):
-        return
-
-    # FastAPI resolves these annotations from module globals: keep them to str and Any.
-    async def serve_file(
-        object_key: str, user: Any = Depends(get_current_user)  # noqa: B008
-    ) -> Any:
-        login = require_login()
-        user_id = getattr(user, "id", None)
-        if login and user_id is None:
-            raise HTTPException(status_code=401, detail="log in first")
-        path = file_path_for(get_data_dir(), object_key, user_id if login else None)
-        if path is None:
-            raise HTTPException(status_code=404, detail="no such file")
-        return FileResponse(path, filename=path.name)
-
-    app.add_api_route(route_path, serve_file, methods=["GET"])
-    app.router.routes.insert(0, app.router.routes.pop())

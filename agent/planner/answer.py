@@ -19,6 +19,13 @@ MIN_SENTENCES = 2
 #: A sentence is kept when it scores at least this share of the best sentence's score.
 KEEP_RATIO = 0.82
 KEYWORD_WEIGHT = 0.35
+#: Added to sentences with a figure when the question asks for one ("how much", "criteria").
+FIGURE_BONUS = 0.12
+FIGURE_QUESTION_RE = re.compile(
+    r"\b(how (?:much|many|long|often|soon)|what (?:fee|margin|share|percentage|range)|"
+    r"weights?|criteria|thresholds?|minimum|maximum|range|percent|percentage|fees?|margins?|"
+    r"months?|years?|days?|when|band|cut-?off|limit|cadence|frequency|pipeline)\b", re.I)
+DIGIT_RE = re.compile(r"\d")
 RANK_PENALTY = 0.015
 MIN_CHARS = 25
 MAX_CHARS = 420
@@ -163,10 +170,12 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
     matrix = vectors.get([s.text for s in sentences])
     sims = matrix @ np.asarray(question_vector, dtype=np.float32).reshape(-1)
     asked = content_words(question)
+    wants_figure = bool(FIGURE_QUESTION_RE.search(question))
     for sentence, sim in zip(sentences, sims.tolist(), strict=True):
         words = content_words(sentence.text)
         overlap = len(asked & words) / len(asked) if asked else 0.0
-        sentence.score = (float(sim) + KEYWORD_WEIGHT * overlap
+        bonus = FIGURE_BONUS if wants_figure and DIGIT_RE.search(sentence.text) else 0.0
+        sentence.score = (float(sim) + KEYWORD_WEIGHT * overlap + bonus
                           - RANK_PENALTY * sentence.passage)
     return sorted(sentences, key=lambda s: -s.score)
 

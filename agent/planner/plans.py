@@ -176,20 +176,26 @@ def build_plan(intent: str, text: str, partner: PartnerMatch) -> Plan:
     return plan_search(text)
 
 
-def _fill_single(missing: list[str], text: str) -> dict[str, Any]:
-    """A bare answer ("80", "five") fills the one numeric slot being asked for."""
-    numeric = {*slots.CRITERIA, "certified_individuals"}
-    if len(missing) == 1 and missing[0] in numeric:
-        value = slots.extract_count(text)
-        if value is not None:
-            return {missing[0]: float(value) if missing[0] in slots.CRITERIA else value}
-    if missing == ["annual_pipeline_usd"]:
-        from agent.planner.parsing import parse_money
+BARE_NUMBERS_RE = re.compile(r"^\s*(?:\$?\d[\d,.]*\s?[kKmM]?|[a-z]+)(?:\s*(?:,|and|&|/|;)?\s*"
+                             r"(?:\$?\d[\d,.]*\s?[kKmM]?|[a-z]+))*\s*[.!]?\s*$")
 
+
+def _fill_bare(missing: list[str], text: str) -> dict[str, Any]:
+    """A bare answer ("80", "70, 40", "five") fills the asked-for numeric slots in order."""
+    from agent.planner.parsing import find_amounts, find_word_numbers, parse_money
+
+    if missing == ["annual_pipeline_usd"]:
         money = parse_money(text)
-        if money is not None:
-            return {"annual_pipeline_usd": money}
-    return {}
+        return {} if money is None else {"annual_pipeline_usd": money}
+    numeric = [m for m in missing if m in (*slots.CRITERIA, "certified_individuals")]
+    if not numeric or not BARE_NUMBERS_RE.match(text):
+        return {}
+    values = sorted([(a.start, a.value) for a in find_amounts(text)]
+                    + [(s, float(v)) for s, _, v in find_word_numbers(text)])
+    out: dict[str, Any] = {}
+    for key, (_, value) in zip(numeric, values, strict=False):
+        out[key] = int(value) if key == "certified_individuals" else float(value)
+    return out
 
 
 def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
@@ -203,13 +209,13 @@ def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
         text: The reply.
         partner: Partner found in the reply.
     """
-    fresh = build_plan(tool, text, partner) if tool not in documents.DOCUMENTS else None
-    if tool in documents.DOCUMENTS or tool == "check_program":
+    if tool in documents.DOCUMENTS:
         return documents.fill_document(tool, saved, missing, text, partner)
-    assert fresh is not None
+    fresh = build_plan(tool, text, partner)
     added = {k: v for k, v in fresh.args.items()
              if k not in ("query", "k") and v not in (None, "", [])}
-    added.update({k: v for k, v in _fill_single(missing, text).items() if k not in added})
+    if not added:
+        added = _fill_bare(missing, text)
     merged = {**saved, **added}
     plan = build_plan(tool, "", PartnerMatch())
     plan.args = merged

@@ -223,12 +223,12 @@ class TermSheet(DocumentModel):
         ex = self.exclusivity
         if ex.scope is None:
             return "None: both parties may work with others"
-        parts = [ex.scope]
+        parts = [f"Exclusive: {ex.scope}"]
         if ex.territory:
             parts.append(f"in {ex.territory}")
         if ex.duration_months:
             parts.append(f"for {ex.duration_months} months")
-        return " ".join(parts)
+        return ", ".join(parts)
 
 
 def _range_text(terms: ModelTerms) -> str:

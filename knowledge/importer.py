@@ -1,0 +1,377 @@
+"""Import partner records from CSV, XLSX or JSON (CRM exports welcome), all rows or none.
+
+Headers are matched to :class:`tools.partners.Partner` fields case- and punctuation-
+insensitively, with the usual Salesforce/HubSpot names ("Account Name", "Record ID",
+"Billing Region", ...) built in and a YAML ``--mapping`` for anything else. Every row is
+validated by ``Partner``; a bad row is reported with its row number (the spreadsheet row:
+the header is row 1; for JSON, the record's position from 1), field and reason. By default
+a file with any bad row is rejected whole and the store is untouched; with ``skip_invalid``
+the good rows are imported and the report lists the rest. Quarterly history comes nested in
+JSON (``history``) or from a companion CSV/XLSX with ``partner_id`` and ``quarter`` columns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from knowledge.tables import MB, read_table
+from tools.errors import FrameworkError
+from tools.partners import Partner, QuarterRecord
+
+DEFAULT_MAX_BYTES = 20 * MB
+ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+#: Partner field -> header spellings seen in CRM exports (compared after :func:`norm`).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "partner_id": ("id", "partner id", "account id", "record id", "company id", "account number"),
+    "name": ("partner name", "account name", "company name", "company", "account", "partner"),
+    "partner_type": ("type", "partner type", "account type", "partner category", "category"),
+    "tier": ("partner tier", "tier level", "program tier", "partner level", "level"),
+    "region": ("billing region", "region", "geo", "territory", "sales region", "country region"),
+    "industry": ("industry", "vertical", "sector", "primary industry"),
+    "description": ("description", "about", "company description", "account description",
+                    "notes", "summary"),
+    "icp_overlap": ("icp overlap", "icp client overlap", "icp score", "icp fit"),
+    "market_influence": ("market influence", "influence", "market influence score"),
+    "practice_alignment": ("practice alignment", "alignment", "practice alignment score"),
+    "partnership_appetite": ("partnership appetite", "appetite", "partner appetite"),
+    "revenue_potential": ("revenue potential", "revenue potential score"),
+    "annual_pipeline_usd": ("annual pipeline", "annual pipeline usd", "annual pipeline $",
+                            "pipeline", "pipeline usd", "ttm pipeline", "partner sourced pipeline"),
+    "certified_individuals": ("certified individuals", "certifications", "certified people",
+                              "certified consultants", "number of certified individuals"),
+    "dedicated_practice": ("dedicated practice", "has dedicated practice", "coe",
+                           "center of excellence", "centre of excellence"),
+    "tier_since": ("tier since", "tier start", "tier start quarter"),
+    "history": ("history", "quarters"),
+}
+QUARTER_FIELDS = ("partner_id", "quarter", "annual_pipeline_usd", "certified_individuals",
+                  "dedicated_practice", "new_pipeline_usd")
+REQUIRED = [name for name, info in Partner.model_fields.items() if info.is_required()]
+BOOL_FIELDS = {"dedicated_practice"}
+INT_FIELDS = {"icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
+              "revenue_potential", "certified_individuals"}
+MONEY_FIELDS = {"annual_pipeline_usd", "new_pipeline_usd"}
+TRUE = {"yes", "y", "true", "t", "1", "x", "on"}
+FALSE = {"no", "n", "false", "f", "0", "off", ""}
+TYPE_ALIASES = {"big 4": "big4", "big four": "big4", "global si": "gsi",
+                "global system integrator": "gsi", "system integrator": "gsi", "si": "gsi",
+                "regional si": "regional_si", "regional system integrator": "regional_si",
+                "var": "reseller", "value added reseller": "reseller", "tech": "technology",
+                "technology partner": "technology", "consultancy": "boutique",
+                "university": "academic"}
+
+
+class ImportIssue(BaseModel):
+    """One problem in one row.
+
+    Args:
+        source: ``partners`` or ``history`` (the file the row is in).
+        row: Row number (spreadsheet row, header = 1; JSON record position from 1).
+        partner_id: The row's partner id, when it has one.
+        field: The partner field at fault.
+        reason: What is wrong.
+    """
+
+    source: str = "partners"
+    row: int
+    partner_id: str = ""
+    field: str
+    reason: str
+
+
+class ImportReport(BaseModel):
+    """What an import read, rejected and wrote."""
+
+    file: str
+    history_file: str | None = None
+    rows: int = 0
+    valid: int = 0
+    imported: int = 0
+    skipped: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    columns: dict[str, str] = {}
+    ignored_columns: list[str] = []
+    issues: list[ImportIssue] = []
+    report_file: str | None = None
+
+
+class ImportRejected(FrameworkError):
+    """The file had bad rows and ``skip_invalid`` was off: nothing was imported."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        bad = len({(i.source, i.row) for i in report.issues})
+        first = report.issues[0]
+        where = f"{first.source} row {first.row}" if first.source == "history" else \
+            f"row {first.row}"
+        problem = (f"{bad} bad row(s) of {report.rows}; nothing was imported (first: {where}, "
+                   f"{first.field}: {first.reason}); fix them or use --skip-invalid")
+        super().__init__(Path(report.file).name, problem)
+
+
+def norm(header: str) -> str:
+    """Lowercase words: ``"Annual Pipeline (USD)"`` -> ``"annual pipeline usd"``."""
+    return re.sub(r"[^a-z0-9$]+", " ", str(header).lower().replace("_", " ")).strip()
+
+
+def load_mapping(path: Path | None) -> dict[str, str]:
+    """Read a YAML mapping ``{"Your Header": field}`` (optionally under ``columns:``)."""
+    if path is None:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FrameworkError("mapping", f"{path} is not valid YAML: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict):
+        raise FrameworkError("mapping", "must map column headers to partner fields", str(path))
+    fields = set(Partner.model_fields) | set(QUARTER_FIELDS)
+    for header, field in data.items():
+        if field not in fields:
+            raise FrameworkError("mapping", f"{header!r} maps to unknown field {field!r}; "
+                                 f"fields are {', '.join(sorted(fields))}")
+    return {norm(h): str(f) for h, f in data.items()}
+
+
+def map_headers(headers: list[str], mapping: dict[str, str],
+                fields: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Header -> field for each header that maps to one of ``fields``."""
+    lookup = {norm(f): f for f in fields}
+    for field, names in ALIASES.items():
+        if field in fields:
+            lookup.update({norm(n): field for n in names})
+    lookup.update(mapping)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        field = lookup.get(norm(header))
+        if field in fields and field not in taken:
+            out[header] = field
+            taken.add(field)
+    return out
+
+
+def _coerce(field: str, value: Any) -> Any:
+    """Turn a CRM cell into what the model expects (the model still validates it)."""
+    if isinstance(value, str):
+        value = value.strip()
+        low = value.lower()
+        if field in BOOL_FIELDS and low in TRUE | FALSE:
+            return low in TRUE
+        if field in MONEY_FIELDS | INT_FIELDS:
+            cleaned = re.sub(r"[$,\s]|usd", "", low)
+            try:
+                number = float(cleaned)
+            except ValueError:
+                return value
+            return int(number) if field in INT_FIELDS and number.is_integer() else number
+        if field == "partner_type":
+            low = re.sub(r"\s+", " ", low.replace("-", " ").replace("_", " "))
+            return TYPE_ALIASES.get(low, low.replace(" ", "_"))
+        if field == "tier":
+            return re.sub(r"\s*(partner|tier)$", "", low)
+    if isinstance(value, float) and field in INT_FIELDS and value.is_integer():
+        return int(value)
+    return value
+
+
+def to_record(raw: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
+    """Mapped, coerced field values of one row; empty cells are left out (defaults apply)."""
+    record: dict[str, Any] = {}
+    for header, value in raw.items():
+        field = columns.get(header)
+        if field is None or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        record[field] = _coerce(field, value)
+    return record
+
+
+def _issues(exc: ValidationError, row: int, pid: str, source: str) -> list[ImportIssue]:
+    out = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err.get("loc", ())) or "row"
+        reason = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        if err.get("type") != "missing":
+            reason = f"{reason} (got {err.get('input')!r})"
+        out.append(ImportIssue(source=source, row=row, partner_id=pid, field=field,
+                               reason=reason))
+    return out
+
+
+def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None
+                 ) -> tuple[dict[str, list[tuple[int, dict[str, Any]]]], list[ImportIssue]]:
+    """Quarter rows grouped by partner id, and the issues of rows that are not quarters."""
+    table = read_table(path, max_bytes, what="history")
+    columns = map_headers(table.headers, mapping, QUARTER_FIELDS)
+    missing = [f for f in QUARTER_FIELDS[:4] if f not in columns.values()]
+    if missing and table.headers:
+        raise FrameworkError("history", f"missing required column(s): {', '.join(missing)}")
+    grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    issues: list[ImportIssue] = []
+    for row, raw in table.rows:
+        record = to_record(raw, columns)
+        pid = str(record.pop("partner_id", "")).strip()
+        try:
+            quarter = QuarterRecord.model_validate(record).model_dump()
+        except ValidationError as exc:
+            issues.extend(_issues(exc, row, pid, "history"))
+            quarter = None
+        if not pid:
+            issues.append(ImportIssue(source="history", row=row, field="partner_id",
+                                      reason="is empty"))
+        elif quarter is not None:
+            grouped.setdefault(pid, []).append((row, quarter))
+    return grouped, issues
+
+
+def parse_partners(
+    path: Path, history: Path | None = None, mapping: Path | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> tuple[list[Partner], ImportReport]:
+    """Read and validate every row; nothing is written.
+
+    Returns:
+        The valid partners and a report whose ``issues`` list every bad row.
+
+    Raises:
+        FrameworkError: For problems with the file as a whole (missing, too large, binary,
+            unsupported, empty, missing required columns, bad mapping).
+    """
+    columns_map = load_mapping(mapping)
+    table = read_table(path, max_bytes, what="file")
+    report = ImportReport(file=str(path), history_file=str(history) if history else None,
+                          rows=len(table.rows))
+    fields = list(Partner.model_fields)
+    columns = map_headers(table.headers, columns_map, fields)
+    report.columns = columns
+    report.ignored_columns = [h for h in table.headers if h not in columns]
+    missing = [f for f in REQUIRED if f not in columns.values()]
+    if missing and not table.is_json:
+        raise FrameworkError("columns", f"missing required column(s): {', '.join(missing)} "
+                             f"(found: {', '.join(table.headers) or 'none'})")
+    quarters, issues = (read_history(history, columns_map, max_bytes) if history
+                        else ({}, []))
+    partners, seen = _validate_rows(table.rows, columns, quarters, issues)
+    known = set(seen)
+    for pid, rows in quarters.items():
+        if pid not in known:
+            issues.extend(ImportIssue(source="history", row=row, partner_id=pid,
+                                      field="partner_id", reason="no partner with this id "
+                                      "in the partners file") for row, _ in rows)
+    bad_ids = {i.partner_id for i in issues if i.partner_id}
+    good = [p for p in partners if p.partner_id not in bad_ids]
+    report.issues = sorted(issues, key=lambda i: (i.source != "partners", i.row))
+    report.valid = len(good)
+    return good, report
+
+
+def _validate_rows(
+    rows: list[tuple[int, dict[str, Any]]], columns: dict[str, str],
+    quarters: dict[str, list[tuple[int, dict[str, Any]]]], issues: list[ImportIssue],
+) -> tuple[list[Partner], dict[str, int]]:
+    partners: list[Partner] = []
+    seen: dict[str, int] = {}
+    for row, raw in rows:
+        record = to_record(raw, columns)
+        pid = str(record.get("partner_id", "")).strip()
+        if pid in seen:
+            issues.append(ImportIssue(row=row, partner_id="", field="partner_id",
+                                      reason=f"duplicate id {pid!r}, first seen in row "
+                                             f"{seen[pid]}"))
+            continue
+        if pid:
+            seen[pid] = row
+        if pid in quarters and "history" not in record:
+            record["history"] = [q for _, q in quarters[pid]]
+        try:
+            partners.append(Partner.model_validate(record))
+        except ValidationError as exc:
+            issues.extend(_issues(exc, row, "", "partners"))
+    return partners, seen
+
+
+def _write_report(report: ImportReport, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report.report_file = str(path)
+    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+
+def import_file(
+    store: Any, path: Path, history: Path | None = None, mapping: Path | None = None,
+    skip_invalid: bool = False, max_bytes: int | None = DEFAULT_MAX_BYTES,
+    report_path: Path | None = None, progress_factory: ProgressFactory | None = None,
+) -> ImportReport:
+    """Validate a partner file and upsert it into ``store`` (see the module docstring).
+
+    Args:
+        store: A :class:`knowledge.store.Store`.
+        path: The CSV, XLSX or JSON file.
+        history: Optional companion quarters file.
+        mapping: Optional YAML header mapping.
+        skip_invalid: Import the good rows instead of rejecting the file.
+        max_bytes: Refuse larger files (None: no limit).
+        report_path: Where to write the JSON report (default with ``skip_invalid`` and
+            issues: ``<data_dir>/reports/import-<name>-<time>.json``).
+        progress_factory: ``(label, total) -> context manager yielding advance(n)``.
+
+    Raises:
+        ImportRejected: When there are bad rows and ``skip_invalid`` is off.
+        FrameworkError: For file-level problems, or when no row is valid.
+    """
+    partners, report = parse_partners(Path(path), history, mapping, max_bytes)
+    if report.issues and report_path is None and skip_invalid:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        report_path = Path(store.data_dir) / "reports" / f"import-{Path(path).stem}-{stamp}.json"
+    if report.issues and not skip_invalid:
+        if report_path is not None:
+            _write_report(report, report_path)
+        raise ImportRejected(report)
+    if not partners:
+        raise FrameworkError(Path(path).name, "no valid rows to import")
+    progress = progress_factory or _no_progress
+    with progress("embedding partners", len(partners)) as embedded, \
+            progress("writing partners", len(partners)) as written:
+        result = store.upsert_partners(partners, progress=written, embed_progress=embedded)
+    report.imported = result.added + result.updated + result.unchanged
+    report.added, report.updated, report.unchanged = result.added, result.updated, \
+        result.unchanged
+    report.skipped = report.rows - report.imported
+    if report_path is not None:
+        _write_report(report, report_path)
+    return report
+
+
+class _Null(AbstractContextManager[Callable[[int], None]]):
+    def __enter__(self) -> Callable[[int], None]:
+        return lambda n: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _no_progress(label: str, total: int) -> _Null:
+    return _Null()
+
+
+def iter_json_records(data: Any) -> Iterator[dict[str, Any]]:
+    """Records of a JSON import: a list, or an object with a ``partners`` list."""
+    if isinstance(data, dict) and isinstance(data.get("partners"), list):
+        data = data["partners"]
+    if not isinstance(data, list):
+        raise FrameworkError("file", "JSON must be a list of partner objects "
+                             "(or an object with a \"partners\" list)")
+    for item in data:
+        yield item if isinstance(item, dict) else {"__not_an_object__": json.dumps(item)}

@@ -1,0 +1,1 @@
+"""Jinja2 document templates (package data, read through importlib.resources)."""
