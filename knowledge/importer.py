@@ -12,10 +12,9 @@ JSON (``history``) or from a companion CSV/XLSX with ``partner_id`` and ``quarte
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from knowledge.tables import MB, read_table
+from knowledge.tables import MB, NOT_OBJECT, read_table
 from tools.errors import FrameworkError
 from tools.partners import Partner, QuarterRecord
 
@@ -285,6 +284,10 @@ def _validate_rows(
     partners: list[Partner] = []
     seen: dict[str, int] = {}
     for row, raw in rows:
+        if NOT_OBJECT in raw:
+            issues.append(ImportIssue(row=row, field="row", reason="is not a JSON object "
+                                      f"(got {raw[NOT_OBJECT]})"))
+            continue
         record = to_record(raw, columns)
         pid = str(record.get("partner_id", "")).strip()
         if pid in seen:
@@ -299,7 +302,7 @@ def _validate_rows(
         try:
             partners.append(Partner.model_validate(record))
         except ValidationError as exc:
-            issues.extend(_issues(exc, row, "", "partners"))
+            issues.extend(_issues(exc, row, pid, "partners"))
     return partners, seen
 
 
@@ -364,14 +367,3 @@ class _Null(AbstractContextManager[Callable[[int], None]]):
 
 def _no_progress(label: str, total: int) -> _Null:
     return _Null()
-
-
-def iter_json_records(data: Any) -> Iterator[dict[str, Any]]:
-    """Records of a JSON import: a list, or an object with a ``partners`` list."""
-    if isinstance(data, dict) and isinstance(data.get("partners"), list):
-        data = data["partners"]
-    if not isinstance(data, list):
-        raise FrameworkError("file", "JSON must be a list of partner objects "
-                             "(or an object with a \"partners\" list)")
-    for item in data:
-        yield item if isinstance(item, dict) else {"__not_an_object__": json.dumps(item)}

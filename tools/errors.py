@@ -32,7 +32,10 @@ def from_validation_error(exc: ValidationError) -> FrameworkError:
     field = ".".join(str(part) for part in first.get("loc", ())) or "input"
     problem = str(first.get("msg", "is invalid"))
     problem = problem.removeprefix("Value error, ")
-    return FrameworkError(field, problem, first.get("input"))
+    given = None if first.get("type") == "missing" else first.get("input")
+    if first.get("type") == "missing":
+        problem = "is required"
+    return FrameworkError(field, problem, given)
 
 
 def validate(model: type[M], data: Any) -> M:

@@ -111,13 +111,12 @@ def split_sentences(text: str) -> list[str]:
         elif re.match(r"^(?:[-*+]|\d+[.)])\s+", stripped):
             flush_paragraph()
             paragraph.append(stripped)
-            flush_paragraph()
         else:
             paragraph.append(stripped)
     if table:
         out.extend(_table_rows(table))
     flush_paragraph()
-    return [s for s in out if MIN_CHARS <= len(s) <= MAX_CHARS]
+    return [s for s in out if MIN_CHARS <= len(s) <= MAX_CHARS and not s.endswith(":")]
 
 
 def content_words(text: str) -> set[str]:

@@ -1,0 +1,233 @@
+"""The LLM agent loop, driven by a scripted chat model (no server, no key)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+
+from agent.core import Agent
+from agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolCall, ToolResult
+from agent.guard import UNVERIFIED
+from agent.llm_agent import LIMIT_NOTE, LLMBackend, TurnLedger, classify_error, system_prompt
+from agent.session import Session
+from agent.settings import Settings
+from agent.toolset import Deps
+
+CRITERIA = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
+            "partnership_appetite": 60, "revenue_potential": 50}
+
+
+class ScriptedChatModel(GenericFakeChatModel):
+    """Replays AIMessages (or raises exceptions) in order, streaming text and tool calls."""
+
+    bound: list[list[str]] = []
+    seen: list[list[BaseMessage]] = []
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        self.bound.append([getattr(t, "name", str(t)) for t in tools])
+        return self
+
+    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self.seen.append(list(messages))
+        item = next(self.messages)
+        if isinstance(item, BaseException):
+            raise item
+        message = AIMessage(content=item) if isinstance(item, str) else item
+        for token in re.split(r"(\s)", str(message.content or "")):
+            if token:
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=token, id=message.id))
+                if run_manager:
+                    run_manager.on_llm_new_token(token, chunk=chunk)
+                yield chunk
+        calls = [{"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                 for i, c in enumerate(message.tool_calls)]
+        calls += [{"name": c["name"], "args": c["args"], "id": c["id"], "index": 50 + i}
+                  for i, c in enumerate(message.invalid_tool_calls)]
+        if calls:
+            chunk = ChatGenerationChunk(
+                message=AIMessageChunk(content="", id=message.id, tool_call_chunks=calls))
+            if run_manager:
+                run_manager.on_llm_new_token("", chunk=chunk)
+            yield chunk
+
+
+def call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": call_id}
+
+
+def make_agent(script: list[Any], tmp_path: Path, **options: Any
+               ) -> tuple[Agent, ScriptedChatModel, list[float]]:
+    sleeps: list[float] = []
+    model = ScriptedChatModel(messages=iter(script), bound=[], seen=[])
+    deps = Deps(Settings(data_dir=tmp_path), store=None, output_dir=tmp_path / "docs")
+    options.setdefault("backoff", 0.5)
+    backend = LLMBackend(model, deps, model="scripted", sleep=sleeps.append, **options)
+    return Agent(backend, deps), model, sleeps
+
+
+def by_type(events: list[Any], kind: type) -> list[Any]:
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_tool_calls_bad_args_repeats_and_guarded_answer(tmp_path: Path) -> None:
+    script = [
+        AIMessage(content="Scoring now.", id="m1", tool_calls=[call("score_partner", CRITERIA,
+                                                                     "c1")]),
+        AIMessage(content="", id="m2", tool_calls=[
+            call("score_partner", {"icp_overlap": 800}, "c2"),
+            call("score_partner", CRITERIA, "c3"),
+        ]),
+        AIMessage(content="The score is 74.5, band secondary; growth will be 42%.", id="m3"),
+    ]
+    agent, model, _ = make_agent(script, tmp_path)
+    events = list(agent.stream("score ICP 80, influence 90, alignment 70, appetite 60, "
+                               "revenue 50", Session()))
+
+    calls = by_type(events, ToolCall)
+    results = {r.call_id: r for r in by_type(events, ToolResult)}
+    assert [c.call_id for c in calls] == ["c1", "c2", "c3"]
+    assert results["c1"].error is None and results["c1"].output["result"]["score"] == 74.5
+    assert results["c2"].error is not None and results["c2"].error.startswith("icp_overlap:")
+    assert results["c3"].error is not None and "already called" in results["c3"].error
+    # the model saw the validation error and the refusal as tool messages
+    tool_messages = [m for m in model.seen[-1] if m.type == "tool"]
+    assert [m.content.split(":")[0] for m in tool_messages[1:]] == ["error", "error"]
+    assert "icp_overlap" in tool_messages[1].content
+
+    final = by_type(events, FinalAnswer)[0]
+    assert final.backend == "openai" and final.model == "scripted"
+    assert final.ungrounded == ["42%"]
+    assert final.text.endswith(f"growth will be {UNVERIFIED}.")
+    streamed = "".join(d.text for d in by_type(events, TextDelta))
+    assert "42" not in streamed and streamed == final.text
+
+
+def test_tool_call_cap_refuses_then_ends_the_loop(tmp_path: Path) -> None:
+    script = [
+        AIMessage(content="", id=f"m{i}", tool_calls=[
+            call("score_partner", {**CRITERIA, "icp_overlap": 10 + i}, f"c{i}")])
+        for i in range(4)
+    ]
+    agent, model, _ = make_agent(script, tmp_path, max_tool_calls=2)
+    events = list(agent.stream("score it", Session()))
+
+    results = by_type(events, ToolResult)
+    assert [r.error is None for r in results] == [True, True]
+    assert model.bound[0][:1] and "score_partner" in model.bound[0]
+    final = by_type(events, FinalAnswer)[0]
+    assert final.text == LIMIT_NOTE
+    assert len(model.seen) == 3  # two tool rounds, then one tool-less call whose calls are dropped
+
+
+def test_refusal_after_the_cap_within_one_message(tmp_path: Path) -> None:
+    script = [
+        AIMessage(content="", id="m1", tool_calls=[
+            call("score_partner", {**CRITERIA, "icp_overlap": v}, f"c{v}") for v in (1, 2, 3)]),
+        AIMessage(content="Done.", id="m2"),
+    ]
+    agent, _, _ = make_agent(script, tmp_path, max_tool_calls=2)
+    events = list(agent.stream("score three", Session()))
+    errors = [r.error for r in by_type(events, ToolResult)]
+    assert errors[:2] == [None, None]
+    assert errors[2] is not None and "limit of 2 tool calls" in errors[2]
+    assert by_type(events, FinalAnswer)[0].text == "Done."
+
+
+def test_malformed_tool_call_json_is_retried_then_reported(tmp_path: Path) -> None:
+    bad = AIMessage(content="", id="bad", invalid_tool_calls=[
+        {"name": "score_partner", "args": '{"icp_overlap": 8', "id": "x", "error": "bad json",
+         "type": "invalid_tool_call"}])
+    agent, model, sleeps = make_agent([bad] * 4, tmp_path, max_retries=3)
+    events = list(agent.stream("score it", Session()))
+    [error] = by_type(events, ErrorEvent)
+    assert error.kind == "malformed_tool_call"
+    assert "not valid JSON" in error.message and "4 attempts" in error.message
+    assert sleeps == [0.5, 1.0, 2.0]
+    assert not by_type(events, FinalAnswer)
+
+
+def test_malformed_once_then_recovers(tmp_path: Path) -> None:
+    bad = AIMessage(content="", id="bad", invalid_tool_calls=[
+        {"name": "score_partner", "args": "{", "id": "x", "error": "bad json",
+         "type": "invalid_tool_call"}])
+    agent, _, sleeps = make_agent([bad, AIMessage(content="Hello.", id="ok")], tmp_path)
+    events = list(agent.stream("hi", Session()))
+    assert by_type(events, FinalAnswer)[0].text == "Hello."
+    assert sleeps == [0.5]
+
+
+def test_timeouts_are_retried_with_exponential_backoff(tmp_path: Path) -> None:
+    script = [TimeoutError("slow"), TimeoutError("slow"), AIMessage(content="Hi.", id="ok")]
+    agent, _, sleeps = make_agent(script, tmp_path, max_retries=3, backoff=0.25)
+    events = list(agent.stream("hi", Session()))
+    assert by_type(events, FinalAnswer)[0].text == "Hi."
+    assert sleeps == [0.25, 0.5]
+
+
+def test_retries_exhausted_give_a_clear_error(tmp_path: Path) -> None:
+    agent, _, sleeps = make_agent([TimeoutError("slow")] * 3, tmp_path, max_retries=2)
+    events = list(agent.stream("hi", Session()))
+    [error] = by_type(events, ErrorEvent)
+    assert error.kind == "timeout"
+    assert error.message.startswith("the model server did not answer in time (gave up after 3")
+    assert sleeps == [0.5, 1.0]
+
+
+def test_non_retryable_error_is_reported_at_once(tmp_path: Path) -> None:
+    agent, _, sleeps = make_agent([KeyError("boom")], tmp_path)
+    events = list(agent.stream("hi", Session()))
+    [error] = by_type(events, ErrorEvent)
+    assert error.kind == "model_error" and "boom" in error.message
+    assert sleeps == []
+
+
+def test_history_is_sent_and_the_session_records_the_turn(tmp_path: Path) -> None:
+    agent, model, _ = make_agent([AIMessage(content="Second.", id="a2")], tmp_path)
+    session = Session()
+    session.add_turn("user", "first question")
+    session.add_turn("assistant", "first answer")
+    agent.run("second question", session)
+    sent = [(m.type, m.content) for m in model.seen[0] if m.type != "system"]
+    assert sent == [("human", "first question"), ("ai", "first answer"),
+                    ("human", "second question")]
+    assert [t.content for t in session.turns][-2:] == ["second question", "Second."]
+
+
+def test_every_registered_tool_is_offered_to_the_model(tmp_path: Path) -> None:
+    from agent.toolset import available_tools
+
+    agent, model, _ = make_agent([AIMessage(content="Hi.", id="x")], tmp_path)
+    agent.run("hi", Session())
+    assert sorted(model.bound[0]) == sorted(available_tools())
+
+
+def test_system_prompt_states_the_one_rule() -> None:
+    text = system_prompt(5)
+    assert "Tools compute, the knowledge base cites, you only narrate." in text
+    assert "at most 5 tool" in text
+    assert "{{" not in text
+
+
+def test_ledger_counts_refusals_towards_the_cap(tmp_path: Path) -> None:
+    ledger = TurnLedger(deps=Deps(Settings(data_dir=tmp_path)), max_calls=2)
+    assert ledger.admit("a", {"x": 1}) is None
+    assert "already called" in (ledger.admit("a", {"x": 1}) or "")
+    assert "limit of 2" in (ledger.admit("a", {"x": 2}) or "")
+
+
+@pytest.mark.parametrize(("exc", "kind", "retry"), [
+    (TimeoutError(), "timeout", True),
+    (ConnectionError(), "connection", True),
+    (ValueError("x"), "model_error", False),
+])
+def test_classify_error(exc: Exception, kind: str, retry: bool) -> None:
+    assert classify_error(exc) == (kind, retry)
