@@ -25,8 +25,14 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
     if not sys.stderr.isatty() or total <= 0:
         yield lambda n: None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn,
-                               TextColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     from rich.text import Text
 
     class RateColumn(ProgressColumn):
@@ -185,13 +191,12 @@ def search_partners(
         if not hits:
             out_console.print("no partners match")
             return
-        table = Table("id", "name", "type", "tier", "region", "industry", "score", "band",
-                      "distance")
         for hit in hits:
             p = hit.partner
-            table.add_row(p.partner_id, p.name, p.partner_type.value, p.tier.value, p.region,
-                          p.industry, f"{hit.score:.1f}", hit.band, f"{hit.distance:.3f}")
-        out_console.print(table)
+            out_console.print(
+                f"{p.partner_id}  {p.name}  ({p.partner_type.value}, {p.tier.value}, {p.region}, "
+                f"{p.industry})  score {hit.score:.1f} {hit.band}  distance {hit.distance:.3f}",
+                markup=False)
 
     emit([hit.model_dump(mode="json") for hit in hits], as_json, human)
 

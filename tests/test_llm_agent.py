@@ -144,7 +144,7 @@ def test_refusal_after_the_cap_within_one_message(tmp_path: Path) -> None:
 
 def test_malformed_tool_call_json_is_retried_then_reported(tmp_path: Path) -> None:
     bad = AIMessage(content="", id="bad", invalid_tool_calls=[
-        {"name": "score_partner", "args": '{"icp_overlap": 8', "id": "x", "error": "bad json",
+        {"name": "score_partner", "args": '{"icp_overlap": 80,, ]', "id": "x", "error": "bad json",
          "type": "invalid_tool_call"}])
     agent, model, sleeps = make_agent([bad] * 4, tmp_path, max_retries=3)
     events = list(agent.stream("score it", Session()))
@@ -157,7 +157,7 @@ def test_malformed_tool_call_json_is_retried_then_reported(tmp_path: Path) -> No
 
 def test_malformed_once_then_recovers(tmp_path: Path) -> None:
     bad = AIMessage(content="", id="bad", invalid_tool_calls=[
-        {"name": "score_partner", "args": "{", "id": "x", "error": "bad json",
+        {"name": "score_partner", "args": '{"a": 1,, ]', "id": "x", "error": "bad json",
          "type": "invalid_tool_call"}])
     agent, _, sleeps = make_agent([bad, AIMessage(content="Hello.", id="ok")], tmp_path)
     events = list(agent.stream("hi", Session()))

@@ -8,58 +8,80 @@ file over and renders the report.
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import chainlit as cl
 
+from tools.errors import FrameworkError
+
 ACCEPTED = (".csv", ".xlsx")
 MAX_REPORT_ROWS = 30
 
 
-def report_markdown(name: str, report: Any) -> str:
-    """The importer's report as Markdown: counts, then one line per bad row."""
-    data = report.model_dump(mode="json") if hasattr(report, "model_dump") else dict(report)
-    errors = data.get("errors") or data.get("row_errors") or []
-    ok = not errors or bool(data.get("imported"))
-    lines = [f"**Import of `{name}`: {'done' if ok else 'rejected, nothing changed'}**", ""]
-    for key in ("rows", "added", "updated", "unchanged", "imported", "skipped"):
-        if isinstance(data.get(key), int | float):
-            lines.append(f"- {key}: {data[key]}")
-    if errors:
-        lines += ["", "| Row | Field | Problem |", "| --- | --- | --- |"]
-        for error in errors[:MAX_REPORT_ROWS]:
-            row = error.get("row", "") if isinstance(error, dict) else ""
-            field = error.get("field", "") if isinstance(error, dict) else ""
-            problem = error.get("problem") or error.get("message") or error.get("reason") or ""
-            lines.append(f"| {row} | {field} | {str(problem).replace('|', '/')} |")
-        if len(errors) > MAX_REPORT_ROWS:
-            lines.append(f"\n{len(errors) - MAX_REPORT_ROWS} more rows with problems.")
+def report_markdown(report: Any, rejected: bool) -> str:
+    """The importer's report as Markdown: the outcome, the counts, then one line per bad row."""
+    name = Path(str(report.file)).name
+    outcome = "rejected, nothing changed" if rejected else "done"
+    lines = [f"**Import of `{name}`: {outcome}**", ""]
+    counts = ("rows", "valid", "imported", "added", "updated", "unchanged", "skipped")
+    lines.append(" · ".join(f"{key}: {getattr(report, key)}" for key in counts
+                            if not (rejected and key in counts[2:])))
+    if report.issues:
+        lines += ["", "| Row | Partner | Field | Problem |", "| --- | --- | --- | --- |"]
+        for issue in report.issues[:MAX_REPORT_ROWS]:
+            where = f"{issue.source} {issue.row}" if issue.source != "partners" else issue.row
+            reason = str(issue.reason).replace("|", "/")
+            lines.append(f"| {where} | {issue.partner_id} | {issue.field} | {reason} |")
+        if len(report.issues) > MAX_REPORT_ROWS:
+            lines.append(f"\n{len(report.issues) - MAX_REPORT_ROWS} more problems not shown.")
     return "\n".join(lines)
 
 
-def run_import(path: Path, store: Any) -> Any:
-    """Import one partner file into ``store`` with the store's importer; return its report."""
-    from knowledge import importer  # type: ignore[attr-defined]
+def safe_name(name: str) -> str:
+    """The uploaded file's base name, made safe for a path (keeps the extension)."""
+    base = Path(name).name
+    return re.sub(r"[^A-Za-z0-9._\-]+", "_", base).strip("._") or "partners.csv"
 
-    return importer.import_file(path, store)
+
+def run_import(upload_path: Path, name: str, store: Any) -> tuple[Any, bool]:
+    """Import one uploaded partner file; return ``(report, rejected)``.
+
+    Chainlit keeps uploads without their extension, so the file is copied under its own
+    name first (the importer reads the format from the extension).
+
+    Raises:
+        FrameworkError: For a file-level problem (empty, unreadable, wrong format).
+    """
+    from knowledge.importer import ImportRejected, import_file
+
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / safe_name(name)
+        shutil.copyfile(upload_path, path)
+        try:
+            return import_file(store, path), False
+        except ImportRejected as exc:
+            return exc.report, True
 
 
 async def handle_upload(files: list[Any], get_agent: Callable[[], Any]) -> None:
     """Import each uploaded partner file and show its report (or why it was refused)."""
     for element in files:
-        name = str(getattr(element, "name", "file"))
-        path = Path(str(element.path))
-        if path.suffix.lower() not in ACCEPTED and not name.lower().endswith(ACCEPTED):
+        name = str(getattr(element, "name", "") or "partners.csv")
+        if not name.lower().endswith(ACCEPTED):
             await cl.ErrorMessage(content=f"`{name}`: only CSV or XLSX partner files can be "
                                   "imported here.").send()
             continue
         try:
             agent = await asyncio.to_thread(get_agent)
-            report = await asyncio.to_thread(run_import, path, agent.deps.store)
-        except (ValueError, OSError, ImportError) as exc:
-            await cl.ErrorMessage(content=f"Import of `{name}` rejected, nothing changed: "
+            report, rejected = await asyncio.to_thread(
+                run_import, Path(str(element.path)), name, agent.deps.store)
+        except (FrameworkError, OSError) as exc:
+            await cl.ErrorMessage(content=f"Import of `{name}` refused, nothing changed: "
                                   f"{exc}").send()
             continue
-        await cl.Message(content=report_markdown(name, report)).send()
+        await cl.Message(content=report_markdown(report, rejected)).send()

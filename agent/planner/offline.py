@@ -41,6 +41,8 @@ YES_RE = re.compile(r"^\s*(yes|yeah|yep|yup|correct|right|that'?s (?:it|right|th
                     r"sure|ok|okay|indeed|exactly)\b", re.I)
 NO_RE = re.compile(r"^\s*(no|nope|wrong|not (?:that|them|it))\b", re.I)
 SUGGEST_KEY = "_suggest"
+#: Tools whose missing input a stored partner can supply (so "did you mean" applies).
+PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier"}
 MESSAGE_LIMIT = 4000
 
 
@@ -182,7 +184,7 @@ class OfflinePlanner:
             if not plan.context.get("partner_name"):
                 plan.context["partner_name"] = partner.name
         if plan.missing:
-            if "partner" in plan.missing and partner.suggestion_id:
+            if partner.suggestion_id and plan.tool in PARTNER_SLOT_TOOLS:
                 yield from self._did_you_mean(plan, partner, session)
                 return
             yield from self._ask(plan, session)

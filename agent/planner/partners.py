@@ -19,7 +19,7 @@ MAYBE_MATCH = 0.7
 PARTNER_ID_RE = re.compile(r"\bP-\d{3,}\b", re.I)
 FOCUS_RE = re.compile(
     r"\b(the partner|this partner|that partner|the same partner|they|them|their|theirs|"
-    r"this one|that one|him|her|same one)\b", re.I)
+    r"this one|that one|him|her|same one|it|its)\b", re.I)
 QUOTED_RE = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 CAPS_RUN_RE = re.compile(
     r"(?<![\w-])([A-Z][\w&.'\-]*(?:\s+(?:&\s+)?(?:[A-Z][\w&.'\-]*|of|and|de|&))*)")
@@ -96,6 +96,9 @@ def name_similarity(phrase: str, name: str) -> float:
     for k in range(1, len(words)):
         if len(q) >= 4 and q == " ".join(words[:k]):
             best = max(best, 0.95)
+    size = len(q.split())
+    if len(q) >= 6 and size < len(words):
+        best = max(best, 0.95 * fuzz.ratio(q, " ".join(words[:size])) / 100)
     return float(best)
 
 
@@ -111,21 +114,24 @@ def _clean(phrase: str) -> str:
 
 def candidate_names(text: str) -> list[str]:
     """Phrases in ``text`` that may be a partner's name, most likely first."""
-    found: list[str] = []
-    found += [m.group(1) for m in QUOTED_RE.finditer(text)]
-    for match in CAPS_RUN_RE.finditer(text):
-        found.append(match.group(1))
-    for match in TRIGGER_RE.finditer(text):
-        found.append(match.group("name"))
-    out: list[str] = []
-    for phrase in found:
+    return [phrase for phrase, _ in _candidates(text)]
+
+
+def _candidates(text: str) -> list[tuple[str, bool]]:
+    """Candidate phrases with whether they were written like a name (quoted, capitalised)."""
+    found: list[tuple[str, bool]] = []
+    found += [(m.group(1), True) for m in QUOTED_RE.finditer(text)]
+    found += [(m.group(1), True) for m in CAPS_RUN_RE.finditer(text)]
+    found += [(m.group("name"), False) for m in TRIGGER_RE.finditer(text)]
+    out: list[tuple[str, bool]] = []
+    for phrase, strong in found:
         cleaned = _clean(phrase)
         if len(cleaned) < 2 or cleaned.lower() in STOP_WORDS or cleaned.isdigit():
             continue
         if re.fullmatch(r"[\d$.,%kKmM\s-]+", cleaned):
             continue
-        if cleaned.lower() not in (o.lower() for o in out):
-            out.append(cleaned)
+        if cleaned.lower() not in (o.lower() for o, _ in out):
+            out.append((cleaned, strong))
     return out
 
 
@@ -147,7 +153,7 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
     best: PartnerMatch | None = None
     best_sim = 0.0
     sure: list[str] = []
-    for phrase in candidate_names(text):
+    for phrase, strong in _candidates(text):
         if skip and phrase.lower() in skip:
             continue
         matches = store.find_partners_by_name(phrase, 5)
@@ -159,7 +165,8 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
             sure.append(partner.partner_id)
         if sim >= SURE_MATCH and sim > best_sim:
             best, best_sim = PartnerMatch(partner.partner_id, partner.name, asked=phrase), sim
-        elif sim >= MAYBE_MATCH and sim > best_sim and (best is None or not best.found):
+        elif strong and sim >= MAYBE_MATCH and sim > best_sim and (best is None
+                                                                   or not best.found):
             best, best_sim = PartnerMatch(suggestion_id=partner.partner_id,
                                           suggestion_name=partner.name, asked=phrase), sim
     if best is not None and best.found:

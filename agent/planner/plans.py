@@ -109,7 +109,12 @@ def plan_partner_tool(tool: str, text: str, partner: PartnerMatch) -> Plan:
 def plan_find(text: str) -> Plan:
     """find_partners: a description and filters."""
     args: dict[str, Any] = slots.filters(text)
-    args["query"] = _find_query(text, args)
+    query = _find_query(text, args)
+    if not query:
+        words = [str(args[k]).replace("_", " ") for k in ("tier", "partner_type", "band")
+                 if args.get(k)]
+        query = " ".join([*words, "partners"])
+    args["query"] = query
     k = _top_k(text)
     if k:
         args["k"] = k

@@ -1,0 +1,283 @@
+"""End to end: the real ``partnerpilot ui`` driven by Debian's headless Chromium via Playwright.
+
+One server per module (the store is indexed once). Every request to anything but the server
+is blocked (the page asks a CDN for a KaTeX stylesheet; that must not matter). A failing test
+leaves a screenshot in its tmp dir. A passing run refreshes ``docs/ui-screenshot.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import playwright.sync_api as playwright_api
+import pytest
+from ui_server import BIN, ROOT, UIServer, server_env, start_ui_server
+
+from tools.scoring import score_partner
+
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 120_000
+SCREENSHOT = ROOT / "docs" / "ui-screenshot.png"
+SCORE_MESSAGE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment "
+                 "60, partnership appetite 90 and revenue potential 50")
+TERM_SHEET_MESSAGE = (
+    "Draft a term sheet. company: Acme Analytics; partner: Northwind Consulting; model: co-sell;"
+    " we contribute: product licences, solution architects; partner contributes: delivery team,"
+    " client access; term: 24 months; sponsor: Jane Doe; proof point: two joint wins in 90 "
+    "days; kill switch: no joint pipeline after two quarters")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium)")
+    running = start_ui_server(tmp_path_factory.mktemp("ui-data"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _only_server(server: UIServer) -> Any:
+    def route(r: Any) -> None:
+        if r.request.url.startswith(server.url):
+            r.continue_()
+        else:
+            r.abort()
+    return route
+
+
+@pytest.fixture
+def context(browser: Any, server: UIServer, request: pytest.FixtureRequest,
+            tmp_path: Path) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    ctx.route("**/*", _only_server(server))
+    failed_before = request.session.testsfailed
+    yield ctx
+    if request.session.testsfailed > failed_before:
+        for n, page in enumerate(ctx.pages):
+            page.screenshot(path=str(tmp_path / f"failure-{n}.png"), full_page=True)
+        print(f"screenshots in {tmp_path}\n--- server log ---\n{server.log()[-4000:]}")
+    ctx.close()
+
+
+def login(ctx: Any, server: UIServer, user: str) -> Any:
+    page = ctx.new_page()
+    page.goto(server.url + "/login", wait_until="networkidle")
+    page.locator("input").first.fill(user)
+    page.locator("input[type=password]").fill(server.users[user])
+    page.locator("button[type=submit]").click()
+    page.wait_for_selector("#chat-input", timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def ask(page: Any, text: str) -> Any:
+    """Send a message and wait for the answer that carries the model badge; return it."""
+    before = page.locator(".ai-message:has-text('Answered by:')").count()
+    page.click("#chat-input")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    answers = page.locator(".ai-message:has-text('Answered by:')")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.ai-message').length > 0 && "
+        "[...document.querySelectorAll('.ai-message')].filter("
+        "e => e.innerText.includes('Answered by:')).length > n",
+        arg=before, timeout=ANSWER_TIMEOUT_MS)
+    return answers.nth(before)
+
+
+def thread_id(page: Any) -> str:
+    page.wait_for_function("() => location.pathname.startsWith('/thread/')", timeout=30_000)
+    return str(page.evaluate("() => location.pathname.split('/').pop()"))
+
+
+def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
+        return list(conn.execute(query, args))
+
+
+def partner_count(server: UIServer) -> int:
+    code = "from agent.settings import get_settings; from knowledge.store import Store; " \
+           "print(Store.open(get_settings()).counts()['partners'])"
+    proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, env=server_env(server.data_dir, server.users), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
+def test_login_is_required_and_shows_starters(context: Any, server: UIServer) -> None:
+    page = context.new_page()
+    page.goto(server.url + "/login", wait_until="networkidle")
+    page.locator("input").first.fill("alice")
+    page.locator("input[type=password]").fill("not-her-password")
+    page.locator("button[type=submit]").click()
+    page.wait_for_timeout(1500)
+    assert page.locator("#chat-input").count() == 0
+    page = login(context, server, "alice")
+    starters = page.locator("#starters button, [id^=starter-]")
+    labels = " | ".join(starters.all_inner_texts())
+    for label in ("Ask the framework", "Score a partner", "Check a tier", "Review a tier",
+                  "Find partners", "Draft a thesis", "Draft a term sheet",
+                  "Draft a strategy brief"):
+        assert label in labels
+
+
+def test_framework_question_gets_a_cited_answer(context: Any, server: UIServer) -> None:
+    page = login(context, server, "alice")
+    answer = ask(page, "How does a partner get promoted to the next tier?")
+    text = answer.inner_text()
+    assert "Sources:" in text
+    assert "offline planner" in text
+    assert re.search(r"\b2 consecutive\b|\btwo consecutive\b", text), text
+    source = answer.locator("text=/Source 1 - /").first
+    source.click()
+    panel = page.locator("#side-view-content, [id*=side-view]").first
+    panel.wait_for(timeout=15_000)
+    assert "tier-movement" in panel.inner_text() or "Promotion" in panel.inner_text()
+
+
+def test_score_partner_shows_the_step_and_the_number(context: Any, server: UIServer) -> None:
+    expected = score_partner({"icp_overlap": 80, "market_influence": 70,
+                              "practice_alignment": 60, "partnership_appetite": 90,
+                              "revenue_potential": 50})
+    page = login(context, server, "alice")
+    answer = ask(page, SCORE_MESSAGE)
+    assert f"{expected.score:g}" in answer.inner_text()
+    assert expected.band.value in answer.inner_text()
+    step = page.locator("#step-Score\\ partner").first
+    step.wait_for(timeout=15_000)
+    step.click()
+    step_body = page.locator(".step:has(#step-Score\\ partner)").first
+    page.wait_for_timeout(500)
+    assert "contributions" in step_body.inner_text()
+    assert page.locator(".js-plotly-plot, .plotly").count() >= 1
+    page.evaluate("() => document.querySelectorAll('.step').forEach(e => e.scrollIntoView())")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+
+def test_term_sheet_downloads_as_docx(context: Any, server: UIServer, tmp_path: Path) -> None:
+    import docx
+
+    page = login(context, server, "alice")
+    ask(page, TERM_SHEET_MESSAGE)
+    link = page.locator("a.inline-file[download$='.docx']").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as download_info:
+        link.click()
+    target = tmp_path / "term-sheet.docx"
+    download_info.value.save_as(str(target))
+    document = docx.Document(str(target))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Acme Analytics" in text and "Northwind Consulting" in text
+    joined = " ".join(headings).lower()
+    for section in ("operating model", "econom", "governance", "exit"):
+        assert section in joined, headings
+    assert page.locator("a.inline-file[download$='.md']").count() >= 1
+
+
+def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
+        context: Any, server: UIServer, tmp_path: Path) -> None:
+    header = ("partner_id,name,partner_type,tier,region,industry,description,icp_overlap,"
+              "market_influence,practice_alignment,partnership_appetite,revenue_potential")
+    bad = tmp_path / "new-partners.csv"
+    bad.write_text("\n".join([
+        header,
+        "P-9001,Good Row Ltd,boutique,registered,EMEA,retail,Fine,60,60,60,60,60",
+        "P-9002,Bad Score Ltd,boutique,registered,EMEA,retail,Too high,140,60,60,60,60",
+        "P-9003,Bad Type Ltd,spaceship,registered,EMEA,retail,Unknown type,60,60,60,60,60",
+    ]) + "\n", encoding="utf-8")
+    before = partner_count(server)
+    page = login(context, server, "alice")
+    page.set_input_files("#upload-button-input", str(bad))
+    page.wait_for_timeout(1000)
+    page.click("#chat-input")
+    page.keyboard.type("Import these partners")
+    page.keyboard.press("Enter")
+    report = page.locator(".ai-message:has-text('rejected, nothing changed')").first
+    report.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    text = report.inner_text()
+    assert "icp_overlap" in text and "partner_type" in text
+    assert "P-9002" in text and "P-9003" in text
+    assert partner_count(server) == before
+
+
+def test_reload_resumes_the_thread_and_its_session(context: Any, server: UIServer) -> None:
+    page = login(context, server, "alice")
+    ask(page, SCORE_MESSAGE)
+    tid = thread_id(page)
+    page.reload(wait_until="networkidle")
+    page.wait_for_selector(f"text={SCORE_MESSAGE[:40]}", timeout=30_000)
+    assert page.locator(".ai-message:has-text('Answered by:')").count() >= 1
+    ask(page, "How does a partner get promoted to the next tier?")
+    stored = db_rows(server, 'SELECT "metadata" FROM threads WHERE "id" = ?', tid)
+    session = json.loads(stored[0][0])["pp_session"]
+    users = [t["content"] for t in session["turns"] if t["role"] == "user"]
+    assert users == [SCORE_MESSAGE, "How does a partner get promoted to the next tier?"]
+
+
+def test_feedback_is_stored_and_exported_as_an_eval_case(
+        context: Any, server: UIServer, tmp_path: Path) -> None:
+    page = login(context, server, "alice")
+    answer = ask(page, SCORE_MESSAGE)
+    answer.hover()
+    page.locator(".positive-feedback-off").last.click()
+    comment = page.locator("textarea").last
+    if comment.count():
+        comment.fill("Clear breakdown")
+        page.locator("button:has-text('Submit')").last.click()
+    page.wait_for_timeout(1500)
+    out = tmp_path / "feedback.yaml"
+    proc = subprocess.run([str(BIN / "partnerpilot"), "feedback", "export", "--out", str(out)],
+                          cwd=ROOT, env=server_env(server.data_dir, server.users),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import yaml
+
+    suite = yaml.safe_load(out.read_text(encoding="utf-8"))
+    cases = [c for c in suite["cases"] if c.get("message") == SCORE_MESSAGE]
+    assert cases and "score_partner" in cases[0]["expect"]["tools"]
+    assert "Clear breakdown" in cases[0]["notes"]
+
+
+def test_second_user_cannot_see_the_first_users_threads(
+        context: Any, browser: Any, server: UIServer) -> None:
+    alice = login(context, server, "alice")
+    ask(alice, "Find systems integrators in EMEA")
+    alice_thread = thread_id(alice)
+    bob_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    bob_ctx.route("**/*", _only_server(server))
+    try:
+        bob = login(bob_ctx, server, "bob")
+        bob.wait_for_timeout(1500)
+        history = bob.locator("#thread-history")
+        assert bob.locator(f"#thread-{alice_thread}").count() == 0
+        assert "Find systems integrators" not in (history.inner_text() if history.count()
+                                                  else "")
+        response = bob.request.get(f"{server.url}/project/thread/{alice_thread}")
+        assert response.status in (401, 403, 404)
+        bob.goto(f"{server.url}/thread/{alice_thread}", wait_until="networkidle")
+        bob.wait_for_timeout(2000)
+        assert "Find systems integrators" not in bob.locator("body").inner_text()
+    finally:
+        bob_ctx.close()
