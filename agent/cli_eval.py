@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,13 +54,13 @@ def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float
 
     suites = load_suites(suite or None, datasets)
     settings = _settings(backend)
-    store = Store.open(settings)
-    ensure_index(store)
     judge_fn = None
     if judge:
         from evals.judge import make_judge
 
         judge_fn = make_judge(settings)
+    store = Store.open(settings)
+    ensure_index(store)
     probe = Agent.from_settings(settings, store=store)
     name, model = probe.backend_name, getattr(probe.backend, "model", None)
     probe.close()
@@ -149,7 +148,3 @@ def register(app: typer.Typer) -> None:
         if result.threshold_missed or (result.baseline is not None and result.baseline.missed):
             raise typer.Exit(1)
 
-
-def summary_json(report: Any) -> str:
-    """The JSON summary line, for scripts that call the runner directly."""
-    return json.dumps(report.summary(), sort_keys=True)

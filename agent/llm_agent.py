@@ -68,7 +68,25 @@ class TurnLedger:
     executed: list[ExecutedTool] = field(default_factory=list)
     cap_hit: bool = False
     stopped: bool = False
+    decisions: dict[str, str | None] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def plan(self, tool_calls: list[Any]) -> None:
+        """Admit a reply's tool calls in the order the model wrote them.
+
+        Tools then run in parallel threads, so the order is decided here, not by whichever
+        thread comes first.
+        """
+        for tool_call in tool_calls:
+            self.decisions[tool_call["id"]] = self.admit(
+                tool_call["name"], dict(tool_call.get("args") or {}))
+
+    def decision(self, call_id: str, name: str, args: dict[str, Any]) -> str | None:
+        """The refusal text planned for this call (admitting it now if it was not planned)."""
+        with self.lock:
+            planned = call_id in self.decisions
+            refusal = self.decisions.pop(call_id, None)
+        return refusal if planned else self.admit(name, args)
 
     def admit(self, name: str, args: dict[str, Any]) -> str | None:
         """Count a call; return the refusal text when it must not run."""
@@ -93,13 +111,24 @@ def classify_error(exc: BaseException) -> tuple[str, bool]:
     import httpx
     import openai
 
-    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException | TimeoutError):
+    timeouts: tuple[type[BaseException], ...] = (openai.APITimeoutError, httpx.TimeoutException,
+                                                 TimeoutError)
+    transport: tuple[type[BaseException], ...] = (openai.APIConnectionError,
+                                                  httpx.TransportError, ConnectionError)
+    try:
+        import httpx2  # the transport openai 3.x uses
+
+        timeouts += (httpx2.TimeoutException,)
+        transport += (httpx2.TransportError,)
+    except ImportError:  # pragma: no cover - older openai
+        pass
+    if isinstance(exc, timeouts):
         return "timeout", True
     if isinstance(exc, openai.RateLimitError):
         return "rate_limited", True
     if isinstance(exc, openai.APIStatusError):
         return ("server_error", True) if exc.status_code >= 500 else ("bad_request", False)
-    if isinstance(exc, openai.APIConnectionError | httpx.TransportError | ConnectionError):
+    if isinstance(exc, transport):
         return "connection", True
     if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
         return "malformed_response", True
@@ -165,6 +194,8 @@ def make_middleware(max_retries: int, backoff: float,
                 if ledger.cap_hit and ai is not None and ai.tool_calls:
                     ledger.stopped = True
                     return AIMessage(content=ai.content or LIMIT_NOTE, id=ai.id)
+                if ai is not None:
+                    ledger.plan(ai.tool_calls)
                 return response
             raise _failure(kind, max_retries + 1, last_exc)
 
@@ -172,7 +203,7 @@ def make_middleware(max_retries: int, backoff: float,
             ledger: TurnLedger = request.runtime.context
             call = request.tool_call
             name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"]
-            refusal = ledger.admit(name, args)
+            refusal = ledger.decision(call_id, name, args)
             if refusal is not None:
                 done = ExecutedTool(call_id=call_id, name=name, input=args, error=refusal)
             else:
@@ -247,6 +278,7 @@ class LLMBackend:
                                  "was stopped")
                 return
             raise
+        yield from state.flush()
         text = "".join(state.text) or (LIMIT_NOTE if ledger.stopped else "")
         if not state.text and text:
             yield TextDelta(text=text)
@@ -267,6 +299,8 @@ class _StreamState:
         self.usage: dict[str, int] = {}
         self._message_id: str | None = None
         self._seen_results: set[str] = set()
+        self._order: list[str] = []
+        self._done: dict[str, ExecutedTool] = {}
 
     def convert(self, mode: str, chunk: Any) -> Iterator[Event]:
         if mode == "messages":
@@ -302,8 +336,31 @@ class _StreamState:
                 if message.tool_call_id in self._seen_results:
                     continue
                 self._seen_results.add(message.tool_call_id)
-                yield from message.artifact.events()
-            elif isinstance(message, AIMessage) and message.usage_metadata:
-                for key in ("input_tokens", "output_tokens", "total_tokens"):
-                    count: Any = message.usage_metadata.get(key, 0)
-                    self.usage[key] = self.usage.get(key, 0) + int(count or 0)
+                self._done[message.tool_call_id] = message.artifact
+            elif isinstance(message, AIMessage):
+                self._order.extend(c["id"] for c in message.tool_calls)
+                self._count_usage(message)
+        yield from self._release_in_call_order()
+
+    def _release_in_call_order(self) -> Iterator[Event]:
+        """Tools finish in any order; their events come out in the order they were called."""
+        while self._done:
+            if self._order and self._order[0] in self._done:
+                yield from self._done.pop(self._order.pop(0)).events()
+            elif self._order:
+                return
+            else:
+                call_id = next(iter(self._done))
+                yield from self._done.pop(call_id).events()
+
+    def flush(self) -> Iterator[Event]:
+        """Whatever tool events are still held back, in call order where known."""
+        self._order = [i for i in self._order if i in self._done]
+        yield from self._release_in_call_order()
+
+    def _count_usage(self, message: Any) -> None:
+        if not message.usage_metadata:
+            return
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            count: Any = message.usage_metadata.get(key, 0)
+            self.usage[key] = self.usage.get(key, 0) + int(count or 0)

@@ -234,9 +234,10 @@ def grade_result(turn: TurnRecord, expect: Expect) -> Grade | None:
         if not outputs:
             bad.append(f"{tool}: no successful result")
             continue
-        wrongs = [_output_holds(out, wanted) for out in outputs]
+        wrongs: list[list[str]] = [_output_holds(out, wanted) for out in outputs]
         if all(wrongs):
-            bad.append(f"{tool}: " + ", ".join(min(wrongs, key=len)))
+            fewest = sorted(wrongs, key=len)[0]
+            bad.append(f"{tool}: " + ", ".join(fewest))
     return _grade("tool_result", len(expect.result) - len(bad), len(expect.result),
                   "; ".join(bad) or "results match")
 
@@ -291,16 +292,19 @@ def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade
     stated = nz.numbers_in(turn.answer, skip_enumerators=True)
     scores = _tool_scores(turn)
     claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)] if scores else []
-    if not stated and not claims:
+    withheld = [w for final in turn.of(FinalAnswer) for w in final.ungrounded]
+    if not stated and not claims and not withheld:
         return None
     sources = grounding_sources(turn, history)
     cited = [n for c in turn.of(Citation) for n in nz.numbers_in(c.snippet)]
     ungrounded = [n for n in stated if not any(nz.close(n, s) for s in sources)]
     wrong_scores = [c for c in claims
                     if not any(abs(c - s) <= Decimal("0.05") for s in [*scores, *cited])]
-    total = len(stated) + len(claims)
-    hits = total - len(ungrounded) - len(wrong_scores)
+    total = len(stated) + len(claims) + len(withheld)
+    hits = total - len(ungrounded) - len(wrong_scores) - len(withheld)
     parts = []
+    if withheld:
+        parts.append("the agent's guard withheld " + ", ".join(withheld))
     if ungrounded:
         parts.append("ungrounded " + ", ".join(nz.canonical(n) for n in ungrounded))
     if wrong_scores:

@@ -85,6 +85,7 @@ def render_markdown(report: RunReport) -> str:
     ]
     for name, tally in report.by_suite().items():
         lines.append(f"| {name} | {tally.passed} | {tally.total} | {_pct(tally.rate)} |")
+    lines.append(f"| all | {total.passed} | {total.total} | {_pct(total.rate)} |")
     lines += ["", "## Grades by suite and grader", "",
               "| suite | grader | passed | total |", "| --- | --- | ---: | ---: |"]
     for suite, per in report.by_grader().items():

@@ -180,7 +180,8 @@ def run_suites(
     """
     cases = [c for s in suites for c in s.cases if case_filter is None or case_filter(c)]
     report = RunReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                       backend=backend, model=model, suites=[s.suite for s in suites],
+                       backend=backend, model=model,
+                       suites=[s.suite for s in suites if any(c.suite == s.suite for c in cases)],
                        jobs=jobs, timeout_s=timeout_s, judge=judge is not None)
     pool = AgentPool(factory)
     results: dict[str, CaseResult] = {}

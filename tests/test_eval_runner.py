@@ -189,6 +189,8 @@ def test_load_baseline_rejects_bad_files(tmp_path: Path) -> None:
     (["eval", "--baseline", "missing-baseline.json"], "baseline: file not found"),
     (["eval", "--jobs", "0"], "--jobs"),
     (["eval", "--fail-under", "1.5"], "--fail-under"),
+    (["eval", "--suite", "refusal", "--judge"], "judge: needs a model"),
+    (["eval", "--backend", "gpt"], "backend: must be one of"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, args)

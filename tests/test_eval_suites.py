@@ -8,10 +8,13 @@ test. Regenerate the baseline after an intended change with::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from evals.cases import load_suites
 from evals.report import write_reports
@@ -24,16 +27,24 @@ REGENERATE = "partnerpilot eval --backend offline --jobs 2 --write-baseline eval
 
 
 @pytest.fixture(scope="module")
-def offline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunReport]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from agent.settings import Settings
+    from knowledge.store import Store
+
+    folder = tmp_path_factory.mktemp("eval-data")
+    counts = ensure_index(Store.open(Settings(data_dir=folder, backend="offline")))
+    assert counts["chunks"] > 0 and counts["partners"] > 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def offline_run(data_dir: Path) -> Iterator[RunReport]:
     from agent.core import Agent
     from agent.settings import Settings
     from knowledge.store import Store
 
-    data_dir = tmp_path_factory.mktemp("eval-data")
     settings = Settings(data_dir=data_dir, backend="offline")
     store = Store.open(settings)
-    counts = ensure_index(store)
-    assert counts["chunks"] > 0 and counts["partners"] > 0
     suites = [s for s in load_suites() if s.deterministic]
     report = run_suites(suites, lambda: Agent.from_settings(settings, store=store),
                         backend="offline", jobs=2, timeout_s=60)
@@ -68,3 +79,41 @@ def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) 
         and "grounded_numbers" not in baseline.get(c.case_id, {}).get("failed", [])
     ]
     assert not new_failures, "\n".join(new_failures)
+
+
+def test_cli_gates_exit_1_on_threshold_and_regression(
+        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.cli import app
+    from agent.settings import get_settings
+
+    monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(data_dir))
+    get_settings.cache_clear()
+    cases = {"suite": "mini", "cases": [
+        {"id": "mini-tier", "message": "Tier check: $650K pipeline and 3 certified people.",
+         "expect": {"tools": ["check_tier"], "result": {"check_tier": {"tier": "gold"}}}},
+        {"id": "mini-impossible", "message": "What weight does ICP overlap carry?",
+         "expect": {"facts": ["a fact no answer contains: zebra-crossing-42"]}},
+    ]}
+    datasets = tmp_path / "datasets"
+    datasets.mkdir()
+    (datasets / "mini.yaml").write_text(yaml.safe_dump(cases))
+    base = tmp_path / "base.json"
+    runner = CliRunner()
+    try:
+        first = runner.invoke(app, ["eval", "--datasets", str(datasets), "--write-baseline",
+                                    str(base), "--report", str(tmp_path / "r"), "--json"])
+        assert first.exit_code == 0, first.output
+        summary = json.loads(first.stdout)
+        assert (summary["passed"], summary["total"]) == (1, 2)
+        assert summary["failed"] == ["mini-impossible"]
+        assert (tmp_path / "r" / "report.html").is_file()
+        under = runner.invoke(app, ["eval", "--datasets", str(datasets), "--fail-under", "0.9"])
+        assert under.exit_code == 1 and "under --fail-under" in under.output
+        data = json.loads(base.read_text())
+        data["cases"]["mini-impossible"]["passed"] = True
+        base.write_text(json.dumps(data))
+        gated = runner.invoke(app, ["eval", "--datasets", str(datasets), "--baseline", str(base)])
+        assert gated.exit_code == 1
+        assert "REGRESSION mini-impossible" in gated.output
+    finally:
+        get_settings.cache_clear()

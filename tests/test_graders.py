@@ -196,6 +196,13 @@ def test_numbers_must_be_grounded_and_scores_must_match_the_tool() -> None:
     assert g.grade_numbers(turn("x"), Expect(grounded_numbers=False), []) is None
 
 
+def test_numbers_withheld_by_the_agent_guard_fail() -> None:
+    rec = g.TurnRecord(user="q", events=[FinalAnswer(
+        text="Draft a [unverified]-day plan.", backend="b", ungrounded=["90"])])
+    grade = g.grade_numbers(rec, Expect(), [])
+    assert grade is not None and not grade.passed and "withheld 90" in grade.detail
+
+
 def test_numbers_grounded_by_a_citation() -> None:
     cite = Citation(doc_id="tier-movement", title="t", section="s",
                     snippet="exit after 12 months without pipeline activity")

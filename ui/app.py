@@ -23,7 +23,7 @@ from agent.settings import Settings, get_settings
 from ui import auth, datalayer, render, routes, upload
 from ui.launch import ENV_AUTH
 
-SESSION_KEY = "pp_session"
+SESSION_KEY = datalayer.SESSION_KEY
 _agent_lock = threading.Lock()
 _turn_lock = asyncio.Lock()
 _agent: Any = None
@@ -125,33 +125,8 @@ async def _start() -> None:
 
 @cl.on_chat_resume
 async def _resume(thread: ThreadDict) -> None:
-    session = session_from_thread(thread)
+    session = datalayer.session_from_thread(thread, SESSION_KEY)
     cl.user_session.set(SESSION_KEY, session.model_dump(mode="json"))
-
-
-def session_from_thread(thread: ThreadDict | dict[str, Any]) -> Session:
-    """Rebuild the agent's Session from a stored thread: its metadata, else its messages."""
-    import json
-
-    metadata: Any = thread.get("metadata") or {}
-    if isinstance(metadata, str):
-        try:
-            metadata = json.loads(metadata)
-        except ValueError:
-            metadata = {}
-    stored = metadata.get(SESSION_KEY) if isinstance(metadata, dict) else None
-    if isinstance(stored, dict):
-        try:
-            return Session.model_validate(stored)
-        except ValueError:
-            pass
-    session = Session(session_id=str(thread.get("id") or ""))
-    for step in thread.get("steps") or []:
-        if step.get("type") == "user_message" and step.get("output"):
-            session.add_turn("user", str(step["output"]))
-        elif step.get("type") == "assistant_message" and step.get("output"):
-            session.add_turn("assistant", str(step["output"]))
-    return session
 
 
 @cl.on_message

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from agent.session import Session
 
 DB_FILE = "chat.sqlite3"
 FILES_DIR = "ui-files"
 FILES_ROUTE = "/partnerpilot/files"
+SESSION_KEY = "pp_session"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -203,3 +207,25 @@ def file_path_for(data_dir: Path, object_key: str, user_id: str | None) -> Path 
     path = data_dir / FILES_DIR / key
     return path if path.is_file() else None
 
+
+def session_from_thread(thread: Mapping[str, Any], key: str = SESSION_KEY) -> Session:
+    """Rebuild the agent's Session from a stored thread: its metadata, else its messages."""
+    metadata: Any = thread.get("metadata") or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = {}
+    stored = metadata.get(key) if isinstance(metadata, dict) else None
+    if isinstance(stored, dict):
+        try:
+            return Session.model_validate(stored)
+        except ValueError:
+            pass
+    session = Session(session_id=str(thread.get("id") or ""))
+    for step in thread.get("steps") or []:
+        if step.get("type") == "user_message" and step.get("output"):
+            session.add_turn("user", str(step["output"]))
+        elif step.get("type") == "assistant_message" and step.get("output"):
+            session.add_turn("assistant", str(step["output"]))
+    return session

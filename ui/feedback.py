@@ -1,7 +1,8 @@
 """Thumbs feedback from the chat UI, exported as eval cases (the ``evals/datasets`` YAML format).
 
 Chainlit stores each thumb (value 1 = up, 0 = down, with an optional comment) in the
-``feedbacks`` table, against the rated answer's step. The UI keeps, in that step's metadata,
+``feedbacks`` table, against the run step that produced the rated answer (or the message
+itself). The UI keeps, in the answer message's metadata,
 the user message, the earlier user turns, the tools called and the documents cited, so a
 rated answer becomes a replayable case:
 
@@ -30,11 +31,14 @@ Which = Literal["all", "up", "down"]
 
 QUERY = """
 SELECT f."id" AS id, f."value" AS value, f."comment" AS comment, s."id" AS step_id,
-       s."output" AS answer, s."metadata" AS metadata, s."createdAt" AS created,
-       t."userIdentifier" AS user
+       COALESCE(m."output", s."output") AS answer,
+       COALESCE(m."metadata", s."metadata") AS metadata,
+       COALESCE(m."createdAt", s."createdAt") AS created, t."userIdentifier" AS user
 FROM feedbacks f JOIN steps s ON s."id" = f."forId"
+LEFT JOIN steps m ON m."parentId" = s."id" AND m."type" = 'assistant_message'
+     AND m."metadata" LIKE '%"user_message"%'
 LEFT JOIN threads t ON t."id" = s."threadId"
-ORDER BY s."createdAt", f."id"
+ORDER BY created, f."id"
 """
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.utils import utc_now
 
 from agent.events import (
     Citation,
@@ -35,6 +36,7 @@ TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
                  ("partner_type", "Type"), ("region", "Region"), ("score", "Score"),
                  ("band", "Band"))
 MAX_TABLE_ROWS = 25
+MAX_NAME_CHARS = 48
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -49,13 +51,17 @@ def tool_title(name: str) -> str:
 
 
 def citation_name(index: int, citation: Citation) -> str:
-    """The side-panel element name the answer links to, e.g. ``Source 1 - Partner tiers``.
+    """The side-panel element name the answer links to, e.g. ``Source 1 - Promotion rules``.
 
-    Only letters, digits, spaces and hyphens, so the name matches literally in the answer.
+    Named after the section (else the title); only letters, digits, spaces and hyphens, at
+    most ``MAX_NAME_CHARS``, so the name matches literally in the answer.
     """
-    title = re.sub(r"[^A-Za-z0-9 \-]+", " ", citation.title)
-    title = re.sub(r"\s+", " ", title).strip() or citation.doc_id
-    return f"Source {index} - {title}"
+    label = citation.section.split(">")[-1] if citation.section else citation.title
+    label = re.sub(r"[^A-Za-z0-9 \-]+", " ", label)
+    label = re.sub(r"\s+", " ", label).strip() or citation.doc_id
+    if len(label) > MAX_NAME_CHARS:
+        label = label[:MAX_NAME_CHARS].rsplit(" ", 1)[0]
+    return f"Source {index} - {label}"
 
 
 def citation_body(citation: Citation) -> str:
@@ -175,8 +181,11 @@ class TurnRenderer:
         await self.answer.stream_token(event.text)
 
     async def _tool_call(self, event: ToolCall) -> None:
+        parent = cl.context.current_step
         step = cl.Step(name=tool_title(event.name), type="tool", show_input="json",
-                       language="json", default_open=False)
+                       language="json", default_open=False,
+                       parent_id=parent.id if parent is not None else None)
+        step.start = utc_now()
         step.input = pretty_json(event.input)
         step.metadata = {"tool": event.name, "call_id": event.call_id}
         self.steps[event.call_id] = step
@@ -187,6 +196,7 @@ class TurnRenderer:
         if step is None:
             await self._tool_call(ToolCall(call_id=event.call_id, name=event.name, input={}))
             step = self.steps[event.call_id]
+        step.end = utc_now()
         if event.error:
             step.is_error = True
             step.output = f"error: {event.error}"

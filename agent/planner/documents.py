@@ -94,6 +94,12 @@ LIST_SPLIT_RE = re.compile(r"\s*(?:;|,|\band\b|\n)\s*", re.I)
 PERIOD_RE = re.compile(r"\b(?P<v>(?:FY|CY)\s?\d{2,4}|H[12]\s?\d{4}|Q[1-4]\s?\d{4}|"
                        r"(?:19|20)\d{2})\b")
 STAR_DIMENSION_COUNT = 4
+TYPE_NAMES = {
+    "big4": "Big 4 firms", "gsi": "GSIs", "boutique": "boutique consultancies",
+    "regional_si": "regional systems integrators", "isv": "ISVs", "reseller": "resellers",
+    "distributor": "distributors", "advisor": "advisors", "technology": "technology partners",
+    "academic": "academic partners",
+}
 NOT_A_NAME = {"Q1", "Q2", "Q3", "Q4", "EMEA", "APAC", "LATAM", "NA", "ARR", "ICP", "Big"}
 
 
@@ -142,18 +148,25 @@ def _name(match: re.Match[str] | None) -> str | None:
     return " ".join(words) or None
 
 
-def _first_message(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
+def _names(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
+    """Our company and the partner, from "for Acme", "with Globex", "we are Acme"."""
     found: dict[str, Any] = {}
     company = _name(COMPANY_RE.search(text))
-    names_partner = tool in ("draft_term_sheet", "draft_operating_plan")
-    if names_partner:
+    if tool in ("draft_term_sheet", "draft_operating_plan"):
         found["partner"] = partner.name if partner.found else _name(WITH_NAME_RE.search(text))
         if not found["partner"]:
             found["partner"] = _name(FOR_NAME_RE.search(text))
     elif company is None:
         company = _name(FOR_NAME_RE.search(text))
+        if company and partner.found and tool == "draft_scorecard":
+            company = None
     if company:
         found["company"] = company
+    return found
+
+
+def _first_message(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
+    found = _names(tool, text, partner)
     share = parse_percent(text)
     if share is not None:
         found["partner_led_share_pct"] = share
@@ -164,8 +177,7 @@ def _first_message(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any
     types = [k for k, words in slots.PARTNER_TYPES.items()
              if any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in words)]
     if types:
-        found["partner_types"] = [slots.PARTNER_TYPES[k][0].title() if k != "big4" else
-                                  "Big 4 firms" for k in types]
+        found["partner_types"] = [TYPE_NAMES[k] for k in types]
     model = parse_value("model", text)
     if model:
         found["model"] = model

@@ -84,7 +84,7 @@ MONTHS_RE = re.compile(r"\b(?P<num>\d{1,3}|" + "|".join(COUNT_WORDS) +
                        r")\s*(?P<unit>months?|years?|yrs?)\b(?:\s+to build)?", re.I)
 CAPABILITY_RE = re.compile(
     r"\b(?:build(?:,)?\s*(?:vs\.?|versus|or)?\s*(?:partner|buy|acquire)?(?:,)?\s*"
-    r"(?:(?:vs\.?|versus|or)\s*(?:partner|buy|acquire))?|acquire|decision)\s+"
+    r"(?:(?:vs\.?|versus|or)\s*(?:partner|buy|acquire))?|acquire|decision)[:\s]+"
     r"(?:for|on|about|of)?\s*(?:(?:a|an|the|our)\s+)?(?P<cap>[\w][\w \-/&]{1,60}?)"
     r"(?=\s*(?:[?.;,:]|$|\bit'?s\b|\bit is\b|\bwhich\b|\bthat\b|\bwe\b|\bbuild\b|"
     r"\bwith\b|\bbecause\b|\bsince\b|\bas\b))", re.I)
@@ -126,6 +126,8 @@ def extract_star(text: str) -> dict[str, dict[str, Any]]:
     for key, (score, match) in _labelled(text, STAR_WORDS, _STAR_NUM).items():
         ev = EVIDENCE_RE.match(text[match.end():])
         evidence = ev.group("ev").strip() if ev else DEFAULT_EVIDENCE
+        if "?" in evidence or re.search(r"\bSTAR\b", evidence):
+            evidence = DEFAULT_EVIDENCE
         out[key] = {"score": score, "evidence": evidence}
     return out
 
@@ -193,7 +195,7 @@ def extract_decision(text: str) -> dict[str, Any]:
     months = MONTHS_RE.search(text)
     if months:
         raw = months.group("num").lower()
-        value = int(raw) if raw.isdigit() else COUNT_WORDS[raw]
-        out["months_to_build"] = value * 12 if months.group("unit").lower().startswith("y") \
-            else value
+        count = int(raw) if raw.isdigit() else COUNT_WORDS[raw]
+        years = months.group("unit").lower().startswith("y")
+        out["months_to_build"] = count * 12 if years else count
     return out

@@ -63,21 +63,25 @@ SCORE_RE = re.compile(r"\b(score|scoring|attractive(?:ness)?|rate|rating|band|ic
 TIER_RE = re.compile(r"\b(tier|tiers|qualif(?:y|ies|ied|ication)|platinum|gold|silver|"
                      r"registered)\b", re.I)
 REVIEW_RE = re.compile(r"\b(review|promot\w*|demot\w*|warn\w*|exit\w*|movement|downgrad\w*|"
-                       r"upgrad\w*|move (?:up|down)|kick(?:ed)? out|drop(?:ped)?)\b", re.I)
+                       r"upgrad\w*|moved? (?:up|down)|kick(?:ed)? out|drop(?:ped)?)\b", re.I)
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
     r"needs? attention|by tier|per tier|by region|average (?:attractiveness )?score|"
     r"summar(?:y|ise|ize) (?:the |our )?(?:partners|program|partner))\b", re.I)
-FIND_RE = re.compile(r"\b(find|search|list|which partners|who are our|show me (?:all |our )?"
-                     r"(?:the )?\w*\s?partners|any partners|partners (?:in|that|who|with)|"
-                     r"give me (?:the |all )?\w+ partners|look for)\b", re.I)
+FIND_RE = re.compile(
+    r"\b(find|search|list|which partners|who are our|any partners|partners (?:in|that|who|with)|"
+    r"look for|(?:show|give|get)(?: me)? (?:all |our |the )*(?:\w+ ){0,3}(?:partners|"
+    r"integrators|resellers|consultanc\w+|advisors|isvs|distributors|firms|vars|sis|gsis))\b",
+    re.I)
+SEARCH_VERB_RE = re.compile(r"\b(find|search|list|which|all)\b", re.I)
 SHOW_RE = re.compile(r"\b(show|tell me about|profile|details?|record|pull up|open|"
                      r"what do we know about|look up|info on)\b", re.I)
 MODEL_RE = re.compile(r"\b(partnership model|model|referral|reseller|co-?sell|oem|embed|"
                       r"joint venture|technology alliance|implementation partner)\b", re.I)
-MODEL_ASK_RE = re.compile(r"\b(which|recommend|best|fit|fits|should|suit|suits|right|need)\b",
-                          re.I)
+MODEL_ASK_RE = re.compile(r"\b(which|recommend|best|fit|fits|should|suit|suits|right|need|"
+                          r"what (?:partnership )?model)\b", re.I)
 BPA_RE = re.compile(r"\bbuild\b.{0,40}\b(partner|acquire|buy)\b|\b(acquire|acquisition)\b|"
+                    r"\b(?:partner|buy|acquire) (?:or|vs\.?|versus) build\b|"
                     r"\bbuild (?:or|vs\.?|versus) (?:buy|partner)|\bmake or buy\b", re.I)
 PROGRAM_RE = re.compile(r"\b(program check|check (?:our |the )?(?:partner )?program|"
                         r"audit|quality rules?|gap matrix|strategic gaps?|two[- ]speed|"
@@ -147,7 +151,7 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
                                               and not sig.partner_ref) else "assess_star")
     if REVIEW_RE.search(text) and (TIER_RE.search(text) or sig.partner_ref) and not (
             PORTFOLIO_RE.search(text)):
-        found.append("review_tier" if sig.partner_ref else FRAMEWORK)
+        found.append("review_tier" if sig.partner_ref or not question else FRAMEWORK)
     elif TIER_RE.search(text):
         if sig.tier_figures or sig.partner_ref:
             found.append("check_tier")
@@ -170,10 +174,10 @@ def _listing_rules(text: str, sig: Signals, question: bool) -> list[str]:
     found: list[str] = []
     if PORTFOLIO_RE.search(text):
         found.append("portfolio_summary")
+    elif SHOW_RE.search(text) and sig.partner_ref and not SEARCH_VERB_RE.search(text):
+        found.append("show_partner")
     elif FIND_RE.search(text):
         found.append("find_partners")
-    elif SHOW_RE.search(text) and sig.partner_ref:
-        found.append("show_partner")
     if MODEL_RE.search(text) and MODEL_ASK_RE.search(text) and not sig.partner_ref:
         rules_q = question and re.search(r"\bdifference|what is|what are|explain\b", text, re.I)
         found.append(FRAMEWORK if rules_q else "recommend_model")
@@ -187,6 +191,8 @@ def rule_candidates(text: str, sig: Signals) -> list[str]:
     if INVENT_RE.search(text):
         return [REFUSE]
     question = _is_question(text)
+    if PROGRAM_RE.search(text) and not question:
+        return ["check_program"]
     documents = _document_rules(text, question)
     if documents:
         return documents

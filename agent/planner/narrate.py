@@ -61,9 +61,9 @@ def template_names() -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".j2"))
 
 
-def render(name: str, **context: Any) -> str:
+def render(template: str, **context: Any) -> str:
     """Render ``prompts/narration/<name>.j2`` with ``context``; trailing spaces trimmed."""
-    text = environment().get_template(f"{name}.j2").render(**context)
+    text = environment().get_template(f"{template}.j2").render(**context)
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 

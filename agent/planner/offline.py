@@ -46,6 +46,14 @@ PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tie
 MESSAGE_LIMIT = 4000
 
 
+def _only_a_name(text: str, partner: PartnerMatch) -> bool:
+    """Whether the message is little more than a partner's name or id."""
+    rest = text.lower()
+    for phrase in (partner.asked or "", partner.name or "", partner.partner_id or ""):
+        rest = rest.replace(phrase.lower(), " ") if phrase else rest
+    return len(re.findall(r"[a-z]{3,}", rest)) <= 1 and not partner.focus
+
+
 class OfflinePlanner:
     """The backend that needs no model (``PARTNERPILOT_BACKEND=offline``).
 
@@ -101,7 +109,8 @@ class OfflinePlanner:
     # -- the turn ------------------------------------------------------------------------
     def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
         """Answer one message with the framework tools; yields the turn's events."""
-        deps = deps or self.deps
+        if deps is None and self.deps is not None:
+            deps = self.deps
         text = " ".join((message or "").split())[:MESSAGE_LIMIT]
         if not text:
             yield from self._finish([], narrate.render("help"), footer=False)
@@ -121,10 +130,14 @@ class OfflinePlanner:
             criteria=len(extract_criteria(text)) >= 2,
             tier_figures=bool(extract_tier_figures(text)),
         )
-        needs_vector = len(rule_candidates(text, sig)) != 1
-        index = self._index(deps) if needs_vector else None
-        vector = self.embed_query(text, deps) if needs_vector else None
-        intent = classify(text, sig, index, vector).intent
+        ruled = rule_candidates(text, sig)
+        vector: np.ndarray | None = None
+        if partner.found and not ruled and _only_a_name(text, partner):
+            intent = "show_partner"
+        else:
+            index = self._index(deps) if len(ruled) != 1 else None
+            vector = self.embed_query(text, deps) if len(ruled) != 1 else None
+            intent = classify(text, sig, index, vector).intent
         if intent == HELP:
             yield from self._finish([], narrate.render("help"), footer=False)
             return

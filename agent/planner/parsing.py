@@ -211,8 +211,7 @@ def find_quarters(text: str) -> list[tuple[int, str]]:
 
 
 def parse_quarter_text(text: str) -> str | None:
-    """The first quarter in ``text`` as ``YYYY-QN`` ("Q3 2026", "2026-Q3", "third quarter of
-    2026")."""
+    """The first quarter in ``text`` as ``YYYY-QN`` ("Q3 2026", "2026-Q3", "Q3'26")."""
     quarters = find_quarters(text)
     return quarters[0][1] if quarters else None
 

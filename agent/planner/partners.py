@@ -22,7 +22,7 @@ FOCUS_RE = re.compile(
     r"this one|that one|him|her|same one|it|its)\b", re.I)
 QUOTED_RE = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 CAPS_RUN_RE = re.compile(
-    r"(?<![\w-])([A-Z][\w&.'\-]*(?:\s+(?:&\s+)?(?:[A-Z][\w&.'\-]*|of|and|de|&))*)")
+    r"(?<![\w-])([A-Z][\w&.'\-]*(?:\s+(?:&\s+)?(?:[A-Z][\w&.'\-]*|of|de|&))*)")
 TRIGGER_RE = re.compile(
     r"\b(?:score|scoring|rate|show|review|about|of|for|on|check|assess|profile|open|"
     r"record|details|promote|demote|warn|exit|is|does|should|with)\s+(?:the\s+)?"

@@ -48,10 +48,10 @@ def _filters_text(args: dict[str, Any]) -> str:
 
 def _find_query(text: str, found: dict[str, Any]) -> str:
     rest = text
-    for table in (slots.REGIONS, slots.PARTNER_TYPES, slots.INDUSTRIES):
-        for words in table.values():
-            for word in words:
-                rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, flags=re.I)
+    words = [w for table in (slots.REGIONS, slots.PARTNER_TYPES, slots.INDUSTRIES)
+             for ws in table.values() for w in ws]
+    for word in sorted(words, key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, flags=re.I)
     for word in (*slots.TIERS, *slots.BANDS, "NA", "US", "USA"):
         rest = re.sub(rf"\b{word}\b", " ", rest, flags=re.I)
     rest = FIND_NOISE_RE.sub(" ", rest)

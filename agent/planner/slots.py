@@ -50,7 +50,8 @@ PARTNER_TYPES: dict[str, tuple[str, ...]] = {
     "regional_si": ("regional si", "regional sis", "regional systems integrator",
                     "regional integrator"),
     "gsi": ("gsi", "gsis", "global systems integrator", "global si", "systems integrator",
-            "system integrator", "integrators"),
+            "system integrator", "systems integrators", "system integrators",
+            "global systems integrators", "integrators"),
     "boutique": ("boutique", "boutiques", "boutique consultancy", "boutique consultancies"),
     "isv": ("isv", "isvs", "software vendor", "software vendors"),
     "reseller": ("reseller", "resellers", "var", "vars", "value added reseller"),
@@ -129,7 +130,8 @@ def extract_criteria(text: str) -> dict[str, float]:
 
 PIPELINE_WORD_RE = re.compile(r"\b(pipeline|pipe|sourced|revenue|bookings|arr)\b", re.I)
 CERTIFIED_RE = re.compile(
-    r"(?P<num>\d+|" + "|".join(COUNT_WORDS) + r")\s+(?:(?!and\b|no\b|with\b|but\b|in\b|of\b)\w+\s+){0,2}?"
+    r"(?P<num>\d+|" + "|".join(COUNT_WORDS) + r")\s+"
+    r"(?:(?!and\b|no\b|with\b|but\b|in\b|of\b)\w+\s+){0,2}?"
     r"(?:certified|certifications?|certs?\b|accredited)", re.I)
 CERTIFIED_AFTER_RE = re.compile(
     r"\bcertified(?: people| individuals| staff| consultants| engineers| folks)?\s*"

@@ -1,0 +1,191 @@
+"""Store benchmark: import throughput, cache speed-up, size, memory and search latency.
+
+    python bench/store.py --records 10000 100000
+
+Each size runs in its own child process (so peak RSS is per size) with a fresh store, and
+prints one row of a table. The embedding cache (``--cache``) is shared across runs on
+purpose: a 100k first import embeds for about an hour on two cores, so a later run may
+reuse cached vectors; the ``cached`` column says how many records were already cached when
+the first import started (0 = a truly cold import).
+
+Columns: raw = the model alone embedding partner texts (records/s, measured in the same
+run on a sample, through the bare embedder, no cache); import = first import end to end
+(CSV parse, validation, scoring, embedding, cache writes, Chroma writes) with its ratio to
+raw; re-import = the same file again (everything unchanged) and its speed-up; disk = data
+folder size; RSS = peak resident memory of the child; then partner search latency
+p50/p95/p99 over distinct queries, including the query embedding, without and with a
+metadata filter, and Chroma's own ``where`` query at p50/p95 for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ADJ = ["trusted", "large", "small", "regional", "global", "specialist", "fast-growing",
+       "certified", "experienced", "new"]
+WHAT = ["cloud migration", "security", "data analytics", "ERP rollout", "customer experience",
+        "identity", "payments", "supply chain", "AI adoption", "compliance"]
+WHO = ["banks", "hospitals", "retailers", "factories", "city governments", "insurers",
+       "telecom operators", "universities", "energy companies", "logistics firms"]
+FILTERS = [{"tier": "gold"}, {"region": "EMEA"}, {"band": "priority"},
+           {"partner_type": "gsi"}, {"tier": "platinum", "region": "NA"}]
+
+
+def queries(n: int) -> list[str]:
+    out = [f"{a} {w} partner for {who}" for a in ADJ for w in WHAT for who in WHO]
+    rng = np.random.default_rng(7)
+    return [out[i] for i in rng.permutation(len(out))[:n]]
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(np.asarray(values) * 1000, p))
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def measure(n: int, cache: Path, n_queries: int, raw_sample: int) -> dict[str, object]:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from agent.settings import Settings
+    from knowledge.embeddings import CachedEmbedder, EmbeddingCache, MiniLMEmbedder, cache_key
+    from knowledge.importer import import_file
+    from knowledge.records import partner_text
+    from knowledge.store import Store
+    from knowledge.synth import generate_partners, write_csv, write_quarters_csv
+
+    work = Path(tempfile.mkdtemp(prefix=f"bench-store-{n}-"))
+    partners = generate_partners(n, seed=11)
+    write_csv(partners, work / "partners.csv")
+    write_quarters_csv(partners, work / "quarters.csv")
+    texts = [partner_text(p) for p in partners]
+
+    model = MiniLMEmbedder()
+    model.embed(texts[:256])  # load the model outside the timings
+    sample = texts[:raw_sample]
+    start = time.perf_counter()
+    model.embed(sample)
+    raw = len(sample) / (time.perf_counter() - start)
+
+    embed_cache = EmbeddingCache(cache)
+    cached = len(embed_cache.get_many([cache_key(model.name, t) for t in texts]))
+    settings = Settings(data_dir=work / "data")
+    store = Store.open(settings, embedder=CachedEmbedder(model, embed_cache))
+    start = time.perf_counter()
+    import_file(store, work / "partners.csv", history=work / "quarters.csv", max_bytes=None)
+    first = n / (time.perf_counter() - start)
+    start = time.perf_counter()
+    again = import_file(store, work / "partners.csv", history=work / "quarters.csv",
+                        max_bytes=None)
+    second = n / (time.perf_counter() - start)
+    assert again.unchanged == n, again
+
+    store = Store.open(settings, embedder=CachedEmbedder(model, embed_cache))
+    start = time.perf_counter()
+    store.partner_index()
+    load_s = time.perf_counter() - start
+    qs = queries(n_queries)
+    plain, filtered = [], []
+    for i, q in enumerate(qs):
+        t0 = time.perf_counter()
+        store.search_partners(q, k=5)
+        plain.append(time.perf_counter() - t0)
+        store._queries.clear()  # every timing includes its query embedding
+        t0 = time.perf_counter()
+        store.search_partners(q + " ", k=5, **FILTERS[i % len(FILTERS)])
+        filtered.append(time.perf_counter() - t0)
+        store._queries.clear()
+    chroma = []
+    for i, q in enumerate(qs[:100]):
+        t0 = time.perf_counter()
+        vec = store.embed_query(q + "  ")
+        store.partners.query(query_embeddings=[vec], n_results=5,
+                             where={"tier": FILTERS[0]["tier"]} if i % 2 else {"region": "EMEA"})
+        chroma.append(time.perf_counter() - t0)
+        store._queries.clear()
+    return {
+        "records": n, "cached": cached, "raw": raw, "import": first, "ratio": first / raw,
+        "reimport": second, "speedup": second / first,
+        "disk_mb": folder_size(work / "data") / 2**20,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "index_load_s": load_s,
+        "p50": pct(plain, 50), "p95": pct(plain, 95), "p99": pct(plain, 99),
+        "fp50": pct(filtered, 50), "fp95": pct(filtered, 95), "fp99": pct(filtered, 99),
+        "chroma_p50": pct(chroma, 50), "chroma_p95": pct(chroma, 95),
+    }
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
+    return (f"{os.cpu_count()} cores, {cpu}, {mem:.0f} GiB RAM, load average {load:.1f} at "
+            f"start, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    head = ("| records | cached | raw rec/s | import rec/s (x raw) | re-import rec/s (x) | "
+            "disk MB | peak RSS MB | p50/p95/p99 ms | filtered p50/p95/p99 ms | "
+            "chroma where p50/p95 ms |")
+    lines = [head, "| " + " | ".join("---" for _ in range(head.count("|") - 1)) + " |"]
+    for r in rows:
+        lines.append(
+            f"| {r['records']:,} | {r['cached']:,} | {r['raw']:.1f} | {r['import']:.1f} "
+            f"({r['ratio']:.2f}) | {r['reimport']:.0f} ({r['speedup']:.0f}x) | "
+            f"{r['disk_mb']:.0f} | {r['rss_mb']:.0f} | {r['p50']:.1f} / {r['p95']:.1f} / "
+            f"{r['p99']:.1f} | {r['fp50']:.1f} / {r['fp95']:.1f} / {r['fp99']:.1f} | "
+            f"{r['chroma_p50']:.1f} / {r['chroma_p95']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[10000])
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--raw-sample", type=int, default=1000)  # >= 256: the torch path
+    parser.add_argument("--cache", type=Path, default=ROOT / ".partnerpilot" / "bench-cache.sqlite")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.cache, args.queries, args.raw_sample)))
+        return
+    print(machine())
+    rows = []
+    for n in args.records:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", str(n), "--queries", str(args.queries),
+             "--raw-sample", str(args.raw_sample), "--cache", str(args.cache)],
+            capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            sys.exit(f"size {n} failed:\n{proc.stderr[-3000:]}")
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"done {n}", file=sys.stderr)
+    print(table(rows))
+    for r in rows:
+        print(f"{r['records']:,}: in-memory partner index loaded from Chroma in "
+              f"{r['index_load_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Chainlit's SQLAlchemy data layer on our SQLite schema, for real (aiosqlite, temp dir)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
+from agent.session import Session
+from ui import datalayer
+
+
+@pytest.fixture(autouse=True)
+def _keep_ui_clean() -> None:
+    import chainlit.config  # noqa: F401
+
+    try:  # chainlit made an empty <app root>/.files on import
+        (Path(ui.__file__).parent / ".files").rmdir()
+    except OSError:
+        pass
+
+
+def test_init_db_creates_every_table_and_is_idempotent(tmp_path: Path) -> None:
+    path = datalayer.init_db(tmp_path)
+    datalayer.init_db(tmp_path)
+    with sqlite3.connect(path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"users", "threads", "steps", "elements", "feedbacks"} <= tables
+
+
+async def _history(tmp_path: Path) -> dict[str, Any]:
+    from chainlit.context import init_http_context
+    from chainlit.types import Feedback, Pagination, ThreadFilter
+    from chainlit.user import User
+
+    init_http_context()
+    layer = datalayer.make_data_layer(tmp_path)
+    alice = await layer.create_user(User(identifier="alice"))
+    bob = await layer.create_user(User(identifier="bob"))
+    session = Session(session_id="t-alice")
+    session.add_turn("user", "score Acme")
+    await layer.update_thread("t-alice", name="Alice's", user_id=alice.id,
+                              metadata={datalayer.SESSION_KEY: session.model_dump(mode="json")})
+    await layer.update_thread("t-bob", name="Bob's", user_id=bob.id)
+    for n, (kind, text) in enumerate([("user_message", "score Acme"),
+                                      ("assistant_message", "Acme scores 72.")]):
+        await layer.create_step({
+            "id": f"s{n}", "threadId": "t-alice", "type": kind, "name": kind, "output": text,
+            "streaming": False, "createdAt": f"2026-11-22T10:00:0{n}Z",
+            "tags": ["a", "b"], "modes": {"mode": "x"}, "metadata": {"tools": ["score_partner"]},
+        })
+    await layer.upsert_feedback(Feedback(forId="s1", value=1, threadId="t-alice",
+                                         comment="good"))
+    page = Pagination(first=10)
+    mine = await layer.list_threads(page, ThreadFilter(userId=alice.id))
+    theirs = await layer.list_threads(page, ThreadFilter(userId=bob.id))
+    thread = await layer.get_thread("t-alice")
+    author = await layer.get_thread_author("t-alice")
+    await layer.close()
+    return {"mine": mine.data, "theirs": theirs.data, "thread": thread, "author": author}
+
+
+def test_threads_steps_feedback_round_trip_and_users_are_separated(tmp_path: Path) -> None:
+    got = asyncio.run(_history(tmp_path))
+    assert [t["id"] for t in got["mine"]] == ["t-alice"]
+    assert [t["id"] for t in got["theirs"]] == ["t-bob"]
+    assert got["author"] == "alice"
+    steps = got["thread"]["steps"]
+    assert [s["output"] for s in steps] == ["score Acme", "Acme scores 72."]
+    assert json.loads(steps[1]["tags"]) == ["a", "b"]  # lists stored as JSON text
+    assert steps[1]["feedback"]["comment"] == "good"
+    session = datalayer.session_from_thread(got["thread"])
+    assert session.session_id == "t-alice"
+    assert [t.content for t in session.turns] == ["score Acme"]
+
+
+def test_session_rebuilt_from_messages_when_metadata_is_missing() -> None:
+    thread = {"id": "t1", "metadata": "not json", "steps": [
+        {"type": "user_message", "output": "hi"}, {"type": "run", "output": "x"},
+        {"type": "assistant_message", "output": "hello"}]}
+    session = datalayer.session_from_thread(thread)
+    assert [(t.role, t.content) for t in session.turns] == [("user", "hi"),
+                                                             ("assistant", "hello")]
+    assert session.session_id == "t1"
+
+
+def test_local_storage_client_and_owner_only_paths(tmp_path: Path) -> None:
+    client = datalayer.make_storage_client(tmp_path / datalayer.FILES_DIR)
+
+    async def go() -> tuple[dict[str, Any], str, bool]:
+        uploaded = await client.upload_file("u1/e1/ts.docx", b"DOCX", mime="x")
+        url = await client.get_read_url("u1/e1/ts.docx")
+        return uploaded, url, await client.delete_file("u1/e1/other")
+
+    uploaded, url, deleted = asyncio.run(go())
+    assert uploaded == {"object_key": "u1/e1/ts.docx", "url": url}
+    assert url == "/partnerpilot/files/u1/e1/ts.docx" and deleted is False
+    assert datalayer.file_path_for(tmp_path, "u1/e1/ts.docx", "u1") is not None
+    assert datalayer.file_path_for(tmp_path, "u1/e1/ts.docx", "u2") is None
+    assert datalayer.file_path_for(tmp_path, "u1/e1/ts.docx", None) is not None
+    assert datalayer.file_path_for(tmp_path, "u1/../../etc/passwd", "u1") is None
+    with pytest.raises(ValueError, match="bad object key"):
+        datalayer.safe_key("/etc/passwd")

@@ -1,0 +1,169 @@
+"""The event renderer, run for real inside a Chainlit HTTP context (its emitter sends nowhere)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
+from agent.events import (
+    Citation,
+    DocumentProduced,
+    ErrorEvent,
+    Event,
+    FinalAnswer,
+    FollowUp,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+)
+from tools.scoring import score_partner
+from ui import render
+
+
+@pytest.fixture(autouse=True)
+def chainlit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chainlit.config
+
+    monkeypatch.setattr(chainlit.config, "FILES_DIRECTORY", tmp_path / ".files")
+    (tmp_path / ".files").mkdir()
+    try:  # chainlit made an empty <app root>/.files on import; keep ui/ clean
+        (Path(ui.__file__).parent / ".files").rmdir()
+    except OSError:
+        pass
+
+
+def run_turn(events: list[Event]) -> render.TurnRenderer:
+    async def go() -> render.TurnRenderer:
+        from chainlit.context import init_http_context
+
+        init_http_context()
+        renderer = render.TurnRenderer()
+        for event in events:
+            await renderer.handle(event)
+        await renderer.finish()
+        return renderer
+
+    return asyncio.run(go())
+
+
+def citation(n: int = 1) -> Citation:
+    return Citation(doc_id="tier-movement", title="Tier movement rules - promotion & exit",
+                    section="Promotion after two qualifying quarters",
+                    snippet=f"Promotion needs 2 consecutive qualifying quarters ({n}).")
+
+
+def test_streamed_text_tool_step_citation_and_badge() -> None:
+    result = score_partner({"icp_overlap": 80, "market_influence": 70, "practice_alignment": 60,
+                            "partnership_appetite": 90, "revenue_potential": 50})
+    output = {"partner_id": None, "partner_name": None, "inputs": {},
+              "result": result.model_dump(mode="json")}
+    renderer = run_turn([
+        ToolCall(call_id="c1", name="score_partner", input={"icp_overlap": 80}),
+        ToolResult(call_id="c1", name="score_partner", output=output),
+        citation(),
+        TextDelta(text="This partner scores "), TextDelta(text=f"{result.score:g}."),
+        FinalAnswer(text=f"This partner scores {result.score:g}.", backend="offline"),
+    ])
+    assert renderer.answer is not None
+    content = renderer.answer.content
+    assert content.startswith(f"This partner scores {result.score:g}.")
+    assert "Answered by: `offline planner (no LLM)`" in content
+    step = renderer.steps["c1"]
+    assert step.name == "Score partner" and step.type == "tool"
+    assert '"icp_overlap": 80' in step.input
+    assert '"contributions"' in step.output and not step.is_error
+    assert [c.name for c in renderer.citations] == [
+        "Source 1 - Promotion after two qualifying quarters"]
+    assert renderer.citations[0].display == "side"
+    assert renderer.citations[0].name in content  # the answer names its source
+    assert [c.name for c in renderer.charts] == ["Score breakdown: New partner"]
+    assert renderer.answer.metadata["tools"] == ["score_partner"]
+    assert renderer.answer.metadata["cites"] == ["tier-movement"]
+
+
+def test_unstreamed_final_text_is_used_and_duplicate_citations_collapse() -> None:
+    renderer = run_turn([citation(), citation(), citation(2),
+                         FinalAnswer(text="Two quarters.", backend="openai", model="gpt-x")])
+    assert renderer.answer is not None
+    assert renderer.answer.content.startswith("Two quarters.")
+    assert len(renderer.citations) == 2
+    assert "OpenAI-compatible model gpt-x" in renderer.answer.content
+
+
+def test_find_partners_becomes_a_table() -> None:
+    rows = [{"partner_id": "P-0001", "name": "Ashcombe | Whitley", "partner_type": "big4",
+             "tier": "platinum", "region": "NA", "industry": "fs", "score": 90.5,
+             "band": "priority", "annual_pipeline_usd": 1.0, "certified_individuals": 1,
+             "dedicated_practice": True}]
+    renderer = run_turn([
+        ToolCall(call_id="c1", name="find_partners", input={"query": "banks"}),
+        ToolResult(call_id="c1", name="find_partners",
+                   output={"query": "banks", "count": 1, "partners": rows}),
+        FinalAnswer(text="One partner.", backend="offline"),
+    ])
+    assert renderer.answer is not None
+    assert "| P-0001 | Ashcombe / Whitley | platinum | big4 | NA | 90.5 | priority |" \
+        in renderer.answer.content
+
+
+def test_document_offers_docx_and_markdown(tmp_path: Path) -> None:
+    docx = tmp_path / "ts.docx"
+    docx.write_bytes(b"PK fake docx")
+    renderer = run_turn([
+        DocumentProduced(kind="term_sheet", title="Partnership term sheet", model={},
+                         markdown="# Partnership term sheet\n\n## Economics", docx_path=str(docx)),
+        FinalAnswer(text="Drafted.", backend="offline"),
+    ])
+    [message] = renderer.documents
+    assert message.content.startswith("# Partnership term sheet")
+    names = sorted(e.name for e in message.elements)
+    assert names == ["partnership-term-sheet.docx", "partnership-term-sheet.md"]
+    assert {e.display for e in message.elements} == {"inline"}
+
+
+def test_follow_up_error_and_tool_error() -> None:
+    renderer = run_turn([
+        ToolCall(call_id="c1", name="check_tier", input={}),
+        ToolResult(call_id="c1", name="check_tier", error="partner: not found (got 'Zed')"),
+        FollowUp(question="Which partner do you mean?", missing=["partner"]),
+        ErrorEvent(kind="internal", message="store is locked"),
+    ])
+    assert renderer.steps["c1"].is_error
+    assert renderer.steps["c1"].output == "error: partner: not found (got 'Zed')"
+    assert renderer.answer is not None
+    assert renderer.answer.content == "Which partner do you mean?"
+    assert renderer.errors[0].content == "Something went wrong (internal): store is locked"
+
+
+def test_result_without_call_still_gets_a_step() -> None:
+    renderer = run_turn([ToolResult(call_id="x", name="search_framework", output={"a": 1})])
+    assert renderer.steps["x"].output == '{\n  "a": 1\n}'
+
+
+def test_pure_helpers() -> None:
+    assert render.tool_title("draft_term_sheet") == "Draft term sheet"
+    assert render.slug("Partnership Term Sheet: Acme & Co") == "partnership-term-sheet-acme-co"
+    assert render.slug("!!!") == "document"
+    long = Citation(doc_id="d", title="T", section="A > " + "word " * 30, snippet="s")
+    name = render.citation_name(3, long)
+    assert name.startswith("Source 3 - word") and len(name) <= 60
+    assert render.partner_table([]) == ""
+    assert render.partner_rows({"partners": [{"x": 1}, {"partner_id": "P"}]}) == [
+        {"partner_id": "P"}]
+    assert render.model_badge(FinalAnswer(text="", backend="local", model="smollm2")) == \
+        "Answered by: `embedded local model smollm2`"
+
+
+def test_aiter_events_drives_a_blocking_iterator() -> None:
+    def events() -> Iterator[Event]:
+        yield TextDelta(text="a")
+        yield TextDelta(text="b")
+
+    async def collect() -> list[str]:
+        return [e.text async for e in render.aiter_events(events())]  # type: ignore[union-attr]
+
+    assert asyncio.run(collect()) == ["a", "b"]
