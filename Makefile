@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
 FIND_LINKS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export HF_HUB_OFFLINE := 1
@@ -35,7 +37,7 @@ index: install
 	$(BIN)/partnerpilot index
 
 run: install index
-	$(BIN)/partnerpilot ui
+	$(BIN)/partnerpilot ui --host $(HOST) --port $(PORT)
 
 test: install chromium lint
 	$(BIN)/python -m pytest

@@ -31,12 +31,13 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
     """
     from langchain_openai import ChatOpenAI
 
+    options: dict[str, Any] = {"streaming": True, "timeout": settings.request_timeout,
+                               "max_retries": 0, "max_tokens": max_tokens, **extra}
     return ChatOpenAI(
         model=model or settings.model,
         base_url=base_url or settings.openai_base_url,
         api_key=api_key or settings.openai_api_key or DUMMY_API_KEY,
-        streaming=True, timeout=settings.request_timeout, max_retries=0,
-        max_tokens=max_tokens, **extra,
+        **options,
     )
 
 
@@ -72,21 +73,34 @@ def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
 
 
 def make_local_backend(settings: Settings, deps: Deps, *, max_tokens: int | None = None,
-                       **options: Any) -> Backend:
-    """Start the embedded llama.cpp server on ``settings.gguf`` and talk to it like openai."""
+                       n_ctx: int | None = None, **options: Any) -> Backend:
+    """Start the embedded llama.cpp server on ``settings.gguf`` and talk to it like openai.
+
+    Args:
+        settings: ``gguf`` and ``threads`` (and the agent limits).
+        deps: Store, settings and output folder for the tools.
+        max_tokens: Cap on each reply.
+        n_ctx: Context length (default :data:`agent.local_server.DEFAULT_CONTEXT`).
+        options: Passed to :class:`agent.llm_agent.LLMBackend` (e.g. ``tool_names``).
+
+    Raises:
+        FrameworkError: Naming ``gguf`` when it is unset, missing or will not load.
+    """
     from agent.llm_agent import LLMBackend
-    from agent.local_server import LocalServer
+    from agent.local_server import DEFAULT_CONTEXT, LocalServer
 
     if settings.gguf is None:
         raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to.gguf")
-    server = LocalServer(settings.gguf, threads=settings.threads)
+    server = LocalServer(settings.gguf, threads=settings.threads, n_ctx=n_ctx or DEFAULT_CONTEXT)
     server.start()
     try:
         chat = make_chat_model(settings, base_url=server.base_url, api_key=DUMMY_API_KEY,
                                model=server.model_name, max_tokens=max_tokens)
-        return LLMBackend(chat, deps, name="local", model=server.model_name,
-                          max_tool_calls=settings.max_tool_calls,
-                          max_retries=settings.max_retries, on_close=server.stop, **options)
+        backend = LLMBackend(chat, deps, name="local", model=server.model_name,
+                             max_tool_calls=settings.max_tool_calls,
+                             max_retries=settings.max_retries, on_close=server.stop, **options)
+        backend.local_server = server
+        return backend
     except Exception:
         server.stop()
         raise

@@ -140,6 +140,8 @@ def import_partners(
             f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged, "
             f"{result.skipped} skipped")
         out_console.print(f"partners in store: {counts['partners']}")
+        if result.report_file:
+            out_console.print(f"row report: {result.report_file}", markup=False)
 
     emit(result, as_json, human)
 

@@ -229,20 +229,24 @@ class LLMBackend:
         backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
         sleep: How to wait between retries (tests pass a recorder).
         on_close: Called by :meth:`close` (stops a local server).
+        tool_names: Offer only these tools (None: every available tool). A small local
+            model with a short context may need a few.
     """
 
     def __init__(self, chat_model: BaseChatModel, deps: Deps, *, name: str = "openai",
                  model: str | None = None, max_tool_calls: int = 8, max_retries: int = 3,
                  backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 on_close: Callable[[], None] | None = None) -> None:
+                 on_close: Callable[[], None] | None = None,
+                 tool_names: list[str] | None = None) -> None:
         from langchain.agents import create_agent
 
         self.name = name
         self.model = model
         self.max_tool_calls = max_tool_calls
         self._on_close = on_close
+        self.local_server: Any = None  # the LocalServer behind a ``local`` backend
         self.graph = create_agent(
-            chat_model, tools=as_langchain_tools(deps),
+            chat_model, tools=as_langchain_tools(deps, tool_names),
             system_prompt=system_prompt(max_tool_calls),
             middleware=[make_middleware(max_retries, backoff, sleep)],
             context_schema=TurnLedger,
@@ -338,7 +342,7 @@ class _StreamState:
                 self._seen_results.add(message.tool_call_id)
                 self._done[message.tool_call_id] = message.artifact
             elif isinstance(message, AIMessage):
-                self._order.extend(c["id"] for c in message.tool_calls)
+                self._order.extend(c["id"] or "" for c in message.tool_calls)
                 self._count_usage(message)
         yield from self._release_in_call_order()
 

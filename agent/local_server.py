@@ -12,13 +12,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tools.errors import FrameworkError
 
 READY_TIMEOUT_SECONDS = 60.0
-DEFAULT_CONTEXT = 4096
+DEFAULT_CONTEXT = 16384  # the full tool list takes about 11k tokens
+
+
+def tool_chat_template() -> str:
+    """A ChatML chat template that renders tools and tool calls (``<tool_call>`` tags)."""
+    return resources.files("prompts").joinpath("chatml_tools.j2").read_text(encoding="utf-8")
 
 
 def free_port() -> int:
@@ -37,15 +43,21 @@ class LocalServer:
         n_ctx: Context length in tokens.
         alias: Model name the server reports (default: the file's stem).
         verbosity: llama.cpp log verbosity (0 = errors only).
+        tool_template: When the model's own chat template cannot take tools but is ChatML
+            (``<|im_start|>``), restart with ``prompts/chatml_tools.j2`` so tool calls
+            work (SmolLM2 is such a model).
     """
 
     def __init__(self, gguf: Path | str, *, threads: int = 1, n_ctx: int = DEFAULT_CONTEXT,
-                 alias: str | None = None, verbosity: int = 0) -> None:
+                 alias: str | None = None, verbosity: int = 0,
+                 tool_template: bool = True) -> None:
         self.gguf = Path(gguf)
         self.threads = threads
         self.n_ctx = n_ctx
         self.model_name = alias or self.gguf.stem
         self.verbosity = verbosity
+        self.tool_template = tool_template
+        self.chat_template: str | None = None
         self.port: int | None = None
         self._server: Any = None
         self._lock = threading.Lock()
@@ -77,6 +89,8 @@ class LocalServer:
         params.use_jinja = True
         params.verbosity = self.verbosity
         params.warmup = False
+        if self.chat_template is not None:
+            params.chat_template = self.chat_template
         return params
 
     def start(self) -> LocalServer:
@@ -100,7 +114,24 @@ class LocalServer:
                                      str(self.gguf)) from exc
             self.port = port
         self._wait_ready()
+        if self.tool_template and self.chat_template is None and self._needs_tool_template():
+            self.stop()
+            self.chat_template = tool_chat_template()
+            return self.start()
         return self
+
+    def props(self) -> dict[str, Any]:
+        """The server's ``/props`` (chat template and its capabilities)."""
+        url = self.base_url.removesuffix("/v1") + "/props"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            data: dict[str, Any] = json.loads(response.read())
+        return data
+
+    def _needs_tool_template(self) -> bool:
+        props = self.props()
+        caps = props.get("chat_template_caps") or {}
+        return not caps.get("supports_tools", True) and "<|im_start|>" in str(
+            props.get("chat_template", ""))
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS

@@ -231,7 +231,7 @@ def as_langchain_tools(deps: Deps, names: list[str] | None = None) -> list[Struc
             infer_schema=False,
         )
 
-    return [make(TOOLS[name]) for name in (names or available_tools())]
+    return [make(TOOLS[name]) for name in (available_tools() if names is None else names)]
 
 
 def available_tools() -> list[str]:

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from agent.events import (
     Citation,
     DocumentProduced,
@@ -27,7 +25,9 @@ from agent.events import (
 )
 from evals import normalise as nz
 from evals.cases import Expect
-from evals.sources import document_class, snippet_in_doc
+from evals.records import Grade as Grade
+from evals.records import TurnRecord as TurnRecord
+from evals.sources import document_class, framework_docs, snippet_in_doc
 
 ACTION_TOOLS_PREFIXES = ("score_", "assess_", "check_", "review_", "draft_", "build_",
                          "recommend_", "portfolio_")
@@ -48,59 +48,6 @@ REFUSAL = re.compile(
     re.IGNORECASE,
 )
 SCORE_CLAIM = re.compile(r"\bscore[sd]?\b[^.\n\d]{0,25}?(\d+(?:\.\d+)?)", re.IGNORECASE)
-
-
-class Grade(BaseModel):
-    """The outcome of one grader on one turn.
-
-    Args:
-        grader: Grader name.
-        passed: Whether the expectation held.
-        score: Share of the expectation met, 0-1.
-        detail: What was found, for a person.
-        turn: Index of the turn graded (0-based).
-        counted: Whether the grade decides the case (metrics are not counted).
-    """
-
-    grader: str
-    passed: bool
-    score: float = Field(ge=0, le=1)
-    detail: str = ""
-    turn: int = 0
-    counted: bool = True
-
-
-class TurnRecord(BaseModel):
-    """What one user message produced: the events in order and how long it took."""
-
-    user: str
-    events: list[Any] = Field(default_factory=list)
-    elapsed_s: float = 0.0
-    first_event_s: float | None = None
-    timed_out: bool = False
-
-    def of(self, kind: type[Any]) -> list[Any]:
-        """The events of one type, in order."""
-        return [e for e in self.events if isinstance(e, kind)]
-
-    @property
-    def answer(self) -> str:
-        """The final answer text (or the follow-up question when that is all there is)."""
-        finals = self.of(FinalAnswer)
-        if finals:
-            return str(finals[-1].text)
-        return " ".join(str(f.question) for f in self.of(FollowUp))
-
-    @property
-    def tokens(self) -> int | None:
-        """Total tokens the backend reported for the turn, if it reported any."""
-        for final in self.of(FinalAnswer):
-            usage = final.usage or {}
-            if "total_tokens" in usage:
-                return int(usage["total_tokens"])
-            if usage:
-                return int(sum(v for k, v in usage.items() if k.endswith("tokens")))
-        return None
 
 
 def _grade(name: str, hits: int, total: int, detail: str, counted: bool = True) -> Grade:
@@ -153,16 +100,23 @@ def retrieved_doc_ids(turn: TurnRecord) -> set[str]:
     return {c.doc_id for c in turn.of(Citation)}
 
 
+def cited_in_text(answer: str) -> list[str]:
+    """Framework doc ids named in the answer text, e.g. ``[partner-tiers]``."""
+    return [doc for doc in framework_docs() if "-" in doc
+            and re.search(rf"(?<![\w-]){re.escape(doc)}(?![\w-])", answer)]
+
+
 def grade_citations(turn: TurnRecord, expect: Expect) -> Grade | None:
     """Cited ids were retrieved in this turn, snippets come from their docs, expected are cited.
 
     Runs on every turn that cites something, and on every turn whose case expects a source.
     """
     citations = turn.of(Citation)
-    if not citations and not expect.cites:
+    in_text = cited_in_text(turn.answer)
+    if not citations and not expect.cites and not in_text:
         return None
     retrieved = retrieved_doc_ids(turn)
-    cited = [c.doc_id for c in citations]
+    cited = [c.doc_id for c in citations] + in_text
     problems: list[str] = []
     not_retrieved = sorted({c for c in cited if c not in retrieved})
     if not_retrieved:
@@ -264,19 +218,18 @@ def _tool_scores(turn: TurnRecord) -> list[Decimal]:
     """Numbers a tool reported under a score-like key (``score``, ``exact_score``, ...)."""
     found: list[Decimal] = []
 
-    def walk(data: Any) -> None:
+    def walk(data: Any, scored: bool) -> None:
         if isinstance(data, dict):
             for key, value in data.items():
-                if ("score" in str(key) or key == "overall") and isinstance(
-                        value, int | float) and not isinstance(value, bool):
-                    found.append(Decimal(str(value)))
-                walk(value)
+                walk(value, scored or "score" in str(key) or key == "overall")
         elif isinstance(data, list):
             for item in data:
-                walk(item)
+                walk(item, scored)
+        elif scored and isinstance(data, int | float) and not isinstance(data, bool):
+            found.append(Decimal(str(data)))
 
     for result in turn.of(ToolResult):
-        walk(result.output)
+        walk(result.output, False)
     return found
 
 

@@ -17,7 +17,7 @@ from jinja2 import Environment, StrictUndefined
 
 from agent.events import Citation, ToolResult
 from evals.cases import Case
-from evals.graders import Grade, TurnRecord
+from evals.records import Grade, TurnRecord
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from evals.graders import Grade, TurnRecord
+from evals.records import Grade, TurnRecord
 from tools.errors import FrameworkError
 
 

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from agent.session import Session
 from evals.cases import Case, Suite
-from evals.graders import Grade, TurnRecord, grade_turn
+from evals.graders import grade_turn
+from evals.records import Grade, TurnRecord
 from evals.results import CaseResult, RunReport
 
 DEFAULT_TIMEOUT_S = 60.0

@@ -19,6 +19,13 @@ import numpy as np
 FILTER_FIELDS = ("tier", "partner_type", "region", "industry", "band")
 #: Below this share of matching rows, gather the rows instead of scoring all of them.
 GATHER_SHARE = 0.1
+#: From this many rows on, a first pass over a projected copy picks candidates.
+PROJECT_FROM = 20_000
+#: Width of the projected copy (principal directions of the stored vectors).
+PROJECTED_DIM = 128
+#: Candidates rescored exactly: at least this many, or ``CANDIDATES_PER_HIT * k``.
+MIN_CANDIDATES = 256
+CANDIDATES_PER_HIT = 32
 
 
 @dataclass
@@ -38,9 +45,13 @@ class PartnerIndex:
         default_factory=lambda: {name: {} for name in FILTER_FIELDS}
     )
 
+    project_from: int = PROJECT_FROM
+
     def __post_init__(self) -> None:
         self._vectors = np.zeros((0, self.dimension), dtype=np.float32)
         self._codes = {name: np.zeros(0, dtype=np.int32) for name in FILTER_FIELDS}
+        self._basis: np.ndarray | None = None
+        self._projected = np.zeros((0, PROJECTED_DIM), dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,6 +76,10 @@ class PartnerIndex:
         vectors = np.zeros((new_cap, self.dimension), dtype=np.float32)
         vectors[:capacity] = self._vectors
         self._vectors = vectors
+        if self._basis is not None:
+            projected = np.zeros((new_cap, self._basis.shape[1]), dtype=np.float32)
+            projected[:capacity] = self._projected
+            self._projected = projected
         for name, codes in self._codes.items():
             grown = np.full(new_cap, -1, dtype=np.int32)
             grown[:capacity] = codes
@@ -88,8 +103,21 @@ class PartnerIndex:
                 self.names[row] = str(meta.get("name", ""))
                 self.payloads[row] = str(meta.get("json", ""))
             self._vectors[row] = vectors[i]
+            if self._basis is not None:
+                self._projected[row] = vectors[i] @ self._basis
             for name in FILTER_FIELDS:
                 self._codes[name][row] = self._code(name, meta.get(name, ""))
+        if self._basis is None and len(self.ids) >= self.project_from:
+            self._fit_projection()
+
+    def _fit_projection(self) -> None:
+        """Principal directions of (a sample of) the vectors; project every row onto them."""
+        n = len(self.ids)
+        rng = np.random.default_rng(0)
+        sample = self._vectors[rng.choice(n, size=min(n, 20_000), replace=False)]
+        _, _, vt = np.linalg.svd(sample, full_matrices=False)
+        self._basis = np.ascontiguousarray(vt[:PROJECTED_DIM].T, dtype=np.float32)
+        self._projected = np.ascontiguousarray(self._vectors @ self._basis)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove rows (the last row moves into each hole)."""
@@ -103,6 +131,8 @@ class PartnerIndex:
                 self.ids[row], self.names[row] = moved, self.names[last]
                 self.payloads[row] = self.payloads[last]
                 self._vectors[row] = self._vectors[last]
+                if self._basis is not None:
+                    self._projected[row] = self._projected[last]
                 for codes in self._codes.values():
                     codes[row] = codes[last]
                 self.pos[moved] = row
@@ -139,18 +169,32 @@ class PartnerIndex:
             return []
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         mask = self.mask(filters or {})
-        if mask is None:
-            rows = None
+        rows = None if mask is None else np.flatnonzero(mask)
+        if rows is not None and rows.size == 0:
+            return []
+        count = n if rows is None else rows.size
+        wanted = max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k)
+        if self._basis is not None and count > wanted and count >= GATHER_SHARE * n:
+            rows = self._candidates(q, rows, wanted)
+        if rows is None:
             sims = self.vectors @ q
+        elif rows.size < GATHER_SHARE * n or self._basis is not None:
+            sims = self._vectors[rows] @ q
         else:
-            rows = np.flatnonzero(mask)
-            if rows.size == 0:
-                return []
-            if rows.size < GATHER_SHARE * n:
-                sims = self._vectors[rows] @ q
-            else:
-                sims = self.vectors @ q
-                sims = sims[rows]
+            sims = (self.vectors @ q)[rows]
+        return self._top(sims, rows, k)
+
+    def _candidates(self, q: np.ndarray, rows: np.ndarray | None, wanted: int) -> np.ndarray:
+        """Rows whose projected similarity is among the ``wanted`` best (first pass)."""
+        assert self._basis is not None
+        approx = self._projected[: len(self.ids)] @ (q @ self._basis)
+        if rows is not None:
+            approx = approx[rows]
+        best = np.argpartition(-approx, wanted - 1)[:wanted]
+        return best if rows is None else rows[best]
+
+    @staticmethod
+    def _top(sims: np.ndarray, rows: np.ndarray | None, k: int) -> list[tuple[int, float]]:
         top = min(k, sims.shape[0])
         best = np.argpartition(-sims, top - 1)[:top] if top < sims.shape[0] else np.arange(top)
         best = best[np.argsort(-sims[best], kind="stable")]

@@ -29,6 +29,10 @@ class Table:
     is_json: bool = False
 
 
+def _size(n: int, fmt: str) -> str:
+    return f"{n / MB:{fmt}} MB" if n >= MB // 10 else f"{n:,} bytes"
+
+
 def _check_file(path: Path, max_bytes: int | None, what: str) -> int:
     if not path.exists():
         raise FrameworkError(what, "file not found", str(path))
@@ -37,7 +41,7 @@ def _check_file(path: Path, max_bytes: int | None, what: str) -> int:
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise FrameworkError(
-            what, f"{path.name} is {size / MB:.1f} MB, over the {max_bytes / MB:g} MB limit "
+            what, f"{path.name} is {_size(size, '.1f')}, over the {_size(max_bytes, 'g')} limit "
             "(split it, or raise the limit with --max-size-mb)")
     if size == 0:
         raise FrameworkError(what, f"{path.name} is empty")

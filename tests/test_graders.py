@@ -143,6 +143,9 @@ def test_citations_must_be_retrieved_faithful_and_expected() -> None:
     wrong_source = g.grade_citations(good, Expect(cites=["tier-movement"]))
     assert wrong_source is not None and not wrong_source.passed
     assert g.grade_citations(turn("no sources"), Expect()) is None
+    named = g.grade_citations(turn("See [tier-movement] for the rules.", *search, cite), Expect())
+    assert named is not None and "not retrieved: tier-movement" in named.detail
+    assert g.cited_in_text("See [tier-movement].") == ["tier-movement"]
 
 
 def test_snippet_check_tolerates_markdown_and_ellipses() -> None:
@@ -194,6 +197,14 @@ def test_numbers_must_be_grounded_and_scores_must_match_the_tool() -> None:
     from_user = turn("You said 45 certified people.")
     assert g.grade_numbers(from_user, Expect(), ["we have 45 certified people"]).passed
     assert g.grade_numbers(turn("x"), Expect(grounded_numbers=False), []) is None
+
+
+def test_score_claims_may_name_any_score_a_tool_reported() -> None:
+    star = call("assess_star", {}, {"scores": {"strategic_fit": 4, "asset_complementarity": 1},
+                                    "overall": 2.5})
+    assert g.grade_numbers(turn("Overall 2.5; one dimension scored 1.", *star), Expect(), []
+                           ).passed
+    assert not g.grade_numbers(turn("One dimension scored 3.", *star), Expect(), []).passed
 
 
 def test_numbers_withheld_by_the_agent_guard_fail() -> None:

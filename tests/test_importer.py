@@ -165,6 +165,11 @@ def test_skip_invalid_imports_good_rows_and_writes_report(store: Store, tmp_path
         (4, "icp_overlap"), (5, "partner_id")]
 
 
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def big_file(path: Path) -> Path:
     with open(path, "wb") as handle:
         handle.write(CRM_HEADER.encode() + b"\n")
@@ -177,10 +182,10 @@ FILE_ERRORS = {
     "header-only.csv": (lambda p: write(p, CRM_HEADER + "\n"), "has no data rows"),
     "missing-columns.csv": (lambda p: write(p, "Account ID,Account Name\nA-1,X\n"),
                             "missing required column(s): partner_type, region, industry"),
-    "binary.csv": (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50),
+    "binary.csv": (lambda p: write_bytes(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50),
                    "looks like a binary file"),
     "fake.xlsx": (lambda p: write(p, "not a zip"), "is not an XLSX workbook"),
-    "latin1.csv": (lambda p: p.write_bytes(CRM_HEADER.encode() + b"\nA-1,Caf\xe9\n"),
+    "latin1.csv": (lambda p: write_bytes(p, CRM_HEADER.encode() + b"\nA-1,Caf\xe9\n"),
                    "is not UTF-8 text"),
     "broken.json": (lambda p: write(p, "[{"), "is not valid JSON"),
     "scalar.json": (lambda p: write(p, "42"), "JSON must be a list"),
@@ -213,6 +218,6 @@ def test_json_items_that_are_not_objects_are_reported(tmp_path: Path) -> None:
 
 def test_size_limit_is_configurable(store: Store, tmp_path: Path) -> None:
     path = crm_csv(tmp_path)
-    with pytest.raises(FrameworkError, match="over the 0.0001 MB limit"):
-        import_file(store, path, max_bytes=int(0.0001 * MB))
+    with pytest.raises(FrameworkError, match=r"crm.csv is \d+ bytes, over the 100 bytes limit"):
+        import_file(store, path, max_bytes=100)
     assert import_file(store, path, max_bytes=None).imported == 2

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chroma_server import ChromaServer, chroma_server  # noqa: F401
 from filelock import FileLock
 
 from agent.settings import Settings
@@ -19,7 +20,6 @@ from knowledge.chunking import load_documents
 from knowledge.embeddings import MiniLMEmbedder, get_embedder
 from knowledge.locking import read_journal
 from knowledge.store import Store, make_client
-from chroma_server import ChromaServer, chroma_server  # noqa: F401
 from tools.errors import FrameworkError
 from tools.partners import Partner, QuarterRecord
 
@@ -261,8 +261,8 @@ def test_killed_import_is_rolled_back_on_next_open(store: Store, settings: Setti
     payload.write_text(json.dumps([p.model_dump(mode="json") for p in PARTNERS_FIXTURE]))
     proc = subprocess.run(
         [sys.executable, "-c", CRASHER, str(settings.data_dir), settings.chroma_host or "",
-         str(settings.chroma_port), str(payload)], cwd=ROOT, capture_output=True, text=True, timeout=240,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+         str(settings.chroma_port), str(payload)], cwd=ROOT, capture_output=True, text=True,
+        timeout=240, env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     assert proc.returncode == 3, proc.stderr
     assert read_journal(Path(settings.data_dir)) is not None

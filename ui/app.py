@@ -93,7 +93,7 @@ STARTERS = (
      "alignment 60, partnership appetite 90 and revenue potential 50"),
     ("Check a tier", "Which tier does a partner with $2,500,000 annual pipeline, 12 certified "
      "individuals and a dedicated practice qualify for?"),
-    ("Review a tier", "Review the tier of our top Gold partner"),
+    ("Review a tier", "Review the tier of Ashcombe Whitley Advisory"),
     ("Find partners", "Find systems integrators in EMEA that serve financial services"),
     ("Portfolio overview", "Summarise the partner portfolio"),
     ("Draft a thesis", "Draft a partnership thesis"),

@@ -31,6 +31,7 @@ MIN_CHARS = 25
 MAX_CHARS = 420
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(*])")
 QUESTION_STOP = frozenset("""
 a an the and or of for to in on at by with from is are was were be do does did what which
@@ -94,7 +95,10 @@ def split_sentences(text: str) -> list[str]:
     def flush_paragraph() -> None:
         if paragraph:
             joined = " ".join(paragraph)
-            out.extend(s for s in (_clean(p) for p in SENTENCE_SPLIT_RE.split(joined)) if s)
+            if BULLET_RE.match(joined) and len(_clean(joined)) <= MAX_CHARS:
+                out.append(_clean(joined))
+            else:
+                out.extend(s for s in (_clean(p) for p in SENTENCE_SPLIT_RE.split(joined)) if s)
             paragraph.clear()
 
     for line in text.splitlines():

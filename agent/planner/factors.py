@@ -20,7 +20,7 @@ STAR_WORDS: dict[str, tuple[str, ...]] = {
     "relationship_economics": ("relationship economics", "economic value", "economics",
                                "value"),
 }
-_STAR_NUM = r"(?P<num>[1-5]|one|two|three|four|five)(?:\s*(?:/|out of|of)\s*5)?(?![\d.%])"
+_STAR_NUM = r"(?P<num>[1-5]|one|two|three|four|five)(?:\s*(?:/|out of|of)\s*5)?(?!\d|\.\d|%)"
 _LINK = r"\s*(?:of|is|at|=|:|-|was|scores?|scored|rated|gets?)?\s*"
 EVIDENCE_RE = re.compile(r"^\s*[,(]?\s*(?:because|since|as|given|due to|-|:|—)\s+"
                          r"(?P<ev>[^;,.()]{3,200})", re.I)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from agent.planner.factors import extract_capability
+
 #: Intents that are not tools.
 REFUSE = "refuse"
 HELP = "help"
@@ -32,9 +34,14 @@ RULES_WORDS_RE = re.compile(
     r"requirements?|definition|mean|means|work|works|framework|difference|red flags?|"
     r"fail|steps?|process)\b", re.IGNORECASE)
 INVENT_RE = re.compile(
-    r"\b(make up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|speculate|ballpark|"
+    r"\b(make up|make (?:\w+ ){1,2}up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|"
+    r"speculate|ballpark|"
     r"predict|forecast|any number|plausible (?:number|figure)s?|estimate the market|"
     r"stock price|share price)\b", re.IGNORECASE)
+OUT_OF_SCOPE_RE = re.compile(
+    r"\b(employment contract|legal advice|legally binding|binding (?:employment |legal )?"
+    r"contract|under \w+ law|lawsuit|litigation|sue |tax advice|medical advice|visa|"
+    r"weather|recipe|poem|haiku|song lyrics|horoscope|lottery)\b", re.I)
 HELP_RE = re.compile(
     r"^\s*(hi|hello|hey|help|thanks|thank you|good (?:morning|afternoon|evening)|"
     r"what can you do|how do i use (?:this|you))\b[\s!.?]*$", re.IGNORECASE)
@@ -63,6 +70,8 @@ SCORE_RE = re.compile(r"\b(score|scoring|attractive(?:ness)?|rate|rating|band|ic
 TIER_RE = re.compile(r"\b(tier|tiers|qualif(?:y|ies|ied|ication)|platinum|gold|silver|"
                      r"registered)\b", re.I)
 REVIEW_RE = re.compile(r"\b(review|promot\w*|demot\w*|warn\w*|exit\w*|movement|downgrad\w*|"
+                       r"(?:move|change|keeps?|keeping|hold|retain|lose|loses)s? (?:its |their "
+                       r"|a |the )?tier|"
                        r"upgrad\w*|moved? (?:up|down)|kick(?:ed)? out|drop(?:ped)?)\b", re.I)
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
@@ -70,6 +79,8 @@ PORTFOLIO_RE = re.compile(
     r"summar(?:y|ise|ize) (?:the |our )?(?:partners|program|partner))\b", re.I)
 FIND_RE = re.compile(
     r"\b(find|search|list|which partners|who are our|any partners|partners (?:in|that|who|with)|"
+    r"who (?:can|could|does|do|handles?|offers?|knows?)|do we have (?:a |any )?partners? |"
+    r"(?:a|any) partners? (?:for|that|who|with)|"
     r"look for|(?:show|give|get)(?: me)? (?:all |our |the )*(?:\w+ ){0,3}(?:partners|"
     r"integrators|resellers|consultanc\w+|advisors|isvs|distributors|firms|vars|sis|gsis))\b",
     re.I)
@@ -97,12 +108,14 @@ class Signals:
         figures: The message carries numbers other than years and quarters.
         criteria: It names attractiveness criteria with values.
         tier_figures: It carries a pipeline amount or a certified count.
+        needs: It names a partnership need (lead generation, delivery capacity, ...).
     """
 
     partner_ref: bool = False
     figures: bool = False
     criteria: bool = False
     tier_figures: bool = False
+    needs: bool = False
 
 
 @dataclass
@@ -130,7 +143,7 @@ def load_exemplars() -> dict[str, list[str]]:
 
 
 def _is_question(text: str) -> bool:
-    return bool(QUESTION_RE.search(text))
+    return bool(QUESTION_RE.search(text)) or text.rstrip().endswith("?")
 
 
 def _document_rules(text: str, question: bool) -> list[str]:
@@ -155,6 +168,8 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
     elif TIER_RE.search(text):
         if sig.tier_figures or sig.partner_ref:
             found.append("check_tier")
+        elif re.search(r"\bqualif", text, re.I) and not RULES_WORDS_RE.search(text):
+            found.append("check_tier")
         elif question or RULES_WORDS_RE.search(text):
             found.append(FRAMEWORK)
     if SCORE_RE.search(text) and not found:
@@ -163,11 +178,22 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
         elif rules_q:
             found.append(FRAMEWORK)
     if BPA_RE.search(text):
-        found.append(FRAMEWORK if question and re.search(r"\bwhen\b|\brules?\b", text, re.I)
-                     else "build_partner_acquire")
-    if PROGRAM_RE.search(text):
+        decide = extract_capability(text) or DECIDE_RE.match(text) or not question
+        found.append("build_partner_acquire" if decide else FRAMEWORK)
+    if PROGRAM_RE.search(text) and not question:
         found.append("check_program")
     return found
+
+
+DECIDE_RE = re.compile(r"^\s*(?:should|shall|do|can) we\b|^\s*(?:decide|make|help me decide)\b",
+                       re.I)
+#: Tools that cannot act on a question that names no partner and gives no figures.
+INPUT_TOOLS = {"score_partner", "check_tier", "review_tier", "show_partner", "assess_star",
+               "recommend_model", "build_partner_acquire"}
+FRAMEWORK_VOCAB_RE = re.compile(
+    r"\b(partners?|partnerships?|tiers?|alliances?|program(?:me)?|okrs?|kpis?|referral|"
+    r"reseller|co-?sell|oem|joint venture|thesis|term sheet|governance|escalation|raci|"
+    r"attractiveness|star|ecosystem|landscape|phase|horizon|pipeline|certified)\b", re.I)
 
 
 def _listing_rules(text: str, sig: Signals, question: bool) -> list[str]:
@@ -188,7 +214,7 @@ def rule_candidates(text: str, sig: Signals) -> list[str]:
     """Intents the keyword rules propose, strongest first (may be empty or several)."""
     if HELP_RE.match(text):
         return [HELP]
-    if INVENT_RE.search(text):
+    if INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text):
         return [REFUSE]
     question = _is_question(text)
     if PROGRAM_RE.search(text) and not question:
@@ -247,6 +273,23 @@ def classify(text: str, sig: Signals, index: IntentIndex | None,
     candidates = rule_candidates(text, sig)
     if len(candidates) == 1:
         return IntentResult(candidates[0], "rule", candidates=candidates)
+    result = _by_similarity(text, sig, index, vector, candidates)
+    question = _is_question(text)
+    if result.source == "embedding" and question:
+        inputless = not (sig.partner_ref or sig.figures or sig.needs)
+        if (result.intent in INPUT_TOOLS and inputless) or (
+                result.intent == REFUSE and FRAMEWORK_VOCAB_RE.search(text)) or (
+                result.intent in {"find_partners", "portfolio_summary"}
+                and WHEN_RE.search(text)):
+            return IntentResult(FRAMEWORK, "embedding", result.similarity, candidates)
+    return result
+
+
+WHEN_RE = re.compile(r"^\s*(?:how (?:often|long|soon|many months)|when|why)\b", re.I)
+
+
+def _by_similarity(text: str, sig: Signals, index: IntentIndex | None,
+                   vector: np.ndarray | None, candidates: list[str]) -> IntentResult:
     if index is None:
         return IntentResult(candidates[0] if candidates else FRAMEWORK, "rule",
                             candidates=candidates)

@@ -19,6 +19,7 @@ from agent.events import Citation, Event, FinalAnswer, FollowUp, TextDelta
 from agent.guard import Facts, add_event_facts, guard_text
 from agent.planner import documents, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
+from agent.planner.factors import extract_needs
 from agent.planner.intent import (
     FRAMEWORK,
     HELP,
@@ -129,6 +130,7 @@ class OfflinePlanner:
             figures=bool(re.search(r"\d", text)),
             criteria=len(extract_criteria(text)) >= 2,
             tier_figures=bool(extract_tier_figures(text)),
+            needs=bool(extract_needs(text)),
         )
         ruled = rule_candidates(text, sig)
         vector: np.ndarray | None = None
@@ -170,7 +172,8 @@ class OfflinePlanner:
         partner = find_partner(text, deps.store, session.focus_partner_id)
         sig = Signals(partner_ref=partner.found, figures=bool(re.search(r"\d", text)),
                       criteria=len(extract_criteria(text)) >= 2,
-                      tier_figures=bool(extract_tier_figures(text)))
+                      tier_figures=bool(extract_tier_figures(text)),
+                      needs=bool(extract_needs(text)))
         candidates = rule_candidates(text, sig)
         if candidates and pending.tool not in candidates:
             session.pending = None

@@ -203,6 +203,13 @@ def _fill_bare(missing: list[str], text: str) -> dict[str, Any]:
     return out
 
 
+def _capability_reply(text: str) -> str:
+    """A reply naming the capability: "For identity verification - it is core ..."."""
+    head = re.split(r"\s[-–—]\s|[;,.:]|\b(?:it is|it's|which|because)\b", text, maxsplit=1)[0]
+    head = re.sub(r"^\s*(?:for|on|about|of|the|a|an|our|it'?s)\s+", "", head.strip(), flags=re.I)
+    return head.strip()[:200] or text.strip()[:200]
+
+
 def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
               partner: PartnerMatch) -> tuple[Plan, bool]:
     """Merge a reply into a pending plan; returns the plan and whether the reply added anything.
@@ -221,6 +228,8 @@ def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
              if k not in ("query", "k") and v not in (None, "", [])}
     if not added:
         added = _fill_bare(missing, text)
+    if "capability" in missing and not added.get("capability"):
+        added = {**added, **factors.extract_decision(text), "capability": _capability_reply(text)}
     merged = {**saved, **added}
     plan = build_plan(tool, "", PartnerMatch())
     plan.args = merged
