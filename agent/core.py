@@ -137,6 +137,16 @@ class TurnResult(BaseModel):
         }
 
 
+def _note_focus(result: ToolResult, session: Session) -> None:
+    """A tool that resolved one partner puts that partner in the conversation's focus."""
+    output = result.output if isinstance(result.output, dict) else {}
+    partner = output.get("partner")
+    partner_id = output.get("partner_id") or (
+        partner.get("partner_id") if isinstance(partner, dict) else None)
+    if isinstance(partner_id, str) and partner_id:
+        session.focus_partner_id = partner_id
+
+
 def make_backend(settings: Settings, deps: Deps) -> Backend:
     """Build the backend ``settings.resolved_backend`` names (imports are lazy)."""
     from agent.backends import make_backend as build
@@ -194,6 +204,8 @@ class Agent:
             if isinstance(event, FinalAnswer):
                 final = event
                 continue
+            if isinstance(event, ToolResult):
+                _note_focus(event, session)
             held = guard.flush()  # a tool step ends a piece of text
             if held:
                 yield TextDelta(text=held)

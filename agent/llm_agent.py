@@ -127,7 +127,9 @@ def classify_error(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, openai.RateLimitError):
         return "rate_limited", True
     if isinstance(exc, openai.APIStatusError):
-        return ("server_error", True) if exc.status_code >= 500 else ("bad_request", False)
+        if exc.status_code >= 500:
+            return "server_error", True
+        return ("auth", False) if exc.status_code in (401, 403) else ("bad_request", False)
     if isinstance(exc, transport):
         return "connection", True
     if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):

@@ -138,7 +138,6 @@ def run_case(case: Case, pool: AgentPool, timeout_s: float = DEFAULT_TIMEOUT_S,
     if worker.is_alive():
         if turns:
             turns[-1].timed_out = True
-            turns[-1].elapsed_s = time.perf_counter() - deadline + timeout_s
         failure.append(f"timed out after {timeout_s:g}s")
     else:
         pool.give_back(agent)

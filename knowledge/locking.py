@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from filelock import FileLock, Timeout
 from tools.errors import FrameworkError
 
 MANIFEST = "manifest.json"
+PAGE = 5000
 
 
 @contextmanager
@@ -122,3 +123,69 @@ def clear_journal(data_dir: Path) -> None:
     if manifest.exists():
         manifest.unlink()
     shutil.rmtree(journal_dir(data_dir), ignore_errors=True)
+
+
+def get_records(collection: Any, ids: Sequence[str], include: list[str]) -> dict[str, Any]:
+    """Stored records for ``ids`` (as Chroma's ``get`` returns them), fetched in pages."""
+    out: dict[str, Any] = {"ids": [], **{key: [] for key in include}}
+    for start in range(0, len(ids), PAGE):
+        got = collection.get(ids=list(ids[start : start + PAGE]), include=include)
+        out["ids"].extend(got["ids"])
+        for key in include:
+            out[key].extend(list(got[key]))
+    return out
+
+
+@dataclass
+class Batch:
+    """Records to write: ids, documents, metadatas and vectors, aligned."""
+
+    ids: list[str]
+    documents: list[str]
+    metadatas: list[dict[str, Any]]
+    vectors: np.ndarray
+
+
+def journaled_upsert(
+    data_dir: Path, collection: Any, batch: Batch, new_ids: set[str], dimension: int,
+    batch_size: int, before_batch: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Save the journal, upsert in batches, then clear the journal (see the module doc).
+
+    On an exception the journal stays; the caller rolls back with :func:`rollback`.
+    """
+    old_ids = [i for i in batch.ids if i not in new_ids]
+    previous = get_records(collection, old_ids, ["documents", "metadatas", "embeddings"])
+    write_journal(data_dir, JournalEntry(
+        collection.name, [i for i in batch.ids if i in new_ids], previous["ids"],
+        previous["documents"], previous["metadatas"],
+        np.asarray(previous["embeddings"], dtype=np.float32).reshape(-1, dimension),
+    ))
+    for number, start in enumerate(range(0, len(batch.ids), batch_size)):
+        if before_batch is not None:
+            before_batch(number)
+        end = start + batch_size
+        collection.upsert(ids=batch.ids[start:end], documents=batch.documents[start:end],
+                          metadatas=batch.metadatas[start:end],
+                          embeddings=batch.vectors[start:end])
+        if progress is not None:
+            progress(len(batch.ids[start:end]))
+    clear_journal(data_dir)
+
+
+def rollback(data_dir: Path, collection: Any, batch_size: int) -> bool:
+    """Undo the journaled write on ``collection`` (idempotent); False when there is none."""
+    entry = read_journal(data_dir)
+    if entry is None:
+        return False
+    if entry.new_ids:
+        collection.delete(ids=entry.new_ids)
+    for start in range(0, len(entry.old_ids), batch_size):
+        end = start + batch_size
+        collection.upsert(
+            ids=entry.old_ids[start:end], documents=entry.old_documents[start:end],
+            metadatas=entry.old_metadatas[start:end], embeddings=entry.old_embeddings[start:end],
+        )
+    clear_journal(data_dir)
+    return True

@@ -1,12 +1,21 @@
-"""An in-memory copy of the partner vectors and filter fields for fast exact, filtered search.
+"""An in-memory copy of the partner vectors and filter fields for fast, filtered search.
 
 Why not Chroma's own query: with a ``where`` filter Chroma measured 96 ms p50 / 131 ms p95
-at 100k partners on this machine, and its HNSW graph is approximate. A float32 matrix of
-unit vectors (100k x 384 = 147 MiB) answers a query with one matrix-vector product
-(a few ms on one core), and a filter is a boolean mask over small integer code arrays, so
-the filtered path costs the same as the unfiltered one and is exact. Chroma stays the
-system of record: the index is loaded from it on first use and kept in step with this
-process's own writes (:class:`knowledge.store.Store` reloads it when another process wrote).
+at 100k partners on this machine (see ``bench/RESULTS.md``), and its HNSW graph is
+approximate anyway. Here a filter is a boolean mask over small integer code arrays, so the
+filtered path costs no more than the unfiltered one:
+
+* below ``PROJECT_FROM`` rows (and for selective filters, under ``GATHER_SHARE`` of the
+  rows) the search is exact: one matrix-vector product over unit float32 vectors;
+* from ``PROJECT_FROM`` rows on, a full scan reads 147 MiB per query at 100k x 384, which
+  is memory-bound at ~10-40 ms on these cores, so a first pass scores a 128-wide projection
+  onto the vectors' principal directions (a third of the bytes) and the best
+  ``max(256, 32 k)`` candidates are rescored exactly. The bench measures its top-5 recall
+  against the exact search.
+
+Chroma stays the system of record: the index is loaded from it on first use and kept in
+step with this process's own writes (:class:`knowledge.store.Store` reloads it when another
+process wrote).
 """
 
 from __future__ import annotations

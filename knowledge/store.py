@@ -24,7 +24,14 @@ from pydantic import BaseModel
 from agent.settings import Settings, get_settings
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder, get_embedder
-from knowledge.locking import JournalEntry, clear_journal, read_journal, write_journal, write_lock
+from knowledge.locking import (
+    Batch,
+    get_records,
+    journaled_upsert,
+    read_journal,
+    rollback,
+    write_lock,
+)
 from knowledge.partner_index import PartnerIndex
 from knowledge.records import PartnerHit, Passage, partner_record
 from tools.errors import FrameworkError
@@ -180,31 +187,10 @@ class Store:
         if entry is None:
             return False
         collection = self.partners if entry.collection == PARTNERS else self.knowledge
-        if entry.new_ids:
-            collection.delete(ids=entry.new_ids)
-        for start in range(0, len(entry.old_ids), self.batch_size):
-            end = start + self.batch_size
-            collection.upsert(
-                ids=entry.old_ids[start:end], documents=entry.old_documents[start:end],
-                metadatas=entry.old_metadatas[start:end],
-                embeddings=entry.old_embeddings[start:end],
-            )
+        rollback(self.data_dir, collection, self.batch_size)
         self._bump_generation(collection)
-        clear_journal(self.data_dir)
         self._index = None
         return True
-
-    def _existing(self, collection: Any, ids: Sequence[str], include: list[str]) -> dict[str, Any]:
-        """Stored records for ``ids`` (as Chroma's get returns them), in pages."""
-        out: dict[str, Any] = {"ids": []}
-        for key in include:
-            out[key] = []
-        for start in range(0, len(ids), PAGE):
-            got = collection.get(ids=list(ids[start : start + PAGE]), include=include)
-            out["ids"].extend(got["ids"])
-            for key in include:
-                out[key].extend(list(got[key]))
-        return out
 
     def upsert_partners(
         self, partners: Sequence[Partner], progress: Progress | None = None,
@@ -229,7 +215,7 @@ class Store:
             raise FrameworkError("partner_id", "appears more than once", dup)
         with write_lock(self.data_dir, self.lock_timeout):
             self._rollback()
-            old = self._existing(self.partners, ids, ["metadatas"])
+            old = get_records(self.partners, ids, ["metadatas"])
             old_hash = {i: m.get("hash") for i, m in zip(old["ids"], old["metadatas"], strict=True)}
             records = [partner_record(p) for p in partners]
             todo = [n for n, (pid, rec) in enumerate(zip(ids, records, strict=True))
@@ -261,28 +247,16 @@ class Store:
         self, ids: list[str], docs: list[str], metas: list[dict[str, Any]],
         vectors: np.ndarray, old_hash: dict[str, Any], progress: Progress | None,
     ) -> None:
-        old_ids = [i for i in ids if i in old_hash]
-        previous = self._existing(self.partners, old_ids,
-                                  ["documents", "metadatas", "embeddings"])
-        write_journal(self.data_dir, JournalEntry(
-            PARTNERS, [i for i in ids if i not in old_hash], previous["ids"],
-            previous["documents"], previous["metadatas"],
-            np.asarray(previous["embeddings"], dtype=np.float32).reshape(
-                -1, self.embedder.dimension),
-        ))
         try:
-            for batch, start in enumerate(range(0, len(ids), self.batch_size)):
-                if self.before_batch is not None:
-                    self.before_batch(batch)
-                end = start + self.batch_size
-                self.partners.upsert(ids=ids[start:end], documents=docs[start:end],
-                                     metadatas=metas[start:end], embeddings=vectors[start:end])
-                if progress is not None:
-                    progress(len(ids[start:end]))
+            journaled_upsert(
+                self.data_dir, self.partners, Batch(ids, docs, metas, vectors),
+                new_ids={i for i in ids if i not in old_hash},
+                dimension=self.embedder.dimension, batch_size=self.batch_size,
+                before_batch=self.before_batch, progress=progress,
+            )
         except BaseException:
             self._rollback()
             raise
-        clear_journal(self.data_dir)
         self._bump_generation(self.partners)
 
     def index_documents(self, chunks: Sequence[Chunk], progress: Progress | None = None
@@ -371,8 +345,13 @@ class Store:
         if self._index is not None and now - self._checked_at < self.freshness_interval:
             return self._index
         self._checked_at = now
-        generation = str(self.client.get_collection(
-            PARTNERS, embedding_function=None).metadata.get("generation", ""))
+        current = self.client.get_collection(PARTNERS, embedding_function=None)
+        if current.id != self.partners.id:  # another process ran `index --rebuild`
+            self.partners = current
+            self.knowledge = self.client.get_collection(KNOWLEDGE, embedding_function=None)
+            self._index = None
+            self.check_embedder()
+        generation = str((current.metadata or {}).get("generation", ""))
         if self._index is not None and generation == self._generation:
             return self._index
         index = PartnerIndex(self.embedder.dimension)
@@ -415,6 +394,8 @@ class Store:
 
     def get_partner(self, partner_id: str) -> Partner | None:
         """The partner with this id (case-insensitive), or None."""
+        if not partner_id.strip():
+            return None
         got = self.partners.get(ids=[partner_id.strip()], include=["metadatas"])
         if got["ids"]:
             return Partner.model_validate_json(str(got["metadatas"][0]["json"]))

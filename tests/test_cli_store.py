@@ -131,3 +131,10 @@ def test_other_embedding_model_asks_for_rebuild(indexed: Path) -> None:
     assert code == 2
     assert "run `partnerpilot index --rebuild`" in err
     assert "sentence-transformers/all-MiniLM-L6-v2" in err
+
+
+def test_unreachable_chroma_server_is_one_clear_line(tmp_path: Path) -> None:
+    code, _, err = run(tmp_path / "data", "knowledge", "search", "tiers",
+                       env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": "9"})
+    assert code == 2
+    assert err.startswith("error: store: cannot open the Chroma server 127.0.0.1:9")

@@ -136,3 +136,15 @@ def test_turn_result_from_events_pairs_calls_and_results() -> None:
     result = TurnResult.from_events(events, "offline", None)
     assert [(c["name"], c["output"], c["error"]) for c in result.tool_calls] == [
         ("x", [1], None), ("y", None, "k: bad")]
+
+
+def test_a_resolved_partner_becomes_the_focus(tmp_path: Path) -> None:
+    events: list[Event] = [
+        ToolCall(call_id="1", name="show_partner", input={"partner": "Acme"}),
+        ToolResult(call_id="1", name="show_partner",
+                   output={"partner": {"partner_id": "P-0007"}, "score": 70.0}),
+        FinalAnswer(text="Shown.", backend="scripted"),
+    ]
+    session = Session()
+    agent_with(events, tmp_path).run("show Acme", session)
+    assert session.focus_partner_id == "P-0007"

@@ -117,3 +117,17 @@ def test_cli_gates_exit_1_on_threshold_and_regression(
         assert "REGRESSION mini-impossible" in gated.output
     finally:
         get_settings.cache_clear()
+
+
+def test_readme_pass_rate_table_matches_the_baseline() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- eval pass rates -->", "<!-- /eval pass rates -->"
+    table = readme[readme.index(start) + len(start):readme.index(end)]
+    rows = {cells[0]: (int(cells[1]), int(cells[2]))
+            for line in table.strip().splitlines()[2:]
+            if (cells := [c.strip() for c in line.strip("|").split("|")])}
+    summary = load_baseline(BASELINE)["summary"]
+    expected = {name: (s["passed"], s["total"]) for name, s in summary["suites"].items()}
+    expected["all"] = (summary["passed"], summary["total"])
+    assert rows == expected, "README pass rates differ from evals/baseline.json; copy the " \
+        "suite table of report.md from the run that wrote the baseline"

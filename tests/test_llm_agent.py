@@ -231,3 +231,23 @@ def test_ledger_counts_refusals_towards_the_cap(tmp_path: Path) -> None:
 ])
 def test_classify_error(exc: Exception, kind: str, retry: bool) -> None:
     assert classify_error(exc) == (kind, retry)
+
+
+def test_draft_and_unknown_tool_through_the_loop(tmp_path: Path) -> None:
+    thesis = {"company": "Acme Analytics", "partner_led_share_pct": 30, "years": 3,
+              "partner_types": ["Big 4 consulting firms"], "icp": "mid-market CFOs",
+              "markets": ["EMEA"]}
+    script = [
+        AIMessage(content="", id="m1", tool_calls=[call("draft_thesis", thesis, "d1"),
+                                                   call("make_coffee", {}, "u1")]),
+        AIMessage(content="Your thesis is drafted.", id="m2"),
+    ]
+    agent, _, _ = make_agent(script, tmp_path)
+    result = agent.run("draft a thesis", Session())
+    [document] = result.documents
+    assert document.kind == "thesis" and Path(document.docx_path or "").is_file()
+    assert str(tmp_path / "docs") in (document.docx_path or "")
+    errors = {c["name"]: c["error"] for c in result.tool_calls}
+    assert errors["draft_thesis"] is None
+    assert errors["make_coffee"].startswith("unknown tool 'make_coffee'")
+    assert result.answer == "Your thesis is drafted."

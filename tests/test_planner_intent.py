@@ -80,8 +80,8 @@ def index() -> IntentIndex:
 
 
 @pytest.mark.parametrize(("text", "signals", "intent"), [
-    ("Compose a haiku about autumn leaves", NOTHING, REFUSE),
-    ("Give me a recipe for lasagne", NOTHING, REFUSE),
+    ("Compose a limerick about autumn leaves", NOTHING, REFUSE),
+    ("How do I bake sourdough bread at home?", NOTHING, REFUSE),
     ("How long before an inactive partner exits the program?", NOTHING, FRAMEWORK),
     ("How often should the steering committee meet?", NOTHING, FRAMEWORK),
     ("How is our ecosystem of partners shaping up overall?", NOTHING, "portfolio_summary"),

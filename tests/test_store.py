@@ -150,7 +150,12 @@ def test_search_knowledge_returns_citation_ready_passages(store: Store, tmp_path
 
 
 def test_upsert_twice_changes_nothing_and_updates_changed(store: Store) -> None:
-    first = store.upsert_partners(PARTNERS_FIXTURE)
+    written: list[int] = []
+    embedded: list[int] = []
+    store.batch_size = 3
+    first = store.upsert_partners(PARTNERS_FIXTURE, progress=written.append,
+                                  embed_progress=embedded.append)
+    assert written == [3, 1] and sum(embedded) == 4
     assert (first.added, first.updated, first.unchanged) == (4, 0, 0)
     again = store.upsert_partners(PARTNERS_FIXTURE)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
@@ -289,6 +294,9 @@ def test_search_sees_writes_from_another_store(store: Store, settings: Settings)
     other = Store.open(settings, embedder=get_embedder(settings))
     other.upsert_partners(PARTNERS_FIXTURE[1:3])
     assert len(store.search_partners("anything", k=10)) == 3
+    other.upsert_partners(other.rebuild()[:2])  # drops and recreates the collections
+    assert len(store.search_partners("anything", k=10)) == 2
+    assert store.get_partner("P-2") is not None and store.get_partner(" ") is None
 
 
 def test_partner_vectors_are_unit_length_and_cached(store: Store, settings: Settings) -> None:

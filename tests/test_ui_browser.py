@@ -214,9 +214,11 @@ def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
     before = partner_count(server)
     page = login(context, server, "alice")
     page.set_input_files("#upload-button-input", str(bad))
-    page.wait_for_timeout(1000)
+    page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
     page.click("#chat-input")
     page.keyboard.type("Import these partners")
+    page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
+                           timeout=60_000)  # the upload has finished
     page.keyboard.press("Enter")
     report = page.locator(".ai-message:has-text('rejected, nothing changed')").first
     report.wait_for(timeout=ANSWER_TIMEOUT_MS)

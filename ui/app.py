@@ -58,9 +58,9 @@ def _data_layer() -> Any:
 if os.environ.get(ENV_AUTH, "1") != "0":
 
     @cl.password_auth_callback
-    def _login(username: str, password: str) -> cl.User | None:
+    async def _login(username: str, password: str) -> cl.User | None:
         users = auth.load_users(data_dir())
-        if auth.authenticate(users, username, password):
+        if await asyncio.to_thread(auth.authenticate, users, username, password):  # bcrypt
             return cl.User(identifier=username, metadata={"provider": "credentials"})
         return None
 

@@ -186,7 +186,7 @@ def make_data_layer(data_dir: Path) -> Any:
             self, query: str, parameters: dict[str, Any]
         ) -> list[dict[str, Any]] | int | None:
             clean = {key: _sqlite_value(value) for key, value in parameters.items()}
-            return await super().execute_sql(query, clean)  # type: ignore[no-any-return]
+            return await super().execute_sql(query, clean)
 
     path = init_db(data_dir)
     return SQLiteDataLayer(

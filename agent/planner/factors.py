@@ -89,6 +89,7 @@ CAPABILITY_RE = re.compile(
     r"(?=\s*(?:[?.;,:]|$|\bit'?s\b|\bit is\b|\bwhich\b|\bthat\b|\bwe\b|\bbuild\b|"
     r"\bwith\b|\bbecause\b|\bsince\b|\bas\b))", re.I)
 LEADING_FILLER = frozenset({"for", "on", "about", "of", "a", "an", "the", "our", "company",
+                            "instead", "rather", "than",
                             "startup", "vendor", "firm", "to", "in", "into"})
 CAPABILITY_STOP = frozenset({"partner", "acquire", "buy", "build", "or", "vs", "it", "this",
                              "that", "decision", "capability", "something"})

