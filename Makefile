@@ -31,7 +31,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy tools
+	$(BIN)/mypy tools agent
 
 index: install
 	$(BIN)/partnerpilot index

@@ -84,15 +84,20 @@ def ensure_index(settings: Any) -> Any:
     return store
 
 
-def timed_turn(agent: Any, message: str, session: Any) -> tuple[float, float]:
-    """Seconds to the first event and to the end of one turn."""
+def timed_turn(agent: Any, message: str, session: Any) -> tuple[float, float, str]:
+    """Seconds to the first event and to the end of one turn, and what the turn did."""
     start = time.perf_counter()
     first = None
-    for _ in agent.stream(message, session):
+    kind = "answer"
+    for event in agent.stream(message, session):
         if first is None:
             first = time.perf_counter() - start
+        if event.type == "tool_call" and kind == "answer":
+            kind = event.name
+        elif event.type == "follow_up":
+            kind = "follow_up"
     total = time.perf_counter() - start
-    return (first if first is not None else total), total
+    return (first if first is not None else total), total, kind
 
 
 def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
@@ -106,26 +111,30 @@ def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
     sessions = eval_sessions()
     planner = OfflinePlanner(deps)
     agent = Agent(planner, deps)
-    cold_first, cold_total = timed_turn(agent, sessions[0][0], Session())
+    cold_first, cold_total, _ = timed_turn(agent, sessions[0][0], Session())
     for turns in sessions:  # warm-up pass: caches, exemplars, sentence vectors
         session = Session()
         for message in turns:
             timed_turn(agent, message, session)
     firsts: list[float] = []
     totals: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     for _ in range(rounds):
         for turns in sessions:
             session = Session()
             for message in turns:
-                first, total = timed_turn(agent, message, session)
+                first, total, kind = timed_turn(agent, message, session)
                 firsts.append(first)
                 totals.append(total)
+                by_kind.setdefault(kind, []).append(total)
     return {"turns": len(totals), "questions": sum(len(t) for t in sessions),
             "cold_first_turn_ms": cold_total * 1000, "cold_first_event_ms": cold_first * 1000,
             "p50_ms": percentile(totals, 50) * 1000, "p95_ms": percentile(totals, 95) * 1000,
             "max_ms": max(totals) * 1000, "mean_ms": statistics.fmean(totals) * 1000,
             "first_event_p50_ms": percentile(firsts, 50) * 1000,
-            "first_event_p95_ms": percentile(firsts, 95) * 1000}
+            "first_event_p95_ms": percentile(firsts, 95) * 1000,
+            "by_kind": {k: (len(v), percentile(v, 50) * 1000, percentile(v, 95) * 1000)
+                        for k, v in sorted(by_kind.items())}}
 
 
 class TimingProxy:
@@ -254,6 +263,10 @@ def main() -> None:
     for key in ("p50_ms", "p95_ms", "max_ms", "mean_ms", "first_event_p50_ms",
                 "first_event_p95_ms", "cold_first_turn_ms", "cold_first_event_ms"):
         print(f"| {key.removesuffix('_ms').replace('_', ' ')} | {result[key]:.1f} |")
+    print("\n| turn kind | turns | p50 ms | p95 ms |")
+    print("| --- | ---: | ---: | ---: |")
+    for kind, (count, p50, p95) in result["by_kind"].items():
+        print(f"| {kind} | {count} | {p50:.1f} | {p95:.1f} |")
     verdict = "meets" if result["p95_ms"] < 150 else "misses"
     print(f"\np95 {result['p95_ms']:.1f} ms {verdict} the 150 ms target")
     if not args.local:
