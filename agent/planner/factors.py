@@ -167,8 +167,21 @@ def _flag(text: str, patterns: tuple[str, ...]) -> bool | None:
     return None
 
 
+ENTRY_RE = re.compile(r"\b(?:get into|enter(?:ing)?|expand(?:ing)? into|move into|break into)\s+"
+                      r"(?:the\s+|a\s+|an\s+)?(?P<cap>[\w\- ]{2,40}?)(?=\s*(?:[,.;?]|$|\bwhich\b|"
+                      r"\band\b|\bwith\b|\bwhere\b))", re.I)
+
+
 def extract_capability(text: str) -> str | None:
     """The capability or market a build/partner/acquire decision is about."""
+    found = _decision_capability(text)
+    if found:
+        return found
+    entry = ENTRY_RE.search(text)
+    return entry.group("cap").strip() if entry else None
+
+
+def _decision_capability(text: str) -> str | None:
     for match in CAPABILITY_RE.finditer(text):
         cap = " ".join(match.group("cap").split()).strip(" -/")
         words = [w for w in cap.split() if w.lower() not in CAPABILITY_STOP]

@@ -37,7 +37,8 @@ INVENT_RE = re.compile(
     r"\b(make up|make (?:\w+ ){1,2}up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|"
     r"speculate|ballpark|"
     r"predict|forecast|any number|plausible (?:number|figure)s?|estimate the market|"
-    r"stock price|share price)\b", re.IGNORECASE)
+    r"stock price|share price|best (?:number|guess|estimate)|rough (?:number|figure)|"
+    r"gut feel(?:ing)?)\b", re.IGNORECASE)
 OUT_OF_SCOPE_RE = re.compile(
     r"\b(employment contract|legal advice|legally binding|binding (?:employment |legal )?"
     r"contract|under \w+ law|lawsuit|litigation|sue |tax advice|medical advice|visa|"
@@ -64,6 +65,8 @@ DOCUMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 STAR_RE = re.compile(r"\bSTAR\b|\bstar (?:assessment|review|check|selection|score)|"
                      r"strategic fit|asset complementarity|trust and culture|"
                      r"relationship economics", re.I)
+SCORE_COMMAND_RE = re.compile(r"^\s*(?:please\s+)?(?:score|rate|evaluate|assess the "
+                              r"attractiveness of)\b", re.I)
 STAR_CAPS_RE = re.compile(r"\bSTAR\b")
 SCORE_RE = re.compile(r"\b(score|scoring|attractive(?:ness)?|rate|rating|band|icp overlap|"
                       r"market influence|priority partner)\b", re.I)
@@ -110,6 +113,7 @@ class Signals:
         criteria: It names attractiveness criteria with values.
         tier_figures: It carries a pipeline amount or a certified count.
         needs: It names a partnership need (lead generation, delivery capacity, ...).
+        decision_facts: It states build/partner/acquire facts (core, local presence, ...).
     """
 
     partner_ref: bool = False
@@ -117,6 +121,7 @@ class Signals:
     criteria: bool = False
     tier_figures: bool = False
     needs: bool = False
+    decision_facts: bool = False
 
 
 @dataclass
@@ -157,6 +162,29 @@ def _document_rules(text: str, question: bool) -> list[str]:
     return hits
 
 
+def _tier_rules(text: str, sig: Signals, question: bool) -> list[str]:
+    if REVIEW_RE.search(text) and (TIER_RE.search(text) or sig.partner_ref) and not (
+            PORTFOLIO_RE.search(text)):
+        return ["review_tier" if sig.partner_ref or not question else FRAMEWORK]
+    if not TIER_RE.search(text):
+        return []
+    if sig.tier_figures or sig.partner_ref:
+        return ["check_tier"]
+    if re.search(r"\bqualif", text, re.I) and not RULES_WORDS_RE.search(text):
+        return ["check_tier"]
+    if (question or RULES_WORDS_RE.search(text)) and not FIND_RE.search(text):
+        return [FRAMEWORK]
+    return []
+
+
+def _score_rules(text: str, sig: Signals, rules_q: bool) -> list[str]:
+    if sig.criteria or sig.partner_ref:
+        return ["score_partner"]
+    if rules_q:
+        return [FRAMEWORK]
+    return ["score_partner"] if SCORE_COMMAND_RE.match(text) else []
+
+
 def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
     found: list[str] = []
     rules_q = question and bool(RULES_WORDS_RE.search(text)) and not sig.partner_ref
@@ -164,24 +192,13 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
         stated = bool(extract_star(text))
         found.append(FRAMEWORK if not stated and (rules_q or (
             question and not sig.figures and not sig.partner_ref)) else "assess_star")
-    if REVIEW_RE.search(text) and (TIER_RE.search(text) or sig.partner_ref) and not (
-            PORTFOLIO_RE.search(text)):
-        found.append("review_tier" if sig.partner_ref or not question else FRAMEWORK)
-    elif TIER_RE.search(text):
-        if sig.tier_figures or sig.partner_ref:
-            found.append("check_tier")
-        elif re.search(r"\bqualif", text, re.I) and not RULES_WORDS_RE.search(text):
-            found.append("check_tier")
-        elif (question or RULES_WORDS_RE.search(text)) and not FIND_RE.search(text):
-            found.append(FRAMEWORK)
+    found += _tier_rules(text, sig, question)
     if SCORE_RE.search(text) and not found:
-        if sig.criteria or sig.partner_ref:
-            found.append("score_partner")
-        elif rules_q:
-            found.append(FRAMEWORK)
+        found += _score_rules(text, sig, rules_q)
     if BPA_RE.search(text):
-        decide = extract_capability(text) or (DECIDE_RE.match(text) and not QUESTION_RE.match(
-            text)) or not question
+        wh_question = bool(QUESTION_RE.match(text) or re.match(r"^\s*who\b", text, re.I))
+        decide = not wh_question and (extract_capability(text) or DECIDE_RE.match(text)
+                                      or sig.decision_facts or not question)
         found.append("build_partner_acquire" if decide else FRAMEWORK)
     if PROGRAM_RE.search(text) and not question:
         found.append("check_program")
@@ -283,7 +300,8 @@ def classify(text: str, sig: Signals, index: IntentIndex | None,
         if (result.intent in INPUT_TOOLS and inputless) or (
                 result.intent == REFUSE and FRAMEWORK_VOCAB_RE.search(text)) or (
                 result.intent in {"find_partners", "portfolio_summary"}
-                and WHEN_RE.search(text)):
+                and WHEN_RE.search(text)) or (
+                result.intent.startswith("draft_") and not DRAFT_VERB_RE.search(text)):
             return IntentResult(FRAMEWORK, "embedding", result.similarity, candidates)
     return result
 

@@ -15,11 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from agent.events import Citation, Event, FinalAnswer, FollowUp, TextDelta
+from agent.events import (
+    Citation,
+    ErrorEvent,
+    Event,
+    FinalAnswer,
+    FollowUp,
+    TextDelta,
+    ToolResult,
+)
 from agent.guard import Facts, add_event_facts, guard_text
 from agent.planner import documents, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
-from agent.planner.factors import extract_needs
+from agent.planner.factors import extract_decision, extract_needs
 from agent.planner.intent import (
     FRAMEWORK,
     HELP,
@@ -31,10 +39,11 @@ from agent.planner.intent import (
     intent_index,
     rule_candidates,
 )
-from agent.planner.partners import PartnerMatch, find_partner
+from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.slots import extract_criteria, extract_tier_figures
 from agent.session import Pending, Session
 from agent.toolset import Deps, execute
+from tools.errors import FrameworkError
 
 CANCEL_RE = re.compile(r"^\s*(cancel|stop|never ?mind|forget (?:it|that)|no thanks|abort|"
                        r"quit|drop it|skip it)\b", re.I)
@@ -45,6 +54,12 @@ SUGGEST_KEY = "_suggest"
 #: Tools whose missing input a stored partner can supply (so "did you mean" applies).
 PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier"}
 MESSAGE_LIMIT = 4000
+
+
+def _has_tier_figures(text: str) -> bool:
+    """Whether the message states a pipeline or a certified count (not just a practice)."""
+    found = extract_tier_figures(text)
+    return "annual_pipeline_usd" in found or "certified_individuals" in found
 
 
 def _only_a_name(text: str, partner: PartnerMatch) -> bool:
@@ -109,9 +124,19 @@ class OfflinePlanner:
 
     # -- the turn ------------------------------------------------------------------------
     def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
-        """Answer one message with the framework tools; yields the turn's events."""
+        """Answer one message with the framework tools; yields the turn's events.
+
+        A store that cannot be opened (or any other bad input) ends the turn with an
+        ``ErrorEvent`` that names the problem.
+        """
         if deps is None and self.deps is not None:
             deps = self.deps
+        try:
+            yield from self._turn(message, session, deps)
+        except FrameworkError as exc:
+            yield ErrorEvent(kind="input", message=str(exc))
+
+    def _turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
         text = " ".join((message or "").split())[:MESSAGE_LIMIT]
         if not text:
             yield from self._finish([], narrate.render("help"), footer=False)
@@ -129,8 +154,9 @@ class OfflinePlanner:
             partner_ref=partner.found or partner.suggestion_id is not None,
             figures=bool(re.search(r"\d", text)),
             criteria=len(extract_criteria(text)) >= 2,
-            tier_figures=bool(extract_tier_figures(text)),
+            tier_figures=_has_tier_figures(text),
             needs=bool(extract_needs(text)),
+            decision_facts=len(extract_decision(text)) > 1,
         )
         ruled = rule_candidates(text, sig)
         vector: np.ndarray | None = None
@@ -151,6 +177,11 @@ class OfflinePlanner:
             yield from self._framework(text, deps, vector)
             return
         plan = plans.build_plan(intent, text, partner)
+        if plan.missing and not partner.found and not partner.suggestion_id and (
+                plan.tool in PARTNER_SLOT_TOOLS):
+            unknown = strong_candidates(text)
+            if unknown:
+                plan.context["not_found"] = unknown[0]
         yield from self._act(plan, partner, session, deps)
 
     def _resume(self, text: str, session: Session, deps: Deps) -> Iterator[Event] | None:
@@ -160,7 +191,8 @@ class OfflinePlanner:
             session.pending = None
             return self._finish([], narrate.render("cancelled"), footer=False)
         saved = dict(pending.slots.get("args", {}))
-        context = dict(pending.slots.get("context", {}))
+        context = {k: v for k, v in pending.slots.get("context", {}).items()
+                   if k not in ("not_found", "out_of_range")}
         suggestion = pending.slots.get(SUGGEST_KEY)
         if suggestion and YES_RE.match(text):
             partner = PartnerMatch(suggestion["partner_id"], suggestion["name"])
@@ -172,7 +204,7 @@ class OfflinePlanner:
         partner = find_partner(text, deps.store, session.focus_partner_id)
         sig = Signals(partner_ref=partner.found, figures=bool(re.search(r"\d", text)),
                       criteria=len(extract_criteria(text)) >= 2,
-                      tier_figures=bool(extract_tier_figures(text)),
+                      tier_figures=_has_tier_figures(text),
                       needs=bool(extract_needs(text)))
         candidates = rule_candidates(text, sig)
         if candidates and pending.tool not in candidates:
@@ -199,6 +231,8 @@ class OfflinePlanner:
             plan.context.setdefault("partner_name", partner.name)
             if not plan.context.get("partner_name"):
                 plan.context["partner_name"] = partner.name
+        bad = plans.drop_out_of_range(plan)
+        plan.context["out_of_range"] = bad
         if plan.missing:
             if partner.suggestion_id and plan.tool in PARTNER_SLOT_TOOLS:
                 yield from self._did_you_mean(plan, partner, session)
@@ -295,6 +329,8 @@ class OfflinePlanner:
         facts = Facts()
         for event in events:
             add_event_facts(facts, event)
+            if isinstance(event, ToolResult) and event.error:
+                facts.add_text(event.error)  # the tool's own words, e.g. a bound it enforces
         checked = guard_text(text, facts)
         for line in checked.text.splitlines(keepends=True):
             yield TextDelta(text=line)

@@ -117,6 +117,11 @@ def candidate_names(text: str) -> list[str]:
     return [phrase for phrase, _ in _candidates(text)]
 
 
+def strong_candidates(text: str) -> list[str]:
+    """Phrases written like a name (quoted or capitalised) that may be a partner."""
+    return [phrase for phrase, strong in _candidates(text) if strong]
+
+
 def _candidates(text: str) -> list[tuple[str, bool]]:
     """Candidate phrases with whether they were written like a name (quoted, capitalised)."""
     found: list[tuple[str, bool]] = []

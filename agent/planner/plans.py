@@ -239,6 +239,17 @@ def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
     return plan, bool(added)
 
 
+def drop_out_of_range(plan: Plan) -> list[str]:
+    """Remove criteria outside 0-100 from ``plan`` (asked again); returns their names."""
+    bad = [c for c in slots.CRITERIA
+           if isinstance(plan.args.get(c), int | float) and not 0 <= plan.args[c] <= 100]
+    for key in bad:
+        del plan.args[key]
+    if bad:
+        plan.missing = still_missing(plan.tool, plan.args) or bad
+    return bad
+
+
 def still_missing(tool: str, args: dict[str, Any]) -> list[str]:
     """Required slots of ``tool`` that ``args`` lacks."""
     if tool == "score_partner":
