@@ -122,6 +122,7 @@ def test_slots_are_filled_over_several_turns(planner: OfflinePlanner, deps: Deps
     events = turn(planner, deps, "influence 90, appetite 60", session)
     assert first(events, FollowUp).missing == ["practice_alignment", "revenue_potential"]
     assert calls(events) == []
+    session = Session.model_validate_json(session.model_dump_json())  # the UI persists it
     events = turn(planner, deps, "70, 40", session)
     (call,) = calls(events)
     assert call.input == {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,

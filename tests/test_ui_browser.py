@@ -232,8 +232,12 @@ def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
     ]) + "\n", encoding="utf-8")
     before = partner_count(server)
     page = login(context, server, "alice")
-    page.set_input_files("#upload-button-input", str(bad))
+    with page.expect_response(lambda r: "/project/file" in r.url
+                              and r.request.method == "POST", timeout=60_000) as uploaded:
+        page.set_input_files("#upload-button-input", str(bad))
+    assert uploaded.value.ok
     page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)  # let the composer register the uploaded file's id
     page.click("#chat-input")
     page.keyboard.type("Import these partners")
     page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)  # the upload has finished

@@ -193,7 +193,7 @@ def _action_rules(text: str, sig: Signals, question: bool) -> list[str]:
         found.append(FRAMEWORK if not stated and (rules_q or (
             question and not sig.figures and not sig.partner_ref)) else "assess_star")
     found += _tier_rules(text, sig, question)
-    if SCORE_RE.search(text) and not found:
+    if (SCORE_RE.search(text) or sig.criteria) and not found:
         found += _score_rules(text, sig, rules_q)
     if BPA_RE.search(text):
         wh_question = bool(QUESTION_RE.match(text) or re.match(r"^\s*who\b", text, re.I))
@@ -294,6 +294,8 @@ def classify(text: str, sig: Signals, index: IntentIndex | None,
     if len(candidates) == 1:
         return IntentResult(candidates[0], "rule", candidates=candidates)
     result = _by_similarity(text, sig, index, vector, candidates)
+    if sig.partner_ref and not candidates and result.intent in {REFUSE, HELP, FRAMEWORK}:
+        return IntentResult("show_partner", "embedding", result.similarity)
     question = _is_question(text)
     if result.source == "embedding" and question:
         inputless = not (sig.partner_ref or sig.figures or sig.needs)

@@ -44,6 +44,7 @@ overlap influence alignment appetite revenue potential market fit trust culture 
 complementarity asset strategic status standing latest last next new same again also just
 much many more most less up down out over under it's they're summary overview portfolio
 program framework rules rule criteria weights weight framework people individuals
+what's who's where's how's that's there's let's we're i'm
 """.split())
 
 

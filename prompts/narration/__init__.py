@@ -1,0 +1,1 @@
+"""Narration templates of the offline planner (one per tool result kind)."""
