@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,7 +109,7 @@ def measure(n: int, cache: Path, n_queries: int, raw_sample: int) -> dict[str, o
     basis, index._basis = index._basis, None
     exact = latency(store, qs)
     index._basis = basis
-    recall = np.mean([len(set(a) & set(b)) / max(len(b), 1)
+    recall = np.mean([len(set(a) & set(b)) / max(len(set(b)), 1)
                       for a, b in zip(two_pass[2], exact[2], strict=True)])
     plain, filtered, _, cpu = exact if n < index.project_from else two_pass
     chroma = []
@@ -119,11 +120,13 @@ def measure(n: int, cache: Path, n_queries: int, raw_sample: int) -> dict[str, o
                              where={"tier": FILTERS[0]["tier"]} if i % 2 else {"region": "EMEA"})
         chroma.append(time.perf_counter() - t0)
         store._queries.clear()
+    disk_mb = folder_size(work / "data") / 2**20
+    shutil.rmtree(work, ignore_errors=True)
     return {
         "records": n, "cached": cached, "raw": raw, "import": first, "ratio": first / raw,
         "raw_cpu": raw_cpu, "import_cpu": first_cpu, "cpu_ratio": first_cpu / raw_cpu,
         "reimport": second, "speedup": second / first,
-        "disk_mb": folder_size(work / "data") / 2**20,
+        "disk_mb": disk_mb,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "index_load_s": load_s,
         "p50": pct(plain, 50), "p95": pct(plain, 95), "p99": pct(plain, 99),

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIMENSION = 384
+#: From this many texts to embed, use the inner embedder's bulk path (``embed_many``).
+BULK_FROM = 256
 #: Output sizes of well-known OpenAI embedding models (others are probed once).
 OPENAI_DIMENSIONS = {
     "text-embedding-3-small": 1536,
@@ -145,6 +147,12 @@ class MiniLMEmbedder:
         if len(texts) < self.torch_from:
             with one_blas_thread():
                 return normalise(_load_numpy_minilm().encode(list(texts)))
+        return self.embed_many(texts)
+
+    def embed_many(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed through sentence-transformers (torch), the faster path for bulk work."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
         model = _load_minilm()
         vectors = model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True,
@@ -286,7 +294,7 @@ class CachedEmbedder:
             interrupted run keeps what it already computed.
     """
 
-    def __init__(self, inner: Embedder, cache: EmbeddingCache, chunk_size: int = 256) -> None:
+    def __init__(self, inner: Embedder, cache: EmbeddingCache, chunk_size: int = 1024) -> None:
         self.inner = inner
         self.cache = cache
         self.chunk_size = chunk_size
@@ -323,9 +331,11 @@ class CachedEmbedder:
         self.misses += len(missing)
         if progress:
             progress(len(texts) - len(missing))
+        bulk = getattr(self.inner, "embed_many", None)
+        embed = bulk if bulk is not None and len(missing) >= BULK_FROM else self.inner.embed
         for start in range(0, len(missing), self.chunk_size):
             idx = missing[start : start + self.chunk_size]
-            vectors = self.inner.embed([texts[i] for i in idx])
+            vectors = embed([texts[i] for i in idx])
             fresh = {keys[i]: vectors[n] for n, i in enumerate(idx)}
             self.cache.put_many(fresh)
             found.update(fresh)

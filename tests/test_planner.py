@@ -398,3 +398,22 @@ def test_a_store_that_cannot_open_ends_the_turn_with_an_error_event(tmp_path: Pa
     events = list(OfflinePlanner(deps).stream_turn("Score Kestrelon Digital", Session(), deps))
     assert [e.type for e in events] == ["error"]
     assert events[0].message.startswith("store:")
+
+
+def test_planner_texts_do_not_copy_the_seed_documents() -> None:
+    import importlib.util
+
+    data = Path(__file__).parent / "data"
+    spec = importlib.util.spec_from_file_location("make_seed_shingles",
+                                                  data / "make_seed_shingles.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seeds = set((data / "seed_shingles.txt").read_text().split())
+    root = Path(__file__).resolve().parents[1]
+    files = [*(root / "prompts" / "narration").glob("*.j2"), root / "prompts" / "intents.yaml",
+             *(root / "agent" / "planner").glob("*.py")]
+    copied = {f.name: window for f in files
+              for window, digest in module.shingles(f.read_text(encoding="utf-8"))
+              if digest in seeds}
+    assert copied == {}

@@ -34,6 +34,10 @@ from agent.planner.parsing import (
     ("$750 thousand", 750_000),
     ("$99,999", 99_999),
     ("a pipeline of 4 certified and $1.1M", 1_100_000),
+    ("a million dollars", 1_000_000),
+    ("half a million", 500_000),
+    ("two hundred thousand", 200_000),
+    ("twenty five million", 25_000_000),
 ])
 def test_money(text: str, value: float) -> None:
     assert parse_money(text) == value

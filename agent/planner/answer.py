@@ -36,6 +36,13 @@ RANK_PENALTY = 0.015
 MIN_CHARS = 25
 MAX_CHARS = 420
 
+#: Question words and the words the framework documents use for them.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "top": ("highest",), "bottom": ("lowest",), "highest": ("top",), "lowest": ("bottom",),
+    "margin": ("discount",), "fee": ("commission",), "kicked": ("exit", "exited"),
+    "removed": ("exit", "exited"), "dropped": ("exit", "demoted"), "meet": ("meets", "cadence"),
+    "often": ("cadence", "monthly", "quarterly"), "money": ("revenue", "fee"),
+}
 WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(*])")
@@ -187,6 +194,7 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
     matrix = vectors.get([s.text for s in sentences])
     sims = matrix @ np.asarray(question_vector, dtype=np.float32).reshape(-1)
     asked = content_words(question)
+    asked |= {alt for word in list(asked) for alt in SYNONYMS.get(word, ())}
     wants_figure = bool(FIGURE_QUESTION_RE.search(question))
     asked_numbers = set(NUMBER_RE.findall(question))
     words_of = [content_words(s.text) for s in sentences]

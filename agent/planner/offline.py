@@ -56,6 +56,14 @@ PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tie
 MESSAGE_LIMIT = 4000
 
 
+def _signals(text: str, partner_ref: bool) -> Signals:
+    """What the message carries besides its words, for the intent rules."""
+    return Signals(partner_ref=partner_ref, figures=bool(re.search(r"\d", text)),
+                   criteria=len(extract_criteria(text)) >= 2,
+                   tier_figures=_has_tier_figures(text), needs=bool(extract_needs(text)),
+                   decision_facts=len(extract_decision(text)) > 1)
+
+
 def _has_tier_figures(text: str) -> bool:
     """Whether the message states a pipeline or a certified count (not just a practice)."""
     found = extract_tier_figures(text)
@@ -150,14 +158,7 @@ class OfflinePlanner:
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
         partner = find_partner(text, deps.store, session.focus_partner_id)
-        sig = Signals(
-            partner_ref=partner.found or partner.suggestion_id is not None,
-            figures=bool(re.search(r"\d", text)),
-            criteria=len(extract_criteria(text)) >= 2,
-            tier_figures=_has_tier_figures(text),
-            needs=bool(extract_needs(text)),
-            decision_facts=len(extract_decision(text)) > 1,
-        )
+        sig = _signals(text, partner.found or partner.suggestion_id is not None)
         ruled = rule_candidates(text, sig)
         vector: np.ndarray | None = None
         if partner.found and not ruled and _only_a_name(text, partner):
@@ -202,10 +203,7 @@ class OfflinePlanner:
             pending.slots.pop(SUGGEST_KEY, None)
             return self._ask(plans.Plan(pending.tool, saved, ["partner"], context), session)
         partner = find_partner(text, deps.store, session.focus_partner_id)
-        sig = Signals(partner_ref=partner.found, figures=bool(re.search(r"\d", text)),
-                      criteria=len(extract_criteria(text)) >= 2,
-                      tier_figures=_has_tier_figures(text),
-                      needs=bool(extract_needs(text)))
+        sig = _signals(text, partner.found)
         candidates = rule_candidates(text, sig)
         if candidates and pending.tool not in candidates:
             session.pending = None

@@ -130,6 +130,34 @@ def find_amounts(text: str) -> list[Amount]:
     return found
 
 
+WORD_MONEY_RE = re.compile(
+    r"\b(?P<count>half an?|an?|" + "|".join(sorted({*COUNT_WORDS, *TENS}, key=len, reverse=True))
+    + r")(?:[\s-](?P<unit>one|two|three|four|five|six|seven|eight|nine))?\s+"
+    r"(?P<hundred>hundred\s+)?(?P<mult>thousand|million|billion)\b", re.I)
+
+
+def find_word_amounts(text: str) -> list[Amount]:
+    """Money written in words: "a million", "half a million", "two hundred thousand"."""
+    if not isinstance(text, str):
+        return []
+    found = []
+    for match in WORD_MONEY_RE.finditer(text):
+        word = match.group("count").lower()
+        if word.startswith("half"):
+            count = Decimal("0.5")
+        elif word in ("a", "an"):
+            count = Decimal(1)
+        else:
+            count = Decimal(TENS.get(word) or COUNT_WORDS[word])
+            if match.group("unit"):
+                count += UNITS[match.group("unit").lower()]
+        if match.group("hundred"):
+            count *= 100
+        value = count * MULTIPLIERS[match.group("mult").lower()]
+        found.append(Amount(float(value), match.start(), match.end(), True, match.group(0)))
+    return found
+
+
 def _looks_like_word(text: str, end: int) -> bool:
     """A single-letter multiplier glued to a following letter is not a multiplier."""
     return end < len(text) and text[end].isalpha()
@@ -148,7 +176,7 @@ def parse_money(text: str) -> float | None:
 
     A bare number counts when nothing better is present; returns None when there is none.
     """
-    amounts = find_amounts(text)
+    amounts = sorted(find_amounts(text) + find_word_amounts(text), key=lambda a: a.start)
     if not amounts:
         return None
     money = [a for a in amounts if a.money]

@@ -16,6 +16,7 @@ from agent.planner.parsing import (
     COUNT_WORDS,
     find_amounts,
     find_quarters,
+    find_word_amounts,
     find_word_numbers,
     parse_date,
     parse_percent,
@@ -163,7 +164,8 @@ def extract_tier_figures(text: str) -> dict[str, Any]:
     amounts = [a for a in find_amounts(text)
                if not any(s <= a.start < e for s, e in certified_spans)
                and not re.match(r"\s*(?:months?|years?|quarters?|%)", text[a.end:])]
-    money = [a for a in amounts if a.money]
+    money = sorted([a for a in amounts if a.money] + find_word_amounts(text),
+                   key=lambda a: a.start)
     if money:
         found["annual_pipeline_usd"] = money[0].value
     elif amounts and PIPELINE_WORD_RE.search(text):
