@@ -219,6 +219,8 @@ def add_event_facts(facts: Facts, event: Any) -> None:
         facts.add_data(event.input)
     elif kind == "tool_result":
         facts.add_data(event.output)
+        if event.error:
+            facts.add_text(event.error)
     elif kind == "citation":
         facts.add_text(event.snippet)
     elif kind == "document":

@@ -91,6 +91,16 @@ def test_facts_come_from_tool_inputs_results_citations_and_user_text() -> None:
     assert guard_text(text, facts).ungrounded == ["15%"]
 
 
+def test_a_tool_error_grounds_the_bounds_it_names() -> None:
+    events = [
+        ToolResult(call_id="1", name="score_partner", output=None,
+                   error="icp_overlap: must be between 0 and 100 (got 120)"),
+    ]
+    facts = facts_from_events(events, [])
+    assert guard_text("ICP overlap must be at most 100.", facts).ungrounded == []
+    assert guard_text("ICP overlap must be at most 90.", facts).ungrounded == ["90"]
+
+
 def test_stream_guard_holds_numbers_until_their_unit_arrives() -> None:
     facts = facts_of({"pipeline": 1_200_000})
     guard = StreamGuard(facts)
