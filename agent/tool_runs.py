@@ -98,11 +98,27 @@ def find_partners(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
 
     Optional filters: tier, partner type, region, industry, attractiveness band.
     """
+    if not data.query.strip():
+        return _list_by_filters(data, deps)
     hits = deps.store.search_partners(
         data.query, data.k, tier=data.tier, partner_type=data.partner_type, region=data.region,
         industry=data.industry, band=data.band)
     partners = [_summary(h.partner, round(1 - float(h.distance), 4)) for h in hits]
     return FindPartnersResult(query=data.query, count=len(partners), partners=partners)
+
+
+def _list_by_filters(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
+    """With no query, the partners that pass every filter, highest attractiveness first."""
+    wanted = {"tier": data.tier, "partner_type": data.partner_type, "region": data.region,
+              "industry": data.industry, "band": data.band}
+    if all(value is None for value in wanted.values()):
+        raise FrameworkError("query", "give a description or at least one filter")
+    summaries = [_summary(p) for p in deps.store.all_partners()]
+    kept = [s for s in summaries
+            if all(value is None or str(getattr(s, key)).lower() == str(value).lower()
+                   for key, value in wanted.items())]
+    kept.sort(key=lambda s: (-(s.score or 0.0), s.name))
+    return FindPartnersResult(query="", count=len(kept[: data.k]), partners=kept[: data.k])
 
 
 @REGISTRY.add("show_partner", ShowPartnerInput)

@@ -107,6 +107,20 @@ def test_store_tools(deps: Deps) -> None:
     assert review.input["as_of"] == "2026-Q3"
 
 
+def test_find_partners_with_filters_only_lists_the_best_scored(deps: Deps) -> None:
+    partners = deps.store.all_partners()
+    tier = str(partners[0].tier)
+    found = execute("find_partners", {"tier": tier, "k": 25}, deps)
+    assert found.ok, found.error
+    rows = found.output_data()["partners"]
+    expected = sum(1 for p in partners if str(p.tier) == tier)
+    assert len(rows) == min(expected, 25) and all(r["tier"] == tier for r in rows)
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    nothing = execute("find_partners", {"query": " "}, deps)
+    assert not nothing.ok and (nothing.error or "").startswith("query: ")
+
+
 def test_unknown_partner_suggests_names(deps: Deps) -> None:
     done = execute("show_partner", {"partner": "Zzyzx Quantum Holdings"}, deps)
     assert not done.ok and (done.error or "").startswith("partner: ")

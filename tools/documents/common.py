@@ -14,6 +14,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    model_validator,
 )
 
 from tools.errors import FrameworkError
@@ -70,6 +71,15 @@ class DocumentModel(BaseModel):
     """Base of every finished document: complete, immutable data ready to render."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed_fields(cls, data: Any) -> Any:
+        """Accept a document's own dump back: its computed fields are derived, not input."""
+        if isinstance(data, dict):
+            computed = set(cls.model_computed_fields)
+            return {key: value for key, value in data.items() if key not in computed}
+        return data
 
 
 def find_placeholders(text: str) -> list[str]:
