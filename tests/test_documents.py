@@ -393,3 +393,10 @@ def test_schema_snapshot(model: Any) -> None:
     assert path.exists(), f"no snapshot for {model.__name__}; run with UPDATE_SNAPSHOTS=1"
     assert path.read_text(encoding="utf-8") == schema, (
         f"{model.__name__} schema changed; rerun with UPDATE_SNAPSHOTS=1 if intended")
+
+
+@pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))
+def test_every_document_validates_back_from_its_own_dump(kind: str) -> None:
+    doc = DOCUMENT_KINDS[kind].builder(example(kind))
+    again = type(doc).model_validate(doc.model_dump(mode="json"))
+    assert again == doc
