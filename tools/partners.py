@@ -61,6 +61,26 @@ def parse_quarter(value: str) -> tuple[int, int]:
     raise ValueError(f"quarter must look like 2026-Q3, got {value!r}")
 
 
+def normalise_quarter(value: str | None) -> str | None:
+    """``"Q3 2026"`` -> ``"2026-Q3"``; empty or None -> None."""
+    if not value:
+        return None
+    year, q = parse_quarter(value)
+    return f"{year}-Q{q}"
+
+
+def ordered_history(value: list[QuarterRecord]) -> list[QuarterRecord]:
+    """Quarterly records oldest first; the same quarter twice is an error.
+
+    Raises:
+        ValueError: When two records name the same quarter.
+    """
+    keys = [parse_quarter(r.quarter) for r in value]
+    if len(set(keys)) != len(keys):
+        raise ValueError("history has the same quarter twice")
+    return sorted(value, key=lambda r: parse_quarter(r.quarter))
+
+
 class QuarterRecord(BaseModel):
     """One quarter of a partner's figures, as measured at the quarter's QBR.
 
@@ -133,18 +153,12 @@ class Partner(BaseModel):
     @field_validator("tier_since")
     @classmethod
     def _normalise_tier_since(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None
-        year, q = parse_quarter(value)
-        return f"{year}-Q{q}"
+        return normalise_quarter(value)
 
     @field_validator("history")
     @classmethod
     def _history_in_order(cls, value: list[QuarterRecord]) -> list[QuarterRecord]:
-        keys = [parse_quarter(r.quarter) for r in value]
-        if len(set(keys)) != len(keys):
-            raise ValueError("history has the same quarter twice")
-        return sorted(value, key=lambda r: parse_quarter(r.quarter))
+        return ordered_history(value)
 
     def criteria(self) -> dict[str, int]:
         """The five attractiveness inputs, keyed as the scorer expects."""

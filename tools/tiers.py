@@ -21,7 +21,14 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from tools.errors import FrameworkError, validate
-from tools.partners import Partner, QuarterRecord, Tier, parse_quarter
+from tools.partners import (
+    Partner,
+    QuarterRecord,
+    Tier,
+    normalise_quarter,
+    ordered_history,
+    parse_quarter,
+)
 
 EXIT_MONTHS = 12
 REGISTERED_EXIT_MONTHS = 6
@@ -213,18 +220,12 @@ class TierReviewInput(BaseModel):
     @field_validator("tier_since")
     @classmethod
     def _quarter(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        year, q = parse_quarter(value)
-        return f"{year}-Q{q}"
+        return normalise_quarter(value)
 
     @field_validator("history")
     @classmethod
     def _unique_sorted(cls, value: list[QuarterRecord]) -> list[QuarterRecord]:
-        keys = [parse_quarter(r.quarter) for r in value]
-        if len(set(keys)) != len(keys):
-            raise ValueError("history has the same quarter twice")
-        return sorted(value, key=lambda r: parse_quarter(r.quarter))
+        return ordered_history(value)
 
 
 class TierReview(BaseModel):
