@@ -147,7 +147,7 @@ class OfflinePlanner:
     def _turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
         text = " ".join((message or "").split())[:MESSAGE_LIMIT]
         if not text:
-            yield from self._finish([], narrate.render("help"), footer=False)
+            yield from self._finish([], narrate.render("help"))
             return
         if session.pending is not None:
             resumed = self._resume(text, session, deps)
@@ -168,11 +168,11 @@ class OfflinePlanner:
             vector = self.embed_query(text, deps) if len(ruled) != 1 else None
             intent = classify(text, sig, index, vector).intent
         if intent == HELP:
-            yield from self._finish([], narrate.render("help"), footer=False)
+            yield from self._finish([], narrate.render("help"))
             return
         if intent == REFUSE:
             invent = bool(INVENT_RE.search(text))
-            yield from self._finish([], narrate.render("refuse", invent=invent), footer=False)
+            yield from self._finish([], narrate.render("refuse", invent=invent))
             return
         if intent == FRAMEWORK:
             yield from self._framework(text, deps, vector)
@@ -190,7 +190,7 @@ class OfflinePlanner:
         assert pending is not None
         if CANCEL_RE.match(text):
             session.pending = None
-            return self._finish([], narrate.render("cancelled"), footer=False)
+            return self._finish([], narrate.render("cancelled"))
         saved = dict(pending.slots.get("args", {}))
         context = {k: v for k, v in pending.slots.get("context", {}).items()
                    if k not in ("not_found", "out_of_range")}
@@ -317,13 +317,10 @@ class OfflinePlanner:
                   if not isinstance(e, Citation) or (e.doc_id, e.chunk_id) in used]
         yield from events
         body = narrate.render("framework_answer", sentences=chosen)
-        yield from self._finish(events, body, cited=bool(chosen))
+        yield from self._finish(events, body)
 
-    def _finish(self, events: list[Event], body: str, *, footer: bool = True,
-                cited: bool = False) -> Iterator[Event]:
-        text = body
-        if footer:
-            text = f"{body}\n\n{narrate.render('footer', cited=cited)}"
+    def _finish(self, events: list[Event], text: str) -> Iterator[Event]:
+        # Which backend answered is said by every front end (CLI line, UI badge, JSON).
         facts = Facts()
         for event in events:
             add_event_facts(facts, event)
