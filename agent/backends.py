@@ -1,15 +1,46 @@
-"""Backend factories: which model answers, built from the settings, never at import time."""
+"""What answers a turn (the :class:`Backend` protocol) and the factories that build one.
+
+Backends are built from the settings, never at import time.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from agent.events import Event
+from agent.session import Session
+from agent.toolset import Deps
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:
-    from agent.core import Backend
-    from agent.settings import Settings
-    from agent.toolset import Deps
+    from knowledge.settings import Settings
+
+@runtime_checkable
+class Backend(Protocol):
+    """What answers a turn.
+
+    Implementations: ``agent.planner.OfflinePlanner`` (``offline``) and
+    ``agent.llm_agent.LLMBackend`` (``openai`` and ``local``).
+
+    ``stream_turn`` yields the turn's events in order: text deltas, tool calls and results,
+    citations, documents, follow-up questions, and one ``FinalAnswer`` (or an ``ErrorEvent``).
+    It may read and update ``session`` (focus partner, pending question) but must not add
+    turns: :class:`Agent` records the user message and the answer. It should not raise;
+    :class:`Agent` turns an escaped exception into an ``ErrorEvent``.
+
+    Attributes:
+        name: ``offline``, ``openai`` or ``local`` (shown to users as "answered by").
+        model: The model name, or None when no model answers.
+    """
+
+    name: str
+    model: str | None
+
+    def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
+        """Answer one user message, yielding events."""
+        ...
+
 
 DUMMY_API_KEY = "not-needed"  # keyless local servers still need a non-empty key
 

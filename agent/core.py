@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.backends import Backend, make_backend
 from agent.events import (
     Citation,
     DocumentProduced,
@@ -34,33 +35,7 @@ from agent.session import Session
 from agent.toolset import Deps
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
-
-
-@runtime_checkable
-class Backend(Protocol):
-    """What answers a turn.
-
-    Implementations: ``agent.planner.OfflinePlanner`` (``offline``) and
-    ``agent.llm_agent.LLMBackend`` (``openai`` and ``local``).
-
-    ``stream_turn`` yields the turn's events in order: text deltas, tool calls and results,
-    citations, documents, follow-up questions, and one ``FinalAnswer`` (or an ``ErrorEvent``).
-    It may read and update ``session`` (focus partner, pending question) but must not add
-    turns: :class:`Agent` records the user message and the answer. It should not raise;
-    :class:`Agent` turns an escaped exception into an ``ErrorEvent``.
-
-    Attributes:
-        name: ``offline``, ``openai`` or ``local`` (shown to users as "answered by").
-        model: The model name, or None when no model answers.
-    """
-
-    name: str
-    model: str | None
-
-    def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
-        """Answer one user message, yielding events."""
-        ...
+    from knowledge.settings import Settings
 
 
 class TurnResult(BaseModel):
@@ -145,13 +120,6 @@ def _note_focus(result: ToolResult, session: Session) -> None:
         partner.get("partner_id") if isinstance(partner, dict) else None)
     if isinstance(partner_id, str) and partner_id:
         session.focus_partner_id = partner_id
-
-
-def make_backend(settings: Settings, deps: Deps) -> Backend:
-    """Build the backend ``settings.resolved_backend`` names (imports are lazy)."""
-    from agent.backends import make_backend as build
-
-    return build(settings, deps)
 
 
 class Agent:

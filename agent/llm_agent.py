@@ -1,6 +1,6 @@
 """The LLM backend: a LangChain ``create_agent`` loop over the tool registry, as our events.
 
-The model only narrates: it picks tools, our registry runs them (``agent.toolset.execute``),
+The model only narrates: it picks tools, our registry runs them (``agent.registry.execute``),
 and the results go back as tool messages. One middleware enforces the turn's rules:
 
 * a tool call with bad arguments is answered with a tool message naming the field, so the
@@ -25,8 +25,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from agent.events import ErrorEvent, Event, FinalAnswer, TextDelta
+from agent.registry import as_langchain_tools, execute
 from agent.session import Session, Turn
-from agent.toolset import Deps, ExecutedTool, as_langchain_tools, execute
+from agent.toolset import Deps, ExecutedTool
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -1,7 +1,6 @@
 """The run functions behind the agent's tools.
 
-Each docstring is the tool's description; framework modules are imported inside the
-functions, on first use.
+Each docstring is the tool's description; :mod:`agent.registry` lists them.
 """
 
 from __future__ import annotations
@@ -10,8 +9,10 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,12 +33,22 @@ from agent.tool_inputs import (
     SearchFrameworkInput,
     ShowPartnerInput,
 )
-from agent.toolset import REGISTRY, Deps, resolve_ref
+from agent.toolset import Deps
+from tools import documents as docs
+from tools.decisions import DecisionInput, decide
 from tools.errors import FrameworkError
+from tools.models import ModelNeed
+from tools.models import recommend_model as recommend_models
 from tools.partners import Partner, parse_quarter
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from tools.program import ProgramDescription
+from tools.program import check_program as check_program_rules
+from tools.scoring import score_partner as score_criteria
+from tools.scoring import score_partner_record
+from tools.star import StarInput
+from tools.star import assess_star as star_assess
+from tools.tiers import check_tier as check_tier_figures
+from tools.tiers import quarter_end
+from tools.tiers import review_tier as review_partner_tier
 
 NAME_MATCH_MIN = 0.8
 
@@ -51,10 +62,10 @@ def resolve_partner(ref: str, deps: Deps) -> Partner:
     store = deps.store
     found = store.get_partner(ref.strip())
     if found is not None:
-        return found  # type: ignore[no-any-return]
+        return found
     matches = store.find_partners_by_name(ref, 3)
     if matches and _similarity(matches[0][1]) >= NAME_MATCH_MIN:
-        return matches[0][0]  # type: ignore[no-any-return]
+        return matches[0][0]
     if matches:
         names = ", ".join(f"{p.name} ({p.partner_id})" for p, _ in matches)
         raise FrameworkError("partner", f"no partner by that name; did you mean {names}?", ref)
@@ -62,8 +73,6 @@ def resolve_partner(ref: str, deps: Deps) -> Partner:
 
 
 def _score(partner: Partner) -> tuple[float, str]:
-    from tools.scoring import score_partner_record
-
     result = score_partner_record(partner)
     return result.score, str(result.band)
 
@@ -78,7 +87,6 @@ def _summary(partner: Partner, similarity: float | None = None) -> PartnerSummar
         dedicated_practice=partner.dedicated_practice, similarity=similarity)
 
 
-@REGISTRY.add("search_framework", SearchFrameworkInput)
 def search_framework(data: SearchFrameworkInput, deps: Deps) -> FrameworkSearchResult:
     """Search the partnership framework documents and return the passages to cite.
 
@@ -92,7 +100,6 @@ def search_framework(data: SearchFrameworkInput, deps: Deps) -> FrameworkSearchR
                    chunk_id=p.chunk_id, distance=p.distance) for p in passages])
 
 
-@REGISTRY.add("find_partners", FindPartnersInput)
 def find_partners(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
     """Find partners in the store by description.
 
@@ -121,7 +128,6 @@ def _list_by_filters(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
     return FindPartnersResult(query="", count=len(kept[: data.k]), partners=kept[: data.k])
 
 
-@REGISTRY.add("show_partner", ShowPartnerInput)
 def show_partner(data: ShowPartnerInput, deps: Deps) -> PartnerDetail:
     """Show one partner's full record (by id or name) with its attractiveness score."""
     partner = resolve_partner(data.partner, deps)
@@ -129,44 +135,35 @@ def show_partner(data: ShowPartnerInput, deps: Deps) -> PartnerDetail:
     return PartnerDetail(partner=partner, score=score, band=band)
 
 
-@REGISTRY.add("score_partner", ScorePartnerInput)
 def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
     """Compute a partner attractiveness score (0-100) and band from the five weighted criteria.
 
     Give a stored partner, or the five criteria (icp_overlap, market_influence,
     practice_alignment, partnership_appetite, revenue_potential), each 0-100.
     """
-    from tools.scoring import score_partner as score
-
     partner = resolve_partner(data.partner, deps) if data.partner else None
     inputs: dict[str, float] = dict(partner.criteria()) if partner else {}
     inputs.update(data.given_criteria())
-    result = score(inputs, data.weights)
+    result = score_criteria(inputs, data.weights)
     return ScoreResult(partner_id=partner.partner_id if partner else None,
                        partner_name=partner.name if partner else None, inputs=inputs,
                        result=result)
 
 
-@REGISTRY.add("assess_star", "tools.star:StarInput")
-def assess_star(data: BaseModel, deps: Deps) -> BaseModel:
+def assess_star(data: StarInput, deps: Deps) -> BaseModel:
     """Assess a candidate partner on STAR and return a verdict.
 
     Dimensions: strategic fit, trust and culture, asset complementarity, relationship
     economics; each scored 1-5 with evidence.
     """
-    from tools.star import assess_star as assess
-
-    return assess(data)  # type: ignore[arg-type]
+    return star_assess(data)
 
 
-@REGISTRY.add("check_tier", CheckTierInput)
 def check_tier(data: CheckTierInput, deps: Deps) -> BaseModel:
     """Check which program tier a partner's figures qualify for.
 
     Tiers: registered, silver, gold, platinum. Also says what is missing for the next tier.
     """
-    from tools.tiers import check_tier as check
-
     figures: dict[str, Any] = {}
     if data.partner:
         partner = resolve_partner(data.partner, deps)
@@ -175,28 +172,23 @@ def check_tier(data: CheckTierInput, deps: Deps) -> BaseModel:
                    "dedicated_practice": partner.dedicated_practice}
     given = data.model_dump(exclude_none=True, exclude={"partner"})
     figures.update(given)
-    return check(figures)
+    return check_tier_figures(figures)
 
 
 def _as_of(quarter: str | None) -> date:
-    from tools.tiers import quarter_end
-
     if quarter is None:
         return date.today()
     return quarter_end(*parse_quarter(quarter))
 
 
-@REGISTRY.add("review_tier", ReviewTierInput)
 def review_tier(data: ReviewTierInput, deps: Deps) -> BaseModel:
     """Review a stored partner's tier with the movement rules.
 
     Outcomes: promote, hold, warn, demote or exit, from the quarterly history as of a
     quarter (default: today).
     """
-    from tools.tiers import review_tier as review
-
     partner = resolve_partner(data.partner, deps)
-    return review(partner, _as_of(data.as_of))
+    return review_partner_tier(partner, _as_of(data.as_of))
 
 
 def _matches(partner: Partner, data: PortfolioSummaryInput) -> bool:
@@ -207,15 +199,12 @@ def _matches(partner: Partner, data: PortfolioSummaryInput) -> bool:
     return not (data.tier and partner.tier != data.tier)
 
 
-@REGISTRY.add("portfolio_summary", PortfolioSummaryInput)
 def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSummary:
     """Summarise the partner portfolio.
 
     Counts by tier, type, region and band, the average attractiveness score, and the
     tier-review actions due.
     """
-    from tools.tiers import review_tier as review
-
     partners = [p for p in deps.store.all_partners() if _matches(p, data)]
     as_of = _as_of(data.as_of)
     scores: list[float] = []
@@ -226,7 +215,7 @@ def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSumma
         score, band = _score(partner)
         scores.append(score)
         bands[band] += 1
-        outcome = review(partner, as_of)
+        outcome = review_partner_tier(partner, as_of)
         actions[str(outcome.action)] += 1
         if str(outcome.action) != "hold":
             attention.append({"partner_id": partner.partner_id, "name": partner.name,
@@ -240,27 +229,21 @@ def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSumma
         average_score=average, review_actions=dict(actions), needs_attention=attention[:20])
 
 
-@REGISTRY.add("recommend_model", "tools.models:ModelNeed")
-def recommend_model(data: BaseModel, deps: Deps) -> BaseModel:
+def recommend_model(data: ModelNeed, deps: Deps) -> BaseModel:
     """Rank the partnership models for what the partnership must achieve.
 
     Models: referral, reseller, co-sell, implementation, OEM, joint venture, technology
     alliance; with their commitment level, revenue mechanism and fee ranges.
     """
-    from tools.models import recommend_model as recommend
-
-    return recommend(data)  # type: ignore[arg-type]
+    return recommend_models(data)
 
 
-@REGISTRY.add("build_partner_acquire", "tools.decisions:DecisionInput")
-def build_partner_acquire(data: BaseModel, deps: Deps) -> BaseModel:
+def build_partner_acquire(data: DecisionInput, deps: Deps) -> BaseModel:
     """Decide build vs partner vs acquire for a capability or market.
 
     Returns the decision, the rule that decided it and a decision-log entry.
     """
-    from tools.decisions import decide
-
-    return decide(data)  # type: ignore[arg-type]
+    return decide(data)
 
 
 def _slug(text: str) -> str:
@@ -269,66 +252,73 @@ def _slug(text: str) -> str:
 
 def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult:
     """Render a built document to Markdown and DOCX and write both into ``deps.output_dir``."""
-    from tools.documents import kind_of, render_docx, render_markdown
-
-    markdown = render_markdown(document)
+    markdown = docs.render_markdown(document)
     data = document.model_dump(mode="json")
-    title = kind_of(document).title
+    title = docs.kind_of(document).title
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
     deps.output_dir.mkdir(parents=True, exist_ok=True)
     stem = deps.output_dir / f"{kind}-{_slug(title)}-{digest}"
     md_path, docx_path = stem.with_suffix(".md"), stem.with_suffix(".docx")
     md_path.write_text(markdown, encoding="utf-8")
-    docx_path.write_bytes(render_docx(document))
+    docx_path.write_bytes(docs.render_docx(document))
     return DocumentResult(kind=kind, title=title, document=data, markdown=markdown,
                           markdown_path=str(md_path), docx_path=str(docx_path))
 
 
-def _document_tool(name: str, kind: str, input_ref: str, builder_ref: str, doc: str) -> None:
+@dataclass(frozen=True)
+class DocumentTool:
+    """A drafting tool: its name, the document kind, input model, builder and description."""
+
+    name: str
+    kind: str
+    input_model: type[BaseModel]
+    build: Callable[[Any], BaseModel]
+    doc: str
+
+
+def document_run(tool: DocumentTool) -> Callable[[BaseModel, Deps], DocumentResult]:
+    """The run function of a drafting tool: build the document, then write it."""
+
     def run(data: BaseModel, deps: Deps) -> DocumentResult:
-        builder: Callable[[BaseModel], BaseModel] = resolve_ref(builder_ref)
-        return write_document(kind, builder(data), deps)
+        return write_document(tool.kind, tool.build(data), deps)
 
-    run.__doc__ = doc
-    run.__name__ = name
-    REGISTRY.add(name, input_ref)(run)
+    run.__doc__ = tool.doc
+    run.__name__ = tool.name
+    return run
 
 
-_DOCUMENT_TOOLS = (
-    ("draft_thesis", "thesis", "ThesisInput", "build_thesis",
-     "Draft a partnership thesis statement (who we partner with, for which customers and "
-     "markets, through which models, measured by which metric)."),
-    ("draft_term_sheet", "term-sheet", "TermSheetInput", "build_term_sheet",
-     "Draft a partnership term sheet: operating model, economics, governance, IP, "
-     "exclusivity, term and exit."),
-    ("draft_brief", "brief", "StrategyBriefInput", "build_brief",
-     "Draft a partnership strategy brief for executives: need, objectives, partner "
-     "criteria, build/partner/acquire, model, non-negotiables, timeline, risks."),
-    ("draft_scorecard", "scorecard", "PartnerScorecardInput", "build_scorecard",
-     "Draft a partner evaluation scorecard comparing candidates on the attractiveness "
-     "criteria and STAR."),
-    ("draft_operating_plan", "operating-plan", "JointOperatingPlanInput",
-     "build_operating_plan",
-     "Draft a joint 90-day operating plan: phases, quick wins, commitments, KPIs, cadence."),
-    ("draft_governance_playbook", "governance-playbook", "GovernancePlaybookInput",
-     "build_governance_playbook",
-     "Draft a governance playbook: RACI, review cadence, escalation and conflict resolution."),
-    ("draft_okrs", "okrs", "PartnershipOKRsInput", "build_okrs",
-     "Draft partnership OKRs with leading and lagging indicators."),
+DOCUMENT_TOOLS = (
+    DocumentTool("draft_thesis", "thesis", docs.ThesisInput, docs.build_thesis,
+                 "Draft a partnership thesis statement (who we partner with, for which "
+                 "customers and markets, through which models, measured by which metric)."),
+    DocumentTool("draft_term_sheet", "term-sheet", docs.TermSheetInput, docs.build_term_sheet,
+                 "Draft a partnership term sheet: operating model, economics, governance, IP, "
+                 "exclusivity, term and exit."),
+    DocumentTool("draft_brief", "brief", docs.StrategyBriefInput, docs.build_brief,
+                 "Draft a partnership strategy brief for executives: need, objectives, partner "
+                 "criteria, build/partner/acquire, model, non-negotiables, timeline, risks."),
+    DocumentTool("draft_scorecard", "scorecard", docs.PartnerScorecardInput,
+                 docs.build_scorecard,
+                 "Draft a partner evaluation scorecard comparing candidates on the "
+                 "attractiveness criteria and STAR."),
+    DocumentTool("draft_operating_plan", "operating-plan", docs.JointOperatingPlanInput,
+                 docs.build_operating_plan,
+                 "Draft a joint 90-day operating plan: phases, quick wins, commitments, KPIs, "
+                 "cadence."),
+    DocumentTool("draft_governance_playbook", "governance-playbook",
+                 docs.GovernancePlaybookInput, docs.build_governance_playbook,
+                 "Draft a governance playbook: RACI, review cadence, escalation and conflict "
+                 "resolution."),
+    DocumentTool("draft_okrs", "okrs", docs.PartnershipOKRsInput, docs.build_okrs,
+                 "Draft partnership OKRs with leading and lagging indicators."),
 )
-for _name, _kind, _input, _builder, _doc in _DOCUMENT_TOOLS:
-    _document_tool(_name, _kind, f"tools.documents:{_input}", f"tools.documents:{_builder}",
-                   _doc)
 
 
-@REGISTRY.add("check_program", "tools.program:ProgramDescription")
-def check_program(data: BaseModel, deps: Deps) -> BaseModel:
+def check_program(data: ProgramDescription, deps: Deps) -> BaseModel:
     """Check a partner program against the framework's quality rules.
 
     Rules: signed-off thesis before recruiting, Finance input on decisions, leading and
     lagging OKR indicators, tier enforcement, roadmap and competitor-map reviews, alliance
     governance.
     """
-    from tools.program import check_program as check
-
-    return check(data)  # type: ignore[arg-type]
+    return check_program_rules(data)

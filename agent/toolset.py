@@ -1,33 +1,25 @@
-"""The agent's tool registry: thin wrappers over ``tools/`` and ``knowledge/``.
+"""What a tool is: its spec, the dependencies every run receives, and one executed call.
 
-Every tool has a name, a description (its run function's docstring),
-a pydantic input model and a ``run(input, deps)`` that returns a pydantic result. The LLM
-backend sees them as LangChain ``StructuredTool``s (:func:`as_langchain_tools`); the offline
-planner calls :func:`execute` directly. Framework modules are imported lazily, so importing
-this module needs no store, no model and no key.
+The tools themselves are defined in :mod:`agent.tool_runs` and listed, once, in
+:mod:`agent.registry`. Importing this module needs no store, no model and no key.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from agent.events import Citation, DocumentProduced, Event, ToolCall, ToolResult
 from agent.tool_inputs import DocumentResult, FrameworkSearchResult
-from tools.errors import FrameworkError, from_validation_error
 
 if TYPE_CHECKING:
-    from langchain_core.tools import StructuredTool
-
-    from agent.settings import Settings
+    from knowledge.settings import Settings
+    from knowledge.store import Store
 
 CITATION_SNIPPET_CHARS = 400
 
@@ -41,16 +33,17 @@ class Deps:
         output_dir: Where drafted documents are written (default ``<data_dir>/documents``).
     """
 
-    def __init__(self, settings: Settings, store: Any | None = None,
+    def __init__(self, settings: Settings, store: Store | None = None,
                  output_dir: Path | None = None) -> None:
         self.settings = settings
         self._store = store
         self.output_dir = Path(output_dir) if output_dir else Path(settings.data_dir) / "documents"
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         """The partner and knowledge store, opened on first use."""
         if self._store is None:
+            # Lazy: chromadb costs about a second to import, and pure tools never need it.
             from knowledge.store import Store
 
             self._store = Store.open(self.settings)
@@ -69,34 +62,18 @@ class ToolSpec:
     Args:
         name: Tool name the model calls.
         description: What the tool does (its run function's docstring, shown to the model).
-        input_ref: The input model, or ``"module:Name"`` resolved on first use.
+        input_model: The pydantic model the tool's arguments are validated into.
         run: ``run(input, deps)`` returning a pydantic result.
     """
 
     name: str
     description: str
-    input_ref: type[BaseModel] | str
+    input_model: type[BaseModel]
     run: Callable[[Any, Deps], BaseModel]
-
-    @property
-    def input_model(self) -> type[BaseModel]:
-        """The pydantic model the tool's arguments are validated into."""
-        if isinstance(self.input_ref, str):
-            resolved = resolve_ref(self.input_ref)
-            if not (isinstance(resolved, type) and issubclass(resolved, BaseModel)):
-                raise TypeError(f"{self.input_ref} is not a pydantic model")
-            return resolved
-        return self.input_ref
 
     def json_schema(self) -> dict[str, Any]:
         """The input JSON schema as the model sees it."""
         return self.input_model.model_json_schema()
-
-
-def resolve_ref(ref: str) -> Any:
-    """Import ``"package.module:attribute"``."""
-    module_name, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
 
 
 class ExecutedTool(BaseModel):
@@ -153,98 +130,3 @@ class ExecutedTool(BaseModel):
                 markdown=self.result.markdown, docx_path=self.result.docx_path,
                 markdown_path=self.result.markdown_path))
         return events
-
-
-@dataclass
-class _Registry:
-    specs: dict[str, ToolSpec] = field(default_factory=dict)
-
-    def add(self, name: str, input_ref: type[BaseModel] | str
-            ) -> Callable[[Callable[[Any, Deps], BaseModel]], Callable[[Any, Deps], BaseModel]]:
-        def decorate(run: Callable[[Any, Deps], BaseModel]) -> Callable[[Any, Deps], BaseModel]:
-            doc = inspect.getdoc(run) or name
-            description = " ".join(doc.split())
-            self.specs[name] = ToolSpec(name, description, input_ref, run)
-            return run
-        return decorate
-
-
-REGISTRY = _Registry()
-TOOLS: dict[str, ToolSpec] = REGISTRY.specs
-
-
-def execute(name: str, args: dict[str, Any] | BaseModel | None, deps: Deps,
-            call_id: str | None = None) -> ExecutedTool:
-    """Validate ``args`` into the tool's input model and run it; never raises on bad input.
-
-    Args:
-        name: Tool name.
-        args: Raw arguments (from the model or the planner) or an input model instance.
-        deps: Store, settings and output folder.
-        call_id: The caller's id for this call (a fresh one when None).
-
-    Returns:
-        The executed call: the validated input and result, or an error text that names the
-        field and the problem (fit to send back to a model as a tool message).
-    """
-    call_id = call_id or f"call_{uuid.uuid4().hex[:12]}"
-    raw = args.model_dump(mode="json") if isinstance(args, BaseModel) else dict(args or {})
-    spec = TOOLS.get(name)
-    if spec is None:
-        return ExecutedTool(call_id=call_id, name=name, input=raw,
-                            error=f"unknown tool {name!r}; the tools are: " + ", ".join(TOOLS))
-    try:
-        data = spec.input_model.model_validate(args if isinstance(args, BaseModel) else raw)
-    except ValidationError as exc:
-        return ExecutedTool(call_id=call_id, name=name, input=raw,
-                            error=str(from_validation_error(exc)))
-    validated = data.model_dump(mode="json", exclude_none=True)
-    try:
-        result = spec.run(data, deps)
-    except FrameworkError as exc:
-        return ExecutedTool(call_id=call_id, name=name, input=validated, error=str(exc))
-    except ValidationError as exc:
-        return ExecutedTool(call_id=call_id, name=name, input=validated,
-                            error=str(from_validation_error(exc)))
-    except (LookupError, ValueError, OSError) as exc:
-        return ExecutedTool(call_id=call_id, name=name, input=validated,
-                            error=f"{name} failed: {exc}")
-    return ExecutedTool(call_id=call_id, name=name, input=validated, result=result)
-
-
-def as_langchain_tools(deps: Deps, names: list[str] | None = None) -> list[StructuredTool]:
-    """The registry as LangChain tools (``args_schema`` = the input model).
-
-    Each tool returns ``(content, artifact)``: the JSON the model reads, and the
-    :class:`ExecutedTool` for whoever converts the run into events.
-    """
-    from langchain_core.tools import StructuredTool
-
-    def make(spec: ToolSpec) -> StructuredTool:
-        def call(**kwargs: Any) -> tuple[str, ExecutedTool]:
-            done = execute(spec.name, kwargs, deps)
-            return done.content(), done
-
-        return StructuredTool.from_function(
-            func=call, name=spec.name, description=spec.description,
-            args_schema=spec.input_model, response_format="content_and_artifact",
-            infer_schema=False,
-        )
-
-    return [make(TOOLS[name]) for name in (available_tools() if names is None else names)]
-
-
-def available_tools() -> list[str]:
-    """Names of the tools whose framework module is importable now."""
-    names = []
-    for name, spec in TOOLS.items():
-        try:
-            spec.input_model  # noqa: B018 (resolves the lazy reference)
-        except (ImportError, AttributeError, TypeError):
-            continue
-        names.append(name)
-    return names
-
-
-# Register the tools (the modules below add to REGISTRY on import).
-from agent import tool_runs  # noqa: E402,F401

@@ -274,7 +274,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=96)
     args = parser.parse_args()
 
-    from agent.settings import Settings
+    from knowledge.settings import Settings
 
     settings = Settings(backend="offline")
     store = ensure_index(settings)

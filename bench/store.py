@@ -62,10 +62,10 @@ def folder_size(path: Path) -> int:
 
 def measure(n: int, cache: Path, n_queries: int, raw_sample: int) -> dict[str, object]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.settings import Settings
     from knowledge.embeddings import CachedEmbedder, EmbeddingCache, MiniLMEmbedder, cache_key
     from knowledge.importer import import_file
     from knowledge.records import partner_text
+    from knowledge.settings import Settings
     from knowledge.store import Store
     from knowledge.synth import generate_partners, write_csv, write_quarters_csv
 

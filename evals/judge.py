@@ -21,7 +21,7 @@ from evals.records import Grade, TurnRecord
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
+    from knowledge.settings import Settings
 
 PASS_SCORE = 4
 _JSON = re.compile(r"\{.*\}", re.S)

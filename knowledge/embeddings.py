@@ -25,7 +25,7 @@ import numpy as np
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
+    from knowledge.settings import Settings
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIMENSION = 384

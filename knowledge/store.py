@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from agent.settings import Settings, get_settings
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder, get_embedder, one_blas_thread
 from knowledge.locking import (
@@ -34,6 +33,7 @@ from knowledge.locking import (
 )
 from knowledge.partner_index import PartnerIndex
 from knowledge.records import PartnerHit, Passage, partner_record
+from knowledge.settings import Settings, get_settings
 from tools.errors import FrameworkError
 from tools.partners import Partner
 
@@ -104,7 +104,7 @@ class Store:
         """Open (creating when missing) the store the settings point at.
 
         Args:
-            settings: Defaults to :func:`agent.settings.get_settings`.
+            settings: Defaults to :func:`knowledge.settings.get_settings`.
             embedder: Defaults to :func:`knowledge.embeddings.get_embedder` (cached).
             check_embedder: Refuse collections built with another embedding model.
 

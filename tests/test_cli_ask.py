@@ -11,8 +11,8 @@ import pytest
 from test_faults import FaultServer, sse_chunks
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.settings import get_settings
+from cli.main import app
+from knowledge.settings import get_settings
 
 pytestmark = pytest.mark.timeout(120)
 runner = CliRunner()

@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent import cli_draft
-from agent.settings import get_settings
+from cli import draft as cli_draft
+from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from agent.core import Agent, Backend, TurnResult
+from agent.backends import Backend
+from agent.core import Agent, TurnResult
 from agent.events import (
     Citation,
     ErrorEvent,
@@ -21,8 +22,8 @@ from agent.events import (
 )
 from agent.guard import UNVERIFIED
 from agent.session import Session
-from agent.settings import Settings
 from agent.toolset import Deps
+from knowledge.settings import Settings
 from tools.errors import FrameworkError
 
 

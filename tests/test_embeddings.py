@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agent.settings import Settings
 from knowledge.embeddings import (
     MINILM_NAME,
     CachedEmbedder,
@@ -27,6 +26,7 @@ from knowledge.embeddings import (
     get_embedder,
     make_openai_client,
 )
+from knowledge.settings import Settings
 
 TEXTS = [
     "Gold tier partners need a dedicated practice.",

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
 from agent.events import FinalAnswer, FollowUp, ToolCall, ToolResult
 from agent.session import Session
+from cli.main import app
 from evals.cases import Case, Suite, load_suites
 from evals.results import compare, load_baseline, write_baseline
 from evals.runner import AgentPool, run_case, run_suites

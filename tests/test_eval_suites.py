@@ -28,7 +28,7 @@ REGENERATE = "partnerpilot eval --backend offline --jobs 2 --write-baseline eval
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from agent.settings import Settings
+    from knowledge.settings import Settings
     from knowledge.store import Store
 
     folder = tmp_path_factory.mktemp("eval-data")
@@ -40,7 +40,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def offline_run(data_dir: Path) -> Iterator[RunReport]:
     from agent.core import Agent
-    from agent.settings import Settings
+    from knowledge.settings import Settings
     from knowledge.store import Store
 
     settings = Settings(data_dir=data_dir, backend="offline")
@@ -83,8 +83,8 @@ def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) 
 
 def test_cli_gates_exit_1_on_threshold_and_regression(
         data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.cli import app
-    from agent.settings import get_settings
+    from cli.main import app
+    from knowledge.settings import get_settings
 
     monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(data_dir))
     get_settings.cache_clear()

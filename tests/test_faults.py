@@ -15,8 +15,8 @@ from agent.backends import make_backend
 from agent.core import Agent
 from agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolCall
 from agent.session import Session
-from agent.settings import Settings
 from agent.toolset import Deps
+from knowledge.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -304,7 +304,7 @@ def test_grade_turn_only_grades_what_is_expected() -> None:
 
 
 def test_judge_needs_a_configured_model() -> None:
-    from agent.settings import Settings
+    from knowledge.settings import Settings
 
     with pytest.raises(FrameworkError, match="needs a model"):
         make_judge(Settings(openai_api_key=None, openai_base_url=None))
@@ -338,7 +338,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
 
 def test_judge_http_calls_record_and_replay_with_vcr(tmp_path: Path) -> None:
-    from agent.settings import Settings
+    from knowledge.settings import Settings
 
     case = Case(id="j1", message="What tier is $2M with 5 certified and a practice?",
                 expect=Expect(facts=["platinum"]))

@@ -19,8 +19,9 @@ import vcr
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
 from agent.backends import make_chat_model
-from agent.settings import Settings
-from agent.toolset import Deps, as_langchain_tools
+from agent.registry import as_langchain_tools
+from agent.toolset import Deps
+from knowledge.settings import Settings
 
 CASSETTES = Path(__file__).parent / "cassettes"
 RECORDING = os.environ.get("RECORD") == "1"

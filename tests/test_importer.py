@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from agent.settings import Settings
 from knowledge.importer import ImportRejected, import_file, parse_partners
+from knowledge.settings import Settings
 from knowledge.store import Store
 from knowledge.tables import MB
 from tools.errors import FrameworkError

@@ -18,8 +18,8 @@ from agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolCall, ToolResul
 from agent.guard import UNVERIFIED
 from agent.llm_agent import LIMIT_NOTE, LLMBackend, TurnLedger, classify_error, system_prompt
 from agent.session import Session
-from agent.settings import Settings
 from agent.toolset import Deps
+from knowledge.settings import Settings
 
 CRITERIA = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
             "partnership_appetite": 60, "revenue_potential": 50}
@@ -203,11 +203,11 @@ def test_history_is_sent_and_the_session_records_the_turn(tmp_path: Path) -> Non
 
 
 def test_every_registered_tool_is_offered_to_the_model(tmp_path: Path) -> None:
-    from agent.toolset import available_tools
+    from agent.registry import TOOLS
 
     agent, model, _ = make_agent([AIMessage(content="Hi.", id="x")], tmp_path)
     agent.run("hi", Session())
-    assert sorted(model.bound[0]) == sorted(available_tools())
+    assert sorted(model.bound[0]) == sorted(TOOLS)
 
 
 def test_system_prompt_states_the_one_rule() -> None:

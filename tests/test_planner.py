@@ -12,9 +12,10 @@ import yaml
 from agent.core import Agent
 from agent.events import DocumentProduced, FinalAnswer, FollowUp, ToolCall, ToolResult
 from agent.planner import OfflinePlanner
+from agent.registry import TOOLS
 from agent.session import Session
-from agent.settings import Settings
-from agent.toolset import TOOLS, Deps
+from agent.toolset import Deps
+from knowledge.settings import Settings
 
 CASES_FILE = Path(__file__).parent / "data" / "planner_cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ from agent.planner.intent import (
     load_exemplars,
     rule_candidates,
 )
-from agent.toolset import TOOLS
+from agent.registry import TOOLS
 
 NAMED = Signals(partner_ref=True)
 FIGURES = Signals(figures=True, tier_figures=True)

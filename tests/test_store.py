@@ -15,10 +15,10 @@ import pytest
 from chroma_server import ChromaServer, chroma_server  # noqa: F401
 from filelock import FileLock
 
-from agent.settings import Settings
 from knowledge.chunking import load_documents
 from knowledge.embeddings import MiniLMEmbedder, get_embedder
 from knowledge.locking import read_journal
+from knowledge.settings import Settings
 from knowledge.store import Store, make_client
 from tools.errors import FrameworkError
 from tools.partners import Partner, QuarterRecord
@@ -246,7 +246,7 @@ def test_failure_between_batches_leaves_store_as_before(store: Store, settings: 
 CRASHER = """
 import json, os, sys
 from pathlib import Path
-from agent.settings import Settings
+from knowledge.settings import Settings
 from knowledge.store import Store
 from tools.partners import Partner
 PARTNERS_FIXTURE = [Partner.model_validate(p) for p in json.loads(Path(sys.argv[4]).read_text())]

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from agent.events import Citation, DocumentProduced, ToolCall, ToolResult
-from agent.settings import Settings
-from agent.toolset import TOOLS, Deps, ExecutedTool, as_langchain_tools, available_tools, execute
+from agent.registry import TOOLS, as_langchain_tools, execute
+from agent.toolset import Deps, ExecutedTool
+from knowledge.settings import Settings
 
 SNAPSHOT = Path(__file__).parent / "data" / "toolset_schemas.json"
 EXPECTED = {
@@ -46,7 +47,7 @@ def deps(store: Any, tmp_path: Path) -> Deps:
 
 def test_registry_covers_every_tool_and_all_resolve() -> None:
     assert set(TOOLS) == EXPECTED
-    assert set(available_tools()) == EXPECTED
+    assert set(TOOLS) == EXPECTED
     for spec in TOOLS.values():
         assert spec.description and "{" not in spec.description
         assert spec.input_model.model_json_schema()["type"] == "object"

@@ -129,7 +129,7 @@ def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
 
 
 def partner_count(server: UIServer) -> int:
-    code = "from agent.settings import get_settings; from knowledge.store import Store; " \
+    code = "from knowledge.settings import get_settings; from knowledge.store import Store; " \
            "print(Store.open(get_settings()).counts()['partners'])"
     proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=ROOT, capture_output=True,
                           text=True, env=server_env(server.data_dir, server.users), timeout=300)

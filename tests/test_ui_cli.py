@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.settings import get_settings
+from cli.main import app
+from knowledge.settings import chat_db_path, get_settings
 from ui import auth, datalayer, launch
 
 runner = CliRunner()
@@ -80,7 +80,7 @@ def test_plan_creates_a_first_user_when_none_exists(data_dir: Path) -> None:
     assert os.environ["CHAINLIT_APP_ROOT"] == str(launch.UI_ROOT)
     assert os.environ["CHAINLIT_AUTH_SECRET"] == auth.auth_secret(data_dir)
     assert os.environ[launch.ENV_AUTH] == "1"
-    assert datalayer.db_path(data_dir).is_file()
+    assert chat_db_path(data_dir).is_file()
     again = launch.plan(data_dir, "127.0.0.1", 8123, auth=True)
     assert again.created_user is None and again.users == ["admin"]
 

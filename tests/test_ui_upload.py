@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
-from agent.settings import Settings
+from knowledge.settings import Settings
 from ui import upload
 
 HEADER = ("partner_id,name,partner_type,tier,region,industry,description,icp_overlap,"

@@ -19,7 +19,7 @@ from chainlit.logger import logger
 from chainlit.types import ThreadDict
 
 from agent.session import Session
-from agent.settings import Settings, get_settings
+from knowledge.settings import Settings, get_settings
 from ui import auth, datalayer, render, routes, upload
 from ui.launch import ENV_AUTH
 

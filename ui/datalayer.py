@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.session import Session
+from knowledge.settings import chat_db_path
 
-DB_FILE = "chat.sqlite3"
 FILES_DIR = "ui-files"
 FILES_ROUTE = "/partnerpilot/files"
 SESSION_KEY = "pp_session"
@@ -97,15 +97,10 @@ CREATE INDEX IF NOT EXISTS threads_user ON threads ("userId");
 """
 
 
-def db_path(data_dir: Path) -> Path:
-    """Where the chat history lives."""
-    return data_dir / DB_FILE
-
-
 def init_db(data_dir: Path) -> Path:
     """Create the chat-history tables if they are missing (idempotent); return the DB path."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = db_path(data_dir)
+    path = chat_db_path(data_dir)
     with sqlite3.connect(path) as conn:
         conn.executescript(SCHEMA)
     return path

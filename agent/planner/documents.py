@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from agent.planner import drafting, slots
 from agent.planner.factors import extract_decision, extract_needs, extract_star
 from agent.planner.parsing import parse_date, parse_money, parse_percent
+from agent.planner.plan import Plan
 
 if TYPE_CHECKING:
     from agent.planner.partners import PartnerMatch
-    from agent.planner.plans import Plan
 
 STAR_DIMENSION_COUNT = 4
 
@@ -146,8 +146,6 @@ def missing_slots(tool: str, values: dict[str, Any]) -> list[str]:
 
 
 def _plan(tool: str, values: dict[str, Any]) -> Plan:
-    from agent.planner.plans import Plan
-
     return Plan(tool, values, missing_slots(tool, values))
 
 

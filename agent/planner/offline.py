@@ -2,7 +2,7 @@
 
 One turn: resume a pending question or classify the message (keyword rules + MiniLM
 exemplars), extract the slots, ask one short follow-up when a required slot is missing,
-otherwise run the tool through :func:`agent.toolset.execute` and narrate its result with a
+otherwise run the tool through :func:`agent.registry.execute` and narrate its result with a
 template. Framework questions get an extractive answer: the sentences of the retrieved
 passages that answer, each cited.
 """
@@ -40,9 +40,11 @@ from agent.planner.intent import (
     rule_candidates,
 )
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
+from agent.planner.plan import Plan
 from agent.planner.slots import extract_criteria, extract_tier_figures
+from agent.registry import execute
 from agent.session import Pending, Session
-from agent.toolset import Deps, execute
+from agent.toolset import Deps
 from tools.errors import FrameworkError
 
 CANCEL_RE = re.compile(r"^\s*(cancel|stop|never ?mind|forget (?:it|that)|no thanks|abort|"
@@ -201,7 +203,7 @@ class OfflinePlanner:
                                   session, deps)
         if suggestion and NO_RE.match(text) and len(text.split()) <= 2:
             pending.slots.pop(SUGGEST_KEY, None)
-            return self._ask(plans.Plan(pending.tool, saved, ["partner"], context), session)
+            return self._ask(Plan(pending.tool, saved, ["partner"], context), session)
         partner = find_partner(text, deps.store, session.focus_partner_id)
         sig = _signals(text, partner.found)
         candidates = rule_candidates(text, sig)
@@ -222,7 +224,7 @@ class OfflinePlanner:
         plan.context = {**context, **{k: v for k, v in plan.context.items() if v}}
         return self._act(plan, partner, session, deps)
 
-    def _act(self, plan: plans.Plan, partner: PartnerMatch, session: Session,
+    def _act(self, plan: Plan, partner: PartnerMatch, session: Session,
              deps: Deps) -> Iterator[Event]:
         if partner.found:
             session.focus_partner_id = partner.partner_id
@@ -240,7 +242,7 @@ class OfflinePlanner:
         session.pending = None
         yield from self._run(plan, session, deps)
 
-    def _did_you_mean(self, plan: plans.Plan, partner: PartnerMatch,
+    def _did_you_mean(self, plan: Plan, partner: PartnerMatch,
                       session: Session) -> Iterator[Event]:
         question = narrate.render("did_you_mean", asked=partner.asked,
                                   name=partner.suggestion_name,
@@ -254,7 +256,7 @@ class OfflinePlanner:
         yield FollowUp(question=question, missing=plan.missing)
         yield FinalAnswer(text=question, backend=self.name)
 
-    def _ask(self, plan: plans.Plan, session: Session) -> Iterator[Event]:
+    def _ask(self, plan: Plan, session: Session) -> Iterator[Event]:
         question = narrate.render("followup", tool=plan.tool, missing=plan.missing,
                                   context=plan.context)
         session.pending = Pending(tool=plan.tool, missing=plan.missing, question=question,
@@ -263,7 +265,7 @@ class OfflinePlanner:
         yield FollowUp(question=question, missing=plan.missing)
         yield FinalAnswer(text=question, backend=self.name)
 
-    def _run(self, plan: plans.Plan, session: Session, deps: Deps) -> Iterator[Event]:
+    def _run(self, plan: Plan, session: Session, deps: Deps) -> Iterator[Event]:
         args = plan.args
         if plan.tool in documents.DOCUMENTS:
             args = documents.to_input(plan.tool, args, deps)
@@ -280,7 +282,7 @@ class OfflinePlanner:
         yield from self._finish(events, text)
 
     @staticmethod
-    def _extra(plan: plans.Plan) -> dict[str, Any]:
+    def _extra(plan: Plan) -> dict[str, Any]:
         if plan.tool in ("check_tier", "review_tier"):
             return {"partner_name": plan.context.get("partner_name"),
                     "as_of": plan.context.get("as_of") or plan.args.get("as_of")}

@@ -7,11 +7,11 @@ A :class:`Plan` is what the planner will do this turn: run ``tool`` with ``args`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from agent.planner import documents, factors, slots
 from agent.planner.partners import PartnerMatch
+from agent.planner.plan import Plan
 
 STAR_DIMENSIONS = tuple(factors.STAR_WORDS)
 #: Tools that need a stored partner.
@@ -22,23 +22,6 @@ FIND_NOISE_RE = re.compile(
     r"\b(find|search(?: for)?|list|show(?: me)?|give me|which|who|are|is|our|we|do|have|"
     r"any|all|the|partners?|me|please|in|with|that|who|focus(?:es)? on|working in|work in|"
     r"based in|top|\d+|a|an|for|of|what|there|look for|can you|get)\b", re.I)
-
-
-@dataclass
-class Plan:
-    """One turn's decision.
-
-    Args:
-        tool: The tool to run.
-        args: Arguments collected so far (valid input once ``missing`` is empty).
-        missing: Slots still needed, in asking order.
-        context: Things the narration needs that are not tool input (partner name, ...).
-    """
-
-    tool: str
-    args: dict[str, Any] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    context: dict[str, Any] = field(default_factory=dict)
 
 
 def _filters_text(args: dict[str, Any]) -> str:

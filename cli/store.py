@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from agent.cli_common import emit, err_console, fail, out_console, user_errors
+from cli.common import emit, err_console, fail, out_console, user_errors
 
 partners_app = typer.Typer(help="Import, search and show partner records.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Search the framework documents.", no_args_is_help=True)

@@ -10,6 +10,12 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Backend = Literal["auto", "offline", "openai", "local"]
+CHAT_DB_FILE = "chat.sqlite3"
+
+
+def chat_db_path(data_dir: Path) -> Path:
+    """Where the chat UI keeps its history (threads, steps, feedback) in a data folder."""
+    return data_dir / CHAT_DB_FILE
 
 
 class Settings(BaseSettings):

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from agent import cli_ask, cli_draft, cli_eval, cli_framework, cli_store, cli_ui
+from cli import ask, draft, evaluate, framework, store, ui
 
 app = typer.Typer(
     name="partnerpilot",
@@ -31,7 +31,7 @@ def version() -> None:
     typer.echo(dist_version("partnerpilot"))
 
 
-for _module in (cli_framework, cli_draft, cli_store, cli_ask, cli_eval, cli_ui):
+for _module in (framework, draft, store, ask, evaluate, ui):
     _module.register(app)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from agent.cli_common import fail, user_errors
+from cli.common import fail, user_errors
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
 
@@ -121,7 +121,7 @@ def _slug(text: str) -> str:
 
 
 def _default_out(kind: str, data: dict[str, Any], fmt: str) -> Path:
-    from agent.settings import get_settings
+    from knowledge.settings import get_settings
 
     name = "-".join(_slug(str(data[key])) for key in ("company", "partner") if data.get(key))
     return Path(get_settings().data_dir) / "documents" / f"{kind}-{name or 'draft'}.{fmt}"

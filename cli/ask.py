@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.cli_common import err_console, out_console, user_errors
+from cli.common import err_console, out_console, user_errors
 
 if TYPE_CHECKING:
     from agent.core import Agent, TurnResult
@@ -23,7 +23,7 @@ EXIT_WORDS = {"exit", "quit", ":q", "bye"}
 
 def _agent(backend: str | None) -> Agent:
     from agent.core import Agent
-    from agent.settings import Settings, get_settings
+    from knowledge.settings import Settings, get_settings
     from tools.errors import validate
 
     settings = get_settings()

@@ -22,8 +22,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from evals.cases import Suite
+from knowledge.settings import chat_db_path
 from tools.errors import FrameworkError
-from ui.datalayer import db_path
 
 SUITE = "feedback"
 NOTE_CHARS = 300
@@ -75,7 +76,7 @@ class FeedbackExport(BaseModel):
 
 def read_feedback(data_dir: Path) -> list[FeedbackRow]:
     """All feedback rows in the chat history, oldest answer first."""
-    path = db_path(data_dir)
+    path = chat_db_path(data_dir)
     if not path.is_file():
         return []
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -147,7 +148,7 @@ def export_feedback(data_dir: Path, only: str = "all") -> FeedbackExport:
     """
     if only not in ("all", "up", "down"):
         raise FrameworkError("only", "must be all, up or down", only)
-    from evals.cases import Suite
+
 
     export = FeedbackExport(cases=[])
     for row in read_feedback(data_dir):

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evals import feedback
 from evals.cases import load_suite_file
+from knowledge.settings import chat_db_path
 from tools.errors import FrameworkError
-from ui import datalayer, feedback
+from ui import datalayer
 
 
 def add_turn(conn: sqlite3.Connection, n: int, message: str, value: int | None,
@@ -79,7 +81,7 @@ def test_export_filters_and_handles_no_history(data_dir: Path, tmp_path: Path) -
 
 
 def test_a_file_that_is_not_a_chat_history_is_reported(tmp_path: Path) -> None:
-    with sqlite3.connect(datalayer.db_path(tmp_path)) as conn:
+    with sqlite3.connect(chat_db_path(tmp_path)) as conn:
         conn.execute("CREATE TABLE other (x)")
     with pytest.raises(FrameworkError, match="is not a chat history database"):
         feedback.export_feedback(tmp_path)

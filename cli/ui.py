@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from agent.cli_common import emit, out_console, user_errors
-from agent.settings import get_settings
+from cli.common import emit, out_console, user_errors
+from knowledge.settings import get_settings
 
 users_app = typer.Typer(help="Who may log in to the chat UI.", no_args_is_help=True)
 feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args_is_help=True)
@@ -74,7 +74,7 @@ def feedback_export(
     as_json: JsonFlag = False,
 ) -> None:
     """Export thumbs feedback (with comments) as an eval suite in the evals YAML format."""
-    from ui.feedback import export_feedback
+    from evals.feedback import export_feedback
 
     with user_errors():
         result = export_feedback(Path(get_settings().data_dir), only=only)

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.cli_common import emit, err_console, fail, out_console, user_errors
+from cli.common import emit, err_console, fail, out_console, user_errors
 
 BACKENDS = ("auto", "offline", "openai", "local")
 
 
 def _settings(backend: str | None) -> Any:
-    from agent.settings import get_settings
+    from knowledge.settings import get_settings
 
     settings = get_settings()
     if backend is not None:

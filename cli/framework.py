@@ -2,7 +2,7 @@
 
 A thin shell over ``tools``: parse flags or a YAML/JSON file, call the pure function, print
 a rich table or ``--json``. Every bad input ends as one ``error: field: problem`` line on
-stderr with exit status 2 (see ``agent.cli_common``).
+stderr with exit status 2 (see ``cli.common``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from agent.cli_common import emit, out_console, user_errors
+from cli.common import emit, out_console, user_errors
 from tools.decisions import DecisionResult, decide
 from tools.errors import FrameworkError
 from tools.models import PARTNERSHIP_MODELS, ModelRecommendation, recommend_model
