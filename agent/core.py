@@ -116,8 +116,11 @@ def _note_focus(result: ToolResult, session: Session) -> None:
     """A tool that resolved one partner puts that partner in the conversation's focus."""
     output = result.output if isinstance(result.output, dict) else {}
     partner = output.get("partner")
+    listed = output.get("partners")
+    only = listed[0] if isinstance(listed, list) and len(listed) == 1 else None
     partner_id = output.get("partner_id") or (
-        partner.get("partner_id") if isinstance(partner, dict) else None)
+        partner.get("partner_id") if isinstance(partner, dict) else None) or (
+        only.get("partner_id") if isinstance(only, dict) else None)
     if isinstance(partner_id, str) and partner_id:
         session.focus_partner_id = partner_id
 
@@ -157,12 +160,16 @@ class Agent:
         session.add_turn("user", message)
         facts = Facts()
         facts.add_text(message)
+        if session.last_call is not None:  # a what-if may name the last call's figures
+            facts.add_data(session.last_call.args)
         guard = StreamGuard(facts)
         streamed: list[str] = []
         final: FinalAnswer | None = None
         failed = False
         for event in self._safe_stream(message, session):
             add_event_facts(facts, event)
+            if isinstance(event, FollowUp) and self.backend.name == "offline":
+                facts.add_text(event.question)  # the planner's own question, from templates
             if isinstance(event, TextDelta):
                 streamed.append(event.text)
                 shown = guard.feed(event.text)

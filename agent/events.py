@@ -67,6 +67,7 @@ class FollowUp(BaseModel):
     type: Literal["follow_up"] = "follow_up"
     question: str
     missing: list[str] = Field(default_factory=list)
+    tool: str | None = None
 
 
 class FinalAnswer(BaseModel):

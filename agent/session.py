@@ -30,6 +30,17 @@ class Pending(BaseModel):
     question: str = ""
 
 
+class LastCall(BaseModel):
+    """The last tool the conversation ran: its name, its arguments and what the answer needed.
+
+    A what-if ("and if ICP overlap were 90?") re-runs it with one change.
+    """
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
 class Session(BaseModel):
     """State of one conversation.
 
@@ -38,12 +49,14 @@ class Session(BaseModel):
         turns: Recent user and assistant messages, oldest first, capped at ``MAX_TURNS``.
         focus_partner_id: The partner the conversation is about, if any.
         pending: The follow-up question waiting for an answer, if any.
+        last_call: The last tool call (for what-ifs), if any.
     """
 
     session_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     turns: list[Turn] = Field(default_factory=list)
     focus_partner_id: str | None = None
     pending: Pending | None = None
+    last_call: LastCall | None = None
 
     def add_turn(self, role: Literal["user", "assistant"], content: str) -> None:
         """Append a message, keeping only the most recent ``MAX_TURNS``."""

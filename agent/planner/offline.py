@@ -1,10 +1,12 @@
 """The offline planner: the agent's tools, events and documents with no language model.
 
-One turn: resume a pending question or classify the message (keyword rules + MiniLM
-exemplars), extract the slots, ask one short follow-up when a required slot is missing,
-otherwise run the tool through :func:`agent.registry.execute` and narrate its result with a
-template. Framework questions get an extractive answer: the sentences of the retrieved
-passages that answer, each cited.
+One turn: resume a pending question, re-run the last tool call with a change ("what if ICP
+overlap were 90?"), or rank every intent with one scorer (exemplar meaning plus typed
+signals, :mod:`agent.planner.scorer`) and ask which was meant when the top two are close.
+Then extract the slots, ask one short follow-up when a required slot is missing, otherwise
+run the tool through :func:`agent.registry.execute` and narrate its result with a template.
+Framework questions get an extractive answer: the sentences of the retrieved passages that
+answer, each cited.
 """
 
 from __future__ import annotations
@@ -22,26 +24,16 @@ from agent.events import (
     FinalAnswer,
     FollowUp,
     TextDelta,
-    ToolResult,
 )
-from agent.guard import Facts, add_event_facts, guard_text
 from agent.planner import documents, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
-from agent.planner.factors import extract_decision, extract_needs
-from agent.planner.intent import (
-    FRAMEWORK,
-    HELP,
-    INVENT_RE,
-    REFUSE,
-    IntentIndex,
-    Signals,
-    classify,
-    intent_index,
-    rule_candidates,
-)
+from agent.planner.clarify import clarify_between, clearly_different, pick_option
+from agent.planner.features import INVENT_RE
+from agent.planner.memory import remember, what_if_plan
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.plan import Plan
-from agent.planner.slots import extract_criteria, extract_tier_figures
+from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
+from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
 from agent.session import Pending, Session
 from agent.toolset import Deps
@@ -53,31 +45,10 @@ YES_RE = re.compile(r"^\s*(yes|yeah|yep|yup|correct|right|that'?s (?:it|right|th
                     r"sure|ok|okay|indeed|exactly)\b", re.I)
 NO_RE = re.compile(r"^\s*(no|nope|wrong|not (?:that|them|it))\b", re.I)
 SUGGEST_KEY = "_suggest"
+CLARIFY = "_clarify"
 #: Tools whose missing input a stored partner can supply (so "did you mean" applies).
 PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier"}
 MESSAGE_LIMIT = 4000
-
-
-def _signals(text: str, partner_ref: bool) -> Signals:
-    """What the message carries besides its words, for the intent rules."""
-    return Signals(partner_ref=partner_ref, figures=bool(re.search(r"\d", text)),
-                   criteria=len(extract_criteria(text)) >= 2,
-                   tier_figures=_has_tier_figures(text), needs=bool(extract_needs(text)),
-                   decision_facts=len(extract_decision(text)) > 1)
-
-
-def _has_tier_figures(text: str) -> bool:
-    """Whether the message states a pipeline or a certified count (not just a practice)."""
-    found = extract_tier_figures(text)
-    return "annual_pipeline_usd" in found or "certified_individuals" in found
-
-
-def _only_a_name(text: str, partner: PartnerMatch) -> bool:
-    """Whether the message is little more than a partner's name or id."""
-    rest = text.lower()
-    for phrase in (partner.asked or "", partner.name or "", partner.partner_id or ""):
-        rest = rest.replace(phrase.lower(), " ") if phrase else rest
-    return len(re.findall(r"[a-z]{3,}", rest)) <= 1 and not partner.focus
 
 
 class OfflinePlanner:
@@ -104,8 +75,13 @@ class OfflinePlanner:
             self._embedder = get_embedder(deps.settings)
         return self._embedder
 
-    def _index(self, deps: Deps) -> IntentIndex:
-        return intent_index(self._embedder_for(deps))
+    def _scorer(self, deps: Deps) -> IntentScorer:
+        return intent_scorer(self._embedder_for(deps))
+
+    def rank(self, text: str, deps: Deps, partner: PartnerMatch | None = None) -> Ranking:
+        """Every intent for ``text``, best first (the LLM path uses it to pick tools)."""
+        partner = partner or find_partner(text, deps.store)
+        return self._scorer(deps).rank(text, partner, self.embed_query(text, deps))
 
     def _sentence_vectors(self, deps: Deps) -> SentenceVectors:
         if self._vectors is None:
@@ -129,7 +105,7 @@ class OfflinePlanner:
         deps = deps or self.deps
         if deps is None:
             return
-        self._index(deps)
+        self._scorer(deps)
         self.embed_query("warm up", deps)
 
     # -- the turn ------------------------------------------------------------------------
@@ -160,15 +136,21 @@ class OfflinePlanner:
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
         partner = find_partner(text, deps.store, session.focus_partner_id)
-        sig = _signals(text, partner.found or partner.suggestion_id is not None)
-        ruled = rule_candidates(text, sig)
-        vector: np.ndarray | None = None
-        if partner.found and not ruled and _only_a_name(text, partner):
-            intent = "show_partner"
+        vector = self.embed_query(text, deps)
+        ranking = self._scorer(deps).rank(text, partner, vector)
+        rerun = what_if_plan(text, ranking, session, partner)
+        if rerun is not None:
+            yield from self._act(rerun, partner, session, deps)
+            return
+        if clarify_between(ranking) is not None:
+            yield from self._clarify(text, ranking, session)
+            return
         else:
-            index = self._index(deps) if len(ruled) != 1 else None
-            vector = self.embed_query(text, deps) if len(ruled) != 1 else None
-            intent = classify(text, sig, index, vector).intent
+            intent = ranking.top
+        yield from self._route(intent, text, partner, session, deps, vector)
+
+    def _route(self, intent: str, text: str, partner: PartnerMatch, session: Session,
+               deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         if intent == HELP:
             yield from self._finish([], narrate.render("help"))
             return
@@ -187,12 +169,43 @@ class OfflinePlanner:
                 plan.context["not_found"] = unknown[0]
         yield from self._act(plan, partner, session, deps)
 
+    def _clarify(self, text: str, ranking: Ranking, session: Session) -> Iterator[Event]:
+        options = clarify_between(ranking)
+        assert options is not None
+        question = narrate.render("clarify", first=SPECS[options[0]].label,
+                                  second=SPECS[options[1]].label)
+        session.pending = Pending(tool=CLARIFY, missing=list(options), question=question,
+                                  slots={"message": text})
+        yield FollowUp(question=question, missing=list(options))
+        yield TextDelta(text=question)
+        yield FinalAnswer(text=question, backend=self.name)
+
+    def _resolve_clarify(self, text: str, session: Session, deps: Deps
+                         ) -> Iterator[Event] | None:
+        pending = session.pending
+        assert pending is not None
+        options = list(pending.missing)
+        original = str(pending.slots.get("message", ""))
+        choice = pick_option(text, options)
+        if choice is None:
+            partner = find_partner(text, deps.store, session.focus_partner_id)
+            ranking = self._scorer(deps).rank(text, partner, self.embed_query(text, deps))
+            if ranking.top not in options and ranking.margin > 0.0 and len(text.split()) > 3:
+                session.pending = None
+                return None  # a different request: answer it instead
+            choice = ranking.best_of(options)
+        session.pending = None
+        partner = find_partner(original, deps.store, session.focus_partner_id)
+        return self._route(choice, original, partner, session, deps, None)
+
     def _resume(self, text: str, session: Session, deps: Deps) -> Iterator[Event] | None:
         pending = session.pending
         assert pending is not None
         if CANCEL_RE.match(text):
             session.pending = None
             return self._finish([], narrate.render("cancelled"))
+        if pending.tool == CLARIFY:
+            return self._resolve_clarify(text, session, deps)
         saved = dict(pending.slots.get("args", {}))
         context = {k: v for k, v in pending.slots.get("context", {}).items()
                    if k not in ("not_found", "out_of_range")}
@@ -205,13 +218,15 @@ class OfflinePlanner:
             pending.slots.pop(SUGGEST_KEY, None)
             return self._ask(Plan(pending.tool, saved, ["partner"], context), session)
         partner = find_partner(text, deps.store, session.focus_partner_id)
-        sig = _signals(text, partner.found)
-        candidates = rule_candidates(text, sig)
-        if candidates and pending.tool not in candidates:
-            session.pending = None
-            return None
+        ranking = self._scorer(deps).rank(text, partner, self.embed_query(text, deps))
+        if partner.found and not partner.focus and "partner" not in saved and (
+                pending.tool in PARTNER_SLOT_TOOLS):
+            # The earlier figures described a partner not yet named; a stored partner named
+            # now brings its own record, which they must not silently override.
+            saved = {}
         plan, added = plans.fill_plan(pending.tool, saved, pending.missing, text, partner)
-        if not added and not (partner.suggestion_id and "partner" in pending.missing):
+        if clearly_different(ranking, pending.tool) or (
+                not added and not (partner.suggestion_id and "partner" in pending.missing)):
             session.pending = None
             return None
         plan.context = {**context, **{k: v for k, v in plan.context.items() if v}}
@@ -252,8 +267,8 @@ class OfflinePlanner:
             slots={"args": plan.args, "context": plan.context,
                    SUGGEST_KEY: {"partner_id": partner.suggestion_id,
                                  "name": partner.suggestion_name}})
+        yield FollowUp(question=question, missing=plan.missing, tool=plan.tool)
         yield TextDelta(text=question)
-        yield FollowUp(question=question, missing=plan.missing)
         yield FinalAnswer(text=question, backend=self.name)
 
     def _ask(self, plan: Plan, session: Session) -> Iterator[Event]:
@@ -261,8 +276,8 @@ class OfflinePlanner:
                                   context=plan.context)
         session.pending = Pending(tool=plan.tool, missing=plan.missing, question=question,
                                   slots={"args": plan.args, "context": plan.context})
+        yield FollowUp(question=question, missing=plan.missing, tool=plan.tool)
         yield TextDelta(text=question)
-        yield FollowUp(question=question, missing=plan.missing)
         yield FinalAnswer(text=question, backend=self.name)
 
     def _run(self, plan: Plan, session: Session, deps: Deps) -> Iterator[Event]:
@@ -277,9 +292,11 @@ class OfflinePlanner:
             yield from self._finish(events, text)
             return
         output = done.output_data()
-        self._remember_partner(plan.tool, output, session)
+        remember(session, plan)
         text = narrate.narrate_tool(plan.tool, output, **self._extra(plan))
-        yield from self._finish(events, text)
+        changed = narrate.render("changed", changed=plan.context.get("changed") or {},
+                                 carried=plan.context.get("carried") or {})
+        yield from self._finish(events, f"{changed}\n\n{text}" if changed else text)
 
     @staticmethod
     def _extra(plan: Plan) -> dict[str, Any]:
@@ -289,17 +306,6 @@ class OfflinePlanner:
         if plan.tool in ("find_partners", "portfolio_summary"):
             return {"filters": plan.context.get("filters", "")}
         return {}
-
-    @staticmethod
-    def _remember_partner(tool: str, output: Any, session: Session) -> None:
-        if not isinstance(output, dict):
-            return
-        if tool == "show_partner":
-            session.focus_partner_id = output.get("partner", {}).get("partner_id")
-        elif tool == "score_partner" and output.get("partner_id"):
-            session.focus_partner_id = output["partner_id"]
-        elif tool == "find_partners" and output.get("count") == 1:
-            session.focus_partner_id = output["partners"][0]["partner_id"]
 
     def _framework(self, text: str, deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         plan = plans.plan_search(text)
@@ -322,13 +328,7 @@ class OfflinePlanner:
         yield from self._finish(events, body)
 
     def _finish(self, events: list[Event], text: str) -> Iterator[Event]:
-        # Which backend answered is said by every front end (CLI line, UI badge, JSON).
-        facts = Facts()
-        for event in events:
-            add_event_facts(facts, event)
-            if isinstance(event, ToolResult) and event.error:
-                facts.add_text(event.error)  # the tool's own words, e.g. a bound it enforces
-        checked = guard_text(text, facts)
-        for line in checked.text.splitlines(keepends=True):
+        # The grounding guard runs once, in ``Agent.stream``, over every backend's text.
+        for line in text.splitlines(keepends=True):
             yield TextDelta(text=line)
-        yield FinalAnswer(text=checked.text, backend=self.name, ungrounded=checked.ungrounded)
+        yield FinalAnswer(text=text, backend=self.name)

@@ -6,7 +6,9 @@ small context fits the tools it needs.
 
 from __future__ import annotations
 
-from agent.planner.intent import FRAMEWORK, HELP, REFUSE, Signals, intent_index, rule_candidates
+from agent.planner.partners import find_partner
+from agent.planner.scorer import intent_scorer
+from agent.planner.specs import FRAMEWORK, HELP, REFUSE
 from agent.toolset import Deps
 from knowledge.embeddings import get_embedder
 
@@ -14,16 +16,13 @@ NOT_TOOLS = {HELP, REFUSE}
 
 
 def rank_tools(message: str, deps: Deps) -> list[str]:
-    """Tool names ranked for ``message`` (rules first, then exemplar similarity).
+    """Tool names ranked for ``message`` by the planner's scorer, knowledge search included.
 
     Args:
         message: The user's message.
-        deps: Settings (for the embedder).
+        deps: Settings (for the embedder) and the store (to recognise partner names).
     """
-    ruled = [name for name in rule_candidates(message, Signals()) if name not in NOT_TOOLS]
-    index = intent_index(get_embedder(deps.settings))
-    sims = index.similarities(index.embedder.embed([message])[0])
-    ranked = sorted((name for name in sims if name not in NOT_TOOLS),
-                    key=lambda name: -sims[name])
-    order = list(dict.fromkeys([*ruled, *ranked]))
+    partner = find_partner(message, deps.store)
+    ranking = intent_scorer(get_embedder(deps.settings)).rank(message, partner)
+    order = [name for name, _ in ranking.ranked if name not in NOT_TOOLS]
     return order if FRAMEWORK in order else [*order, FRAMEWORK]

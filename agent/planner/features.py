@@ -1,0 +1,305 @@
+"""What a message carries besides its words: typed signals, decided once per message.
+
+The scorer (:mod:`agent.planner.scorer`) weighs these beside the message's similarity to each
+intent's exemplars. A signal never decides an intent on its own; it is one input among many.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+from agent.planner import factors, slots
+from agent.planner.partners import PartnerMatch
+
+#: Words that open a request for information, at the start of any clause.
+ASK_OPENERS = (
+    "what", "what's", "whats", "how", "why", "when", "where", "which", "who", "whom", "whose",
+    "does", "do", "did", "is", "are", "was", "were", "can", "could", "should", "would",
+    "will", "has", "have", "had", "shall", "may", "might", "must",
+)
+#: Phrases that ask for knowledge wherever they stand.
+ASK_PHRASES_RE = re.compile(
+    r"\b(remind me|tell me (?:about|how|what|why|when|which|whether|if)|explain|describe|"
+    r"define|walk me through|i(?:'m| am) (?:wondering|curious|not sure)|help me understand|"
+    r"refresh my memory|clarify|what's the (?:rule|deal|difference|threshold|cut-?off)|"
+    r"do you know|any idea)\b", re.I)
+#: A polite request to act ("could you score ...", "can you draft ...", "I need a ...").
+REQUEST_RE = re.compile(
+    r"\b(?:can|could|would|will) you(?: please| possibly| kindly| just)?\s+(?P<verb>\w+)|"
+    r"\b(?:i|we)(?:'d| would) like (?:you to |a |an |the )?(?P<verb2>\w+)|"
+    r"\b(?:please|pls|plz)\s+(?P<verb3>\w+)|"
+    r"\b(?:i|we) (?:need|want) (?:you to |a |an |the )?(?P<verb4>\w+)|"
+    r"\blet'?s (?P<verb5>\w+)", re.I)
+ACTION_VERBS = frozenset("""
+score scor rate run check assess evaluate review draft write create prepare generate produce
+build make draw put compute calculate find search list show pull give get open look compare
+recommend decide summarise summarize tier audit plan set do star-assess
+""".split())
+CLAUSE_SPLIT_RE = re.compile(r"(?:[.!?;:]\s+|\s[-–—]\s|,\s*(?:so|and|but)\s+|\n)")
+DRAFT_VERB_RE = re.compile(
+    r"\b(draft|write|writ\w+|create|prepare|generate|produce|put together|make|build|draw up|"
+    r"set up|spin up|knock out|whip up|give me|redo|update)\b", re.I)
+DOC_NOUNS: dict[str, tuple[str, ...]] = {
+    "draft_term_sheet": ("term sheet", "termsheet", "term-sheet", "deal terms", "heads of terms"),
+    "draft_thesis": ("thesis", "thesis statement"),
+    "draft_brief": ("brief", "strategy brief", "one-pager", "one pager"),
+    "draft_scorecard": ("scorecard", "score card", "evaluation card"),
+    "draft_operating_plan": ("operating plan", "90-day plan", "90 day plan", "ninety-day plan",
+                             "first 90 days", "joint plan", "launch plan"),
+    "draft_governance_playbook": ("governance playbook", "playbook", "raci"),
+    "draft_okrs": ("okrs", "okr", "objectives and key results"),
+}
+MOVEMENT_RE = re.compile(
+    r"\b(promot\w*|demot\w*|downgrad\w*|upgrad\w*|warn\w*|exit\w*|kick\w* out|drop\w*|"
+    r"move\w* (?:up|down)|bump\w* (?:up|down)|keep (?:them|it|her|him|\w+) (?:at|in|on)|"
+    r"stay (?:at|in|on)|still (?:be )?(?:at |in )?(?:platinum|gold|silver|registered)|"
+    r"time for (?:platinum|gold|silver)|should (?:they|it|we) be|deserve|earn\w* (?:a|the)|"
+    r"tier review|review (?:the |their |its )?tier|movement|where do they stand|"
+    r"stand tier|tier-?wise|tier call|due for)\b", re.I)
+TIER_WORD_RE = re.compile(r"\b(tiers?|tier-?wise|tiering|qualif\w*|platinum|gold|silver|"
+                          r"registered)\b", re.I)
+SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority cut|"
+                           r"weighted)\b", re.I)
+PORTFOLIO_RE = re.compile(
+    r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
+    r"needs? attention|by tier|per tier|by region|summar(?:y|ise|ize)|big picture|"
+    r"all (?:of )?our partners|across (?:the |our )?partners|how many)\b", re.I)
+LISTING_RE = re.compile(
+    r"\b(find|search|list|shortlist|which (?:\w+ ){0,3}(?:partners?|firms?|ones|integrators|"
+    r"resellers|isvs|gsis|sis|consultanc\w+|advisors|distributors)|who (?:in|among|of) our|"
+    r"who (?:can|could|does|do|handles?|offers?|knows?|covers?)|any (?:\w+ )?partners|"
+    r"do we have (?:a |any )?(?:\w+ )?partners?|look for|partners? (?:in|that|who|with))\b",
+    re.I)
+SHOW_RE = re.compile(r"\b(show|pull up|profile|details?|record|on file|what do we (?:know|have)|"
+                     r"look up|info(?:rmation)? on|open)\b", re.I)
+RULES_WORDS_RE = re.compile(
+    r"\b(rules?|criteria|criterion|weights?|weighting|thresholds?|cut-?offs?|bands?|benefits|"
+    r"commitments?|requirements?|required|definition|mean|means|framework|difference|"
+    r"red flags?|steps?|process|policy|guidance|target|targets|typical|usually|normally|"
+    r"standard|range|cadence|how often|how long|supposed to)\b", re.I)
+COMPARE_RE = re.compile(r"\b(compare|comparison|versus|vs\.?|against|side by side)\b", re.I)
+WHAT_IF_RE = re.compile(
+    r"^\s*(?:and |ok,? |okay,? |so )?(?:what if|what about|how about|and if|and with|"
+    r"suppose|supposing|say|if instead|with)\b|\bwhat if\b|"
+    r"\b(?:what|how) would (?:it|they|that|this|the \w+)\b|^\s*and\b", re.I)
+INVENT_RE = re.compile(
+    r"\b(make up|make (?:\w+ ){1,2}up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|"
+    r"speculate|ballpark|predict|forecast|any number|plausible (?:number|figure)s?|"
+    r"estimate the market|stock price|share price|best (?:number|guess|estimate)|"
+    r"total addressable market|market size|\btam\b|"
+    r"rough (?:number|figure)|gut feel(?:ing)?)\b", re.I)
+OUT_OF_SCOPE_RE = re.compile(
+    r"\b(employment contract|legal advice|legally binding|binding (?:employment |legal )?"
+    r"contract|under \w+ law|lawsuit|litigation|sue |tax advice|medical advice|visa|"
+    r"weather|recipe|poem|haiku|song lyrics|horoscope|lottery|football|sports?)\b", re.I)
+GREETING_RE = re.compile(
+    r"^\s*(hi|hello|hey|help|thanks|thank you|good (?:morning|afternoon|evening)|"
+    r"what can you do|how do i use (?:this|you))\b[\s!.?]*$", re.I)
+YEAR_OR_QUARTER_RE = re.compile(r"\b(?:19|20)\d\d\b|\bQ[1-4]\b|\b(?:FY)?\d{2}Q[1-4]\b", re.I)
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in CLAUSE_SPLIT_RE.split(text) if c and c.strip()]
+
+
+def _first_word(clause: str) -> str:
+    match = re.match(r"[\W_]*([A-Za-z']+)", clause)
+    return match.group(1).lower() if match else ""
+
+
+def is_request(text: str) -> bool:
+    """Whether the message asks the assistant to do something (imperative or polite)."""
+    for clause in _clauses(text):
+        if _first_word(clause) in ACTION_VERBS:
+            return True
+    for match in REQUEST_RE.finditer(text):
+        verb = next((g for g in match.groups() if g), "")
+        if verb.lower() in ACTION_VERBS:
+            return True
+    return False
+
+
+def is_question(text: str) -> bool:
+    """Whether the message asks for information, read from the whole message.
+
+    A question mark ending any clause, an interrogative or auxiliary opening any clause,
+    or a phrase such as "remind me" or "explain" makes a question; a clause that asks the
+    assistant to act ("could you score ...") is a request, not a question.
+    """
+    if ASK_PHRASES_RE.search(text):
+        return True
+    for clause in _clauses(text):
+        word = _first_word(clause)
+        if word in ASK_OPENERS and not REQUEST_RE.match(clause):
+            return True
+    return "?" in text and not is_request(text)
+
+
+def _figures(text: str) -> bool:
+    stripped = YEAR_OR_QUARTER_RE.sub(" ", text)
+    return bool(re.search(r"\d", stripped))
+
+
+def document_nouns(text: str) -> list[str]:
+    """Drafting tools whose document is named in ``text``, in order of appearance."""
+    hits: list[tuple[int, str]] = []
+    lowered = text.lower()
+    for tool, nouns in DOC_NOUNS.items():
+        positions = [m.start() for noun in nouns
+                     for m in re.finditer(rf"\b{re.escape(noun)}\b", lowered)]
+        if positions:
+            hits.append((min(positions), tool))
+    return [tool for _, tool in sorted(hits)]
+
+
+@dataclass
+class Features:
+    """Typed signals of one message (each 0 or 1, or a small count).
+
+    Args:
+        question: The message asks for information.
+        request: The message asks the assistant to act.
+        figures: Numbers other than years and quarters.
+        criteria: Two or more attractiveness criteria with values.
+        tier_figures: A pipeline amount or a certified count.
+        partner: A stored partner is named (or referred to as "they").
+        suggestion: A name close to a stored partner's, but not sure.
+        document: A document is named (a term sheet, a thesis, ...).
+        draft_verb: A verb that asks for a document to be written.
+        star: STAR or one of its dimensions is named.
+        star_scores: STAR dimensions with scores.
+        needs: Partnership needs (lead generation, delivery capacity, ...).
+        decision: Build/partner/acquire facts or the three options.
+        filters: Tier, type, region, industry or band filters.
+        movement: Words about moving between tiers.
+        tier_word: A tier or the word tier.
+        score_word: Scoring words.
+        portfolio: Words about the whole portfolio.
+        listing: Words that ask for a list of partners.
+        show: Words that ask for a record.
+        rules: Words about how the framework works.
+        compare: A comparison.
+        what_if: A what-if on an earlier answer.
+        refuse: A request to invent numbers or outside the framework.
+        greeting: A greeting or a request for help.
+        program: Program or quality-rule words.
+        inputless_question: A question with no figures, no partner and no stated facts.
+        only_name: The message is little more than a stored partner's name.
+        doc_request: A document is named and asked for (a drafting verb or a request).
+        doc_question: A document is named in a question that asks for no draft.
+        partner_score: A stored partner and scoring words.
+        partner_tier: A stored partner and tier or movement words.
+        partner_show: A stored partner and words that ask for its record.
+        document_tool: The drafting tool whose document is named first ("" when none).
+    """
+
+    question: float = 0.0
+    request: float = 0.0
+    figures: float = 0.0
+    criteria: float = 0.0
+    tier_figures: float = 0.0
+    partner: float = 0.0
+    suggestion: float = 0.0
+    document: float = 0.0
+    draft_verb: float = 0.0
+    star: float = 0.0
+    star_scores: float = 0.0
+    needs: float = 0.0
+    decision: float = 0.0
+    filters: float = 0.0
+    movement: float = 0.0
+    tier_word: float = 0.0
+    score_word: float = 0.0
+    portfolio: float = 0.0
+    listing: float = 0.0
+    show: float = 0.0
+    rules: float = 0.0
+    compare: float = 0.0
+    what_if: float = 0.0
+    refuse: float = 0.0
+    greeting: float = 0.0
+    program: float = 0.0
+    inputless_question: float = 0.0
+    only_name: float = 0.0
+    doc_request: float = 0.0
+    doc_question: float = 0.0
+    partner_score: float = 0.0
+    partner_tier: float = 0.0
+    partner_show: float = 0.0
+    document_tool: str = ""
+
+    def active(self) -> dict[str, float]:
+        """The numeric signals that are on."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if isinstance(getattr(self, f.name), float) and getattr(self, f.name)}
+
+
+PROGRAM_RE = re.compile(r"\b(program check|check (?:our |the )?(?:partner )?program|audit|"
+                        r"quality[- ]rules?|gap matrix|strategic gaps?|two[- ]speed|"
+                        r"horizons?|program (?:set ?up|design)|do we pass)\b", re.I)
+STAR_RE = re.compile(r"\bSTAR\b|\bstar[- ](?:assess\w*|review|check|selection|score)|"
+                     r"strategic fit|asset complementarity|trust and culture|"
+                     r"relationship economics", re.I)
+BPA_RE = re.compile(r"\bbuild\b.{0,60}\b(partner|acquire|buy)\b|\b(acquire|acquisition|"
+                    r"buy it|buy one|make or buy)\b|\b(?:partner|buy|acquire) (?:or|vs\.?|"
+                    r"versus) build\b", re.I)
+
+
+def only_a_name(text: str, partner: PartnerMatch) -> bool:
+    """Whether the message is little more than a partner's name or id ("show", "open" aside)."""
+    rest = text.lower()
+    for phrase in (partner.asked or "", partner.name or "", partner.partner_id or ""):
+        rest = rest.replace(phrase.lower(), " ") if phrase else rest
+    rest = SHOW_RE.sub(" ", rest)
+    words = [w for w in re.findall(r"[a-z]{3,}", rest) if w not in ("the", "please", "pls")]
+    return not words and not partner.focus
+
+
+def read_features(text: str, partner: PartnerMatch) -> Features:
+    """The typed signals of ``text`` (the partner already looked up in the store)."""
+    question = is_question(text)
+    request = is_request(text)
+    criteria = len(slots.extract_criteria(text))
+    tier = slots.extract_tier_figures(text)
+    star_scores = len(factors.extract_star(text))
+    needs = bool(factors.extract_needs(text))
+    decision = len(factors.extract_decision(text)) > 1 or bool(BPA_RE.search(text))
+    partner_found = partner.found
+    figures = _figures(text)
+    listing = bool(LISTING_RE.search(text))
+    facts = len(factors.extract_decision(text)) > 1
+    stated = (partner_found or needs or star_scores > 0 or criteria > 0 or listing or facts
+              or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
+    nouns = document_nouns(text)
+    draft = bool(DRAFT_VERB_RE.search(text))
+    scoring = bool(SCORE_WORD_RE.search(text))
+    tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
+    return Features(
+        only_name=float(partner_found and only_a_name(text, partner)),
+        doc_request=float(bool(nouns) and (draft or request)),
+        doc_question=float(bool(nouns) and question and not draft and not request),
+        partner_score=float(partner_found and scoring),
+        partner_tier=float(partner_found and tiering),
+        partner_show=float(partner_found and bool(SHOW_RE.search(text))),
+        document_tool=nouns[0] if nouns else "",
+        question=float(question), request=float(request), figures=float(figures),
+        criteria=float(criteria >= 2), tier_figures=float(
+            "annual_pipeline_usd" in tier or "certified_individuals" in tier),
+        partner=float(partner_found), suggestion=float(partner.suggestion_id is not None),
+        document=float(bool(nouns)), draft_verb=float(draft),
+        star=float(bool(STAR_RE.search(text))), star_scores=float(star_scores >= 2),
+        needs=float(needs), decision=float(decision), filters=float(bool(slots.filters(text))),
+        movement=float(bool(MOVEMENT_RE.search(text))),
+        tier_word=float(bool(TIER_WORD_RE.search(text))),
+        score_word=float(scoring),
+        portfolio=float(bool(PORTFOLIO_RE.search(text))),
+        listing=float(listing), show=float(bool(SHOW_RE.search(text))),
+        rules=float(bool(RULES_WORDS_RE.search(text))),
+        compare=float(bool(COMPARE_RE.search(text))),
+        what_if=float(bool(WHAT_IF_RE.search(text))),
+        refuse=float(bool(INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text))),
+        greeting=float(bool(GREETING_RE.match(text))),
+        program=float(bool(PROGRAM_RE.search(text))),
+        inputless_question=float(question and not stated),
+    )
