@@ -12,7 +12,7 @@ CLARIFY_MARGIN = 0.04
 #: A reply to a pending question is a new request when another intent ranks this far ahead...
 DIFFERENT_BY = 0.25
 #: ... and the reply's typed signals alone give that intent at least this much.
-STRONG_SIGNALS = 0.4
+STRONG_SIGNALS = 0.5
 FIRST_RE = re.compile(r"\b(first|former|the one before|option (?:1|one|a)|1st|\(1\)|#1)\b|"
                       r"^\s*(?:1|a)\s*[.)]?\s*$", re.I)
 SECOND_RE = re.compile(r"\b(second|latter|the other|option (?:2|two|b)|2nd|\(2\)|#2)\b|"

@@ -65,14 +65,20 @@ PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
     r"needs? attention|by tier|per tier|by region|summar(?:y|ise|ize)|big picture|"
     r"all (?:of )?our partners|across (?:the |our )?partners|how many)\b", re.I)
+PARTNER_NOUNS = (r"(?:partners?|firms?|ones|integrators?|resellers?|isvs?|gsis?|sis|vars?|"
+                 r"consultanc\w+|consultants?|advisors?|advisers?|distributors?|vendors?|"
+                 r"boutiques?|agencies|companies|providers?|alliances?)")
 LISTING_RE = re.compile(
-    r"\b(find|search|list|shortlist|which (?:\w+ ){0,3}(?:partners?|firms?|ones|integrators|"
-    r"resellers|isvs|gsis|sis|consultanc\w+|advisors|distributors)|who (?:in|among|of) our|"
-    r"who (?:can|could|does|do|handles?|offers?|knows?|covers?)|any (?:\w+ )?partners|"
-    r"do we have (?:a |any )?(?:\w+ )?partners?|look for|partners? (?:in|that|who|with))\b",
-    re.I)
+    rf"\b(?:find|search|list|shortlist|show me|give me|pull up|who are)\b(?:\s+[\w&-]+){{0,5}}?"
+    rf"\s+{PARTNER_NOUNS}\b|"
+    rf"\bwhich (?:of our |of the )?(?:\w+ ){{0,2}}{PARTNER_NOUNS}\b(?! (?:get|gets|need|needs|"
+    rf"earn|earns|must|should|receive|receives|make|makes)\b)|"
+    r"\bwho (?:in|among|of) our\b|\bwho (?:can|could|does|do|handles?|offers?|knows?|covers?)\b|"
+    rf"\bany (?:\w+ )?{PARTNER_NOUNS}\b|\bdo we have (?:a |any )?(?:\w+ )?{PARTNER_NOUNS}\b|"
+    rf"\b{PARTNER_NOUNS} (?:in|that|who|with|based|covering|for)\b", re.I)
 SHOW_RE = re.compile(r"\b(show|pull up|profile|details?|record|on file|what do we (?:know|have)|"
-                     r"look up|info(?:rmation)? on|open)\b", re.I)
+                     r"look up|info(?:rmation)? on|open|tell me (?:more )?about|anything on|"
+                     r"fill me in on|rundown on|brief me on)\b", re.I)
 RULES_WORDS_RE = re.compile(
     r"\b(rules?|criteria|criterion|weights?|weighting|thresholds?|cut-?offs?|bands?|benefits|"
     r"commitments?|requirements?|required|definition|mean|means|framework|difference|"
@@ -190,6 +196,7 @@ class Features:
         doc_question: A document is named in a question that asks for no draft.
         partner_score: A stored partner and scoring words.
         partner_tier: A stored partner and tier or movement words.
+        partner_movement: A stored partner and words about moving between tiers.
         partner_show: A stored partner and words that ask for its record.
         document_tool: The drafting tool whose document is named first ("" when none).
     """
@@ -226,6 +233,7 @@ class Features:
     doc_question: float = 0.0
     partner_score: float = 0.0
     partner_tier: float = 0.0
+    partner_movement: float = 0.0
     partner_show: float = 0.0
     document_tool: str = ""
 
@@ -244,6 +252,21 @@ STAR_RE = re.compile(r"\bSTAR\b|\bstar[- ](?:assess\w*|review|check|selection|sc
 BPA_RE = re.compile(r"\bbuild\b.{0,60}\b(partner|acquire|buy)\b|\b(acquire|acquisition|"
                     r"buy it|buy one|make or buy)\b|\b(?:partner|buy|acquire) (?:or|vs\.?|"
                     r"versus) build\b", re.I)
+
+
+NEED_RE = re.compile(r"\b(need|needs|want|wants|like|get|send|see|after)\b", re.I)
+
+
+def asks_for_document(text: str) -> bool:
+    """Whether a document named in ``text`` is asked for ("Need a reseller term sheet")."""
+    lowered = text.lower()
+    for nouns in DOC_NOUNS.values():
+        for noun in nouns:
+            for match in re.finditer(rf"\b{re.escape(noun)}\b", lowered):
+                before = lowered[max(0, match.start() - 40):match.start()]
+                if NEED_RE.search(before):
+                    return True
+    return False
 
 
 def only_a_name(text: str, partner: PartnerMatch) -> bool:
@@ -277,10 +300,11 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or request)),
+        doc_request=float(bool(nouns) and (draft or asks_for_document(text))),
         doc_question=float(bool(nouns) and question and not draft and not request),
         partner_score=float(partner_found and scoring),
         partner_tier=float(partner_found and tiering),
+        partner_movement=float(partner_found and bool(MOVEMENT_RE.search(text))),
         partner_show=float(partner_found and bool(SHOW_RE.search(text))),
         document_tool=nouns[0] if nouns else "",
         question=float(question), request=float(request), figures=float(figures),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.planner import plans
+from agent.planner.clarify import clearly_different
 from agent.planner.partners import PartnerMatch
 from agent.planner.plan import Plan
 from agent.planner.scorer import Ranking
@@ -20,8 +21,6 @@ RERUNNABLE = {"score_partner", "check_tier", "review_tier", "assess_star", "reco
               "build_partner_acquire", "portfolio_summary"}
 #: Arguments that name what the call is about rather than a figure to change.
 SUBJECT_KEYS = {"partner", "query", "k"}
-#: A what-if must not be read as a different request scoring this far ahead of the last tool.
-OTHER_INTENT_AHEAD = 0.35
 
 
 def remember(session: Session, plan: Plan) -> None:
@@ -46,7 +45,7 @@ def what_if_plan(text: str, ranking: Ranking, session: Session,
         return None
     if partner.found and not partner.focus and partner.partner_id != last.args.get("partner"):
         return None  # a what-if about another partner is a new request
-    if ranking.ranked[0][1] - ranking.score(last.tool) > OTHER_INTENT_AHEAD:
+    if clearly_different(ranking, last.tool):
         return None
     changes = _changes(last, text, partner)
     if not changes:

@@ -8,8 +8,12 @@ used; a loose one becomes a "did you mean X?" question.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 #: At or above this similarity a name match is taken without asking.
 SURE_MATCH = 0.86
@@ -80,6 +84,13 @@ LEGAL_SUFFIX_RE = re.compile(
     r"partners|consulting|consultants|solutions|services|technologies|systems)\b\.?", re.I)
 
 
+def fold(text: str) -> str:
+    """Lower case without accents ("Rhône" -> "rhone"), spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.lower().split())
+
+
 def name_similarity(phrase: str, name: str) -> float:
     """How surely ``phrase`` names ``name`` (0-1), stricter than the store's WRatio.
 
@@ -87,10 +98,8 @@ def name_similarity(phrase: str, name: str) -> float:
     ("Acme" for "Acme Corp"), or of its leading words ("Nimbus" for "Nimbus Cloud") score
     high; a common word that merely occurs inside a name does not.
     """
-    from rapidfuzz import fuzz
-
-    q = " ".join(phrase.lower().split())
-    full = " ".join(name.lower().split())
+    q = fold(phrase)
+    full = fold(name)
     core = " ".join(LEGAL_SUFFIX_RE.sub(" ", full).split()) or full
     best = max(fuzz.ratio(q, full), fuzz.ratio(q, core)) / 100
     words = full.split()
@@ -141,6 +150,49 @@ def _candidates(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+WORD_RE = re.compile(r"[\w&'\-]+")
+#: A span's first word must be this close to a word of some stored name to be looked up.
+TOKEN_MATCH = 80
+MAX_SPAN = 4
+
+
+@lru_cache(maxsize=4)
+def _name_tokens(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({w for name in names for w in fold(name).split()
+                         if len(w) >= 3 and w not in STOP_WORDS}))
+
+
+def _tokens_of(store: Any) -> tuple[str, ...]:
+    index = store.partner_index() if hasattr(store, "partner_index") else None
+    names = tuple(getattr(index, "names", ()) or ())
+    return _name_tokens(names)
+
+
+def name_spans(text: str, store: Any) -> list[str]:
+    """Runs of up to four words, in any case, that start like a word of a stored name.
+
+    This finds names written in lower case or with a typo ("ledgerline", "ashcombe whitly"),
+    which the capitalised-run and trigger-word candidates miss.
+    """
+    tokens = _tokens_of(store)
+    if not tokens:
+        return []
+    words = [w.strip("'-") for w in WORD_RE.findall(text)]
+    spans: list[str] = []
+    for i, first in enumerate(words):
+        low = fold(first)
+        if len(low) < 3 or low in STOP_WORDS or low.isdigit():
+            continue
+        if process.extractOne(low, tokens, scorer=fuzz.ratio, score_cutoff=TOKEN_MATCH) is None:
+            continue
+        for size in range(MAX_SPAN, 0, -1):
+            chunk = words[i:i + size]
+            if len(chunk) < size or fold(chunk[-1]) in STOP_WORDS:
+                continue
+            spans.append(" ".join(chunk))
+    return spans
+
+
 def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
                  skip: set[str] | None = None) -> PartnerMatch:
     """Find the partner ``text`` is about.
@@ -159,7 +211,9 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
     best: PartnerMatch | None = None
     best_sim = 0.0
     sure: list[str] = []
-    for phrase, strong in _candidates(text):
+    seen = {phrase.lower() for phrase, _ in _candidates(text)}
+    spans = [(span, False) for span in name_spans(text, store) if span.lower() not in seen]
+    for phrase, strong in [*_candidates(text), *spans]:
         if skip and phrase.lower() in skip:
             continue
         matches = store.find_partners_by_name(phrase, 5)

@@ -9,8 +9,11 @@ store.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from agent.planner.parsing import (
     COUNT_WORDS,
@@ -30,16 +33,15 @@ CRITERIA: tuple[str, ...] = (
 CRITERION_WORDS: dict[str, tuple[str, ...]] = {
     "icp_overlap": ("icp overlap", "icp fit", "icp match", "customer overlap",
                     "client overlap", "icp", "overlap"),
-    "market_influence": ("market influence", "brand influence", "market presence",
-                         "influence", "credibility", "brand"),
-    "practice_alignment": ("practice alignment", "practice fit", "alignment", "aligned",
-                           "practice"),
+    "market_influence": ("market influence", "mkt influence", "brand influence",
+                         "market presence", "influence", "credibility", "brand"),
+    "practice_alignment": ("practice alignment", "practise alignment", "practice fit",
+                           "alignment", "aligned", "practice", "practise"),
     "partnership_appetite": ("partnership appetite", "partnering appetite", "appetite",
                              "willingness", "eagerness"),
-    "revenue_potential": ("revenue potential", "pipeline potential", "revenue", "potential"),
+    "revenue_potential": ("revenue potential", "rev potential", "pipeline potential",
+                          "revenue", "potential"),
 }
-_CRIT_NUM = r"(?P<num>\d{1,3}(?:\.\d+)?)(?!\s?(?:%|k\b|m\b|million|months?|years?))"
-_LINK = r"\s*(?:of|is|at|=|:|-|was|score[sd]?|scored|rated|around|about|~)?\s*"
 REGIONS: dict[str, tuple[str, ...]] = {
     "NA": ("north america", "united states", "canada", "americas", "north american"),
     "EMEA": ("emea", "europe", "uk", "middle east", "africa", "germany", "france"),
@@ -85,43 +87,96 @@ def _word_union(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-def _criterion_patterns() -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
-    out = {}
-    for key, words in CRITERION_WORDS.items():
-        union = _word_union(words)
-        after = re.compile(rf"\b(?:{union})\b{_LINK}{_CRIT_NUM}", re.I)
-        before = re.compile(rf"\b{_CRIT_NUM}\s*(?:/\s*100\s*)?(?:on|for|in)\s+(?:the\s+)?"
-                            rf"(?:{union})\b", re.I)
-        out[key] = (after, before)
-    return out
-
-
-CRITERION_PATTERNS = _criterion_patterns()
 FIVE_NUMBERS_RE = re.compile(
     r"(?<![\w.$])(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*[,/ ]\s*(\d{1,3})\s*"
     r"[,/ ]\s*(?:and\s+)?(\d{1,3})(?![\w.%])")
+#: A label word this close (rapidfuzz ratio) to a criterion word is read as it ("apetite").
+LABEL_TYPO = 84
+LABEL_WORD_RE = re.compile(r"[a-z]+", re.I)
+SCORE_NUMBER_RE = re.compile(
+    r"(?<![\w.$])(?P<num>\d{1,3}(?:\.\d+)?)(?!\s?(?:k\b|m\b|mn\b|bn\b|million|months?|"
+    r"years?|quarters?|weeks?|days?|certified|people|staff)|[\d.,]*\d|\s?-\s?\d|[:/]\d|"
+    r"\s?x\b)", re.I)
+
+
+@dataclass(frozen=True)
+class _Span:
+    key: str
+    start: int
+    end: int
+
+
+def _label_spans(text: str) -> list[_Span]:
+    """Where each criterion is named, typos and abbreviations tolerated, longest first."""
+    lowered = text.lower()
+    spans: list[_Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in taken)
+
+    words = sorted(((key, w) for key, ws in CRITERION_WORDS.items() for w in ws),
+                   key=lambda kw: -len(kw[1]))
+    for key, word in words:
+        for match in re.finditer(rf"\b{re.escape(word)}\b", lowered):
+            if free(*match.span()):
+                spans.append(_Span(key, *match.span()))
+                taken.append(match.span())
+    tokens = [(m.group(0).lower(), m.start(), m.end()) for m in LABEL_WORD_RE.finditer(text)]
+    singles = {w: key for key, ws in CRITERION_WORDS.items() for w in ws
+               if " " not in w and len(w) >= 6}
+    for word, start, end in tokens:
+        if len(word) < 5 or not free(start, end):
+            continue
+        hit = process.extractOne(word, list(singles), scorer=fuzz.ratio, score_cutoff=LABEL_TYPO)
+        if hit is not None:
+            spans.append(_Span(singles[hit[0]], start, end))
+            taken.append((start, end))
+    return sorted(spans, key=lambda sp: sp.start)
+
+
+def _score_numbers(text: str) -> list[tuple[int, float]]:
+    """Numbers that may be a 0-100 criterion score: digits (not money, not dates) or words."""
+    blocked = [(m.start(), m.end()) for m in re.finditer(r"\$\s?\d[\d,.]*\s?[kmb]?\b|"
+                                                        r"\b(?:19|20)\d\d\b|\bq[1-4]\b|"
+                                                        r"\bp-\d+\b", text, re.I)]
+    found = [(m.start(), float(m.group("num"))) for m in SCORE_NUMBER_RE.finditer(text)
+             if not any(s <= m.start() < e for s, e in blocked)]
+    found += [(start, float(value)) for start, end, value in find_word_numbers(text)
+              if value >= 10 or re.match(r"\s*(?:/|out of)\s*(?:10|100)\b", text[end:])]
+    return sorted(found)
 
 
 def extract_criteria(text: str) -> dict[str, float]:
-    """Attractiveness criteria stated in ``text`` ("ICP overlap 80, influence 90")."""
+    """Attractiveness criteria stated in ``text``, in any of the ways executives write them.
+
+    Labels may carry typos or abbreviations ("apetite", "mkt influence"); values may follow
+    the label ("ICP overlap 80", "ICP overlap is strong (I'd say 85)") or come before it
+    ("80 on ICP, 90 influence"), in digits or words ("eighty"). Each label takes the number
+    between it and the next label; when the message puts values first, the number between
+    the previous label and it. Five bare numbers after "scores"/"criteria" fill the five
+    criteria in order.
+    """
+    labels = _label_spans(text)
+    numbers = _score_numbers(text)
     found: dict[str, float] = {}
-    taken: list[tuple[int, int]] = []
-    # Longest synonyms are tried first across all criteria, so "revenue potential" is not
-    # read as "potential" of another criterion and "icp overlap" wins over "overlap".
-    order = sorted(
-        ((key, pattern) for key, pats in CRITERION_PATTERNS.items() for pattern in pats),
-        key=lambda kp: -len(kp[1].pattern),
-    )
-    for key, pattern in order:
-        if key in found:
-            continue
-        for match in pattern.finditer(text):
-            span = match.span("num")
-            if any(s <= span[0] < e for s, e in taken):
+    if labels and numbers:
+        values_first = numbers[0][0] < labels[0].start and not any(
+            pos >= labels[-1].end for pos, _ in numbers)
+        used: set[int] = set()
+        for i, label in enumerate(labels):
+            if label.key in found:
                 continue
-            found[key] = float(match.group("num"))
-            taken.append(span)
-            break
+            low = labels[i - 1].end if i else 0
+            high = labels[i + 1].start if i + 1 < len(labels) else len(text)
+            before = [(p, v) for p, v in numbers if low <= p < label.start and p not in used]
+            after = [(p, v) for p, v in numbers if label.end <= p < high and p not in used]
+            options = ([before[-1]] if before else []) + ([after[0]] if after else [])
+            if not values_first:
+                options.reverse()
+            if options:
+                found[label.key] = options[0][1]
+                used.add(options[0][0])
     if not found:
         five = FIVE_NUMBERS_RE.search(text)
         if five and re.search(r"\b(criteria|scores?|scored|rated|ratings?)\b", text, re.I):

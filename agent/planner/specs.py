@@ -76,7 +76,8 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
                    {"tier_figures": 0.45, "tier_word": 0.1, "partner_tier": 0.1,
                     "movement": -0.25}),
     "review_tier": ("act", "a tier review of whether the partner should move",
-                    {"partner_tier": 0.35, "movement": 0.25, "tier_figures": -0.3}),
+                    {"partner_tier": 0.35, "movement": 0.25, "partner_movement": 0.3,
+                     "tier_figures": -0.3}),
     "portfolio_summary": ("lookup", "a summary of the whole partner portfolio",
                           {"portfolio": 0.4, "partner": -0.2}),
     "recommend_model": ("act", "a recommended partnership model", {"needs": 0.35}),
@@ -91,7 +92,9 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "draft_operating_plan": ("document", "a drafted 90-day operating plan", {}),
     "draft_governance_playbook": ("document", "a drafted governance playbook", {}),
     "draft_okrs": ("document", "drafted OKRs", {}),
-    REFUSE: ("meta", "nothing: that is outside the framework", {"refuse": 0.8}),
+    REFUSE: ("meta", "nothing: that is outside the framework",
+             {"refuse": 0.8, "partner": -0.4, "criteria": -0.4, "tier_figures": -0.3,
+              "document": -0.3, "star": -0.3}),
     HELP: ("meta", "an overview of what I can do", {"greeting": 1.0}),
 }
 
