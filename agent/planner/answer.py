@@ -28,6 +28,30 @@ FIGURE_QUESTION_RE = re.compile(
     r"\b(how (?:much|many|long|often|soon)|what (?:fee|margin|share|percentage|range)|"
     r"weights?|criteria|thresholds?|minimum|maximum|range|percent|percentage|fees?|margins?|"
     r"months?|years?|days?|when|band|cut-?off|limit|cadence|frequency|pipeline)\b", re.I)
+#: What kind of thing a question asks for, and how a sentence that states one reads.
+ANSWER_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"\b(share|percent\w*|weights?|weighted|weighting|margin|fees?|split|"
+                r"discount|commission)\b|%", re.I),
+     re.compile(r"\d+(?:\.\d+)?\s?%")),
+    (re.compile(r"\b(how much|budget|invest\w*|spend|dollars?|revenue per|worth)\b|\$", re.I),
+     re.compile(r"\$\s?\d")),
+    (re.compile(r"\b(how long|how often|how soon|when|months?|days?|hours?|weeks?|cadence|"
+                r"sla|deadline|within|frequency|timeline|turnaround|meet)\b", re.I),
+     re.compile(r"\b\d+\s*(?:-\s*\d+\s*)?(?:hours?|days?|weeks?|months?|quarters?|years?)\b|"
+                r"\b(?:monthly|quarterly|weekly|annual(?:ly)?|yearly|every \w+)\b", re.I)),
+    (re.compile(r"\bhow many\b", re.I),
+     re.compile(r"\b\d+\+?\s+(?:[a-z-]+\s+){0,2}[a-z]+s\b", re.I)),
+    (re.compile(r"\b(who|owner|owns|accountable|responsible|sponsor|sign[- ]?off|approv\w*|"
+                r"input)\b", re.I),
+     re.compile(r"\b(?:CEO|CFO|CRO|COO|CPO|VP|head of|Finance|Legal|executive|sponsor|"
+                r"owner|accountable|responsible|steering)\b")),
+    (re.compile(r"\b(rules?|what happens|trigger\w*|demot\w*|promot\w*|exit\w*|warn\w*|"
+                r"cut-?off|threshold|criteria|qualif\w*|red flags?|allowed)\b", re.I),
+     re.compile(r"\b(?:consecutive|at least|or more|or higher|below|above|after|within|must|"
+                r"no more than|minimum|never|only)\b", re.I)),
+)
+#: Added for each kind of thing the question asks for that the sentence states.
+ANSWER_KIND_BONUS = 0.1
 DIGIT_RE = re.compile(r"\d")
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 #: Added when a sentence states a number the question asks about ("below 50").
@@ -197,6 +221,7 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
     asked |= {alt for word in list(asked) for alt in SYNONYMS.get(word, ())}
     wants_figure = bool(FIGURE_QUESTION_RE.search(question))
     asked_numbers = set(NUMBER_RE.findall(question))
+    kinds = [(ask, states) for ask, states in ANSWER_KINDS if ask.search(question)][:2]
     words_of = [content_words(s.text) for s in sentences]
     idf = {w: math.log(1 + len(sentences) / (1 + sum(w in ws for ws in words_of)))
            for w in asked}
@@ -206,6 +231,8 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
         bonus = FIGURE_BONUS if wants_figure and DIGIT_RE.search(sentence.text) else 0.0
         if asked_numbers & set(NUMBER_RE.findall(sentence.text)):
             bonus += SAME_NUMBER_BONUS
+        bonus += ANSWER_KIND_BONUS * sum(1 for ask, states in kinds
+                                         if states.search(sentence.text))
         section = content_words(sentence.section)
         in_section = (sum(idf[w] for w in asked & section) / asked_weight) if asked_weight \
             else 0.0
@@ -216,16 +243,25 @@ def rank_sentences(question: str, question_vector: np.ndarray, sentences: list[S
 
 LIST_QUESTION_RE = re.compile(
     r"^\s*(?:what|which) (?:are|were)\b|\blist\b|\bname (?:the|all)\b|"
+    r"\b(?:walk|run|take) me through\b|\bwhat counts as\b|\bwhat are (?:the|its|our)\b|"
+    r"\b(?:each|all) (?:of )?the\b|"
+    r"\blowest to highest\b|\bhighest to lowest\b|\bin order\b|\bcategories\b|"
     r"^\s*which (?:firms|partners|models|steps|dimensions|criteria|gaps)\b|"
     r"\bwhat (?:do|does) .{0,40}\b(?:get|include|receive|cover)\b", re.I)
-MAX_LIST_ITEMS = 6
+MAX_LIST_ITEMS = 8
 
 
 def select_list(ranked: list[Sentence]) -> list[Sentence]:
     """For a list question: the items of the best sentence's passage (max six)."""
-    top = ranked[0]
-    items = sorted((s for s in ranked if s.bullet and s.passage == top.passage),
-                   key=lambda s: s.position)
+    best = ranked[0].score
+    tops = [ranked[0]] + [s for s in ranked[1:] if s.bullet and s.score >= best * KEEP_RATIO
+                          and s.doc_id == ranked[0].doc_id][:1]
+    items: list[Sentence] = []
+    for top in tops:
+        items = sorted((s for s in ranked if s.bullet and s.passage == top.passage),
+                       key=lambda s: s.position)
+        if len(items) >= MIN_SENTENCES:
+            break
     if len(items) < MIN_SENTENCES:
         return []
     if len(items) > MAX_LIST_ITEMS:

@@ -64,7 +64,8 @@ SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority 
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
     r"needs? attention|by tier|per tier|by region|summar(?:y|ise|ize)|big picture|"
-    r"all (?:of )?our partners|across (?:the |our )?partners|how many)\b", re.I)
+    r"all (?:of )?our partners|across (?:the |our )?partners|how many (?:of our )?partners)\b",
+    re.I)
 PARTNER_NOUNS = (r"(?:partners?|firms?|ones|integrators?|resellers?|isvs?|gsis?|sis|vars?|"
                  r"consultanc\w+|consultants?|advisors?|advisers?|distributors?|vendors?|"
                  r"boutiques?|agencies|companies|providers?|alliances?)")
@@ -75,7 +76,8 @@ LISTING_RE = re.compile(
     rf"earn|earns|must|should|receive|receives|make|makes)\b)|"
     r"\bwho (?:in|among|of) our\b|\bwho (?:can|could|does|do|handles?|offers?|knows?|covers?)\b|"
     rf"\bany (?:\w+ )?{PARTNER_NOUNS}\b|\bdo we have (?:a |any )?(?:\w+ )?{PARTNER_NOUNS}\b|"
-    rf"\b{PARTNER_NOUNS} (?:in|that|who|with|based|covering|for)\b", re.I)
+    r"\b(?:partners|firms|integrators|resellers|isvs|gsis|consultancies|advisors|distributors)"
+    r" (?:in|that|who|with|based|covering|for)\b", re.I)
 SHOW_RE = re.compile(r"\b(show|pull up|profile|details?|record|on file|what do we (?:know|have)|"
                      r"look up|info(?:rmation)? on|open|tell me (?:more )?about|anything on|"
                      r"fill me in on|rundown on|brief me on)\b", re.I)
@@ -197,6 +199,7 @@ class Features:
         partner_score: A stored partner and scoring words.
         partner_tier: A stored partner and tier or movement words.
         partner_movement: A stored partner and words about moving between tiers.
+        qualify: Words that ask which tier figures qualify for now.
         partner_show: A stored partner and words that ask for its record.
         document_tool: The drafting tool whose document is named first ("" when none).
     """
@@ -234,6 +237,7 @@ class Features:
     partner_score: float = 0.0
     partner_tier: float = 0.0
     partner_movement: float = 0.0
+    qualify: float = 0.0
     partner_show: float = 0.0
     document_tool: str = ""
 
@@ -254,7 +258,10 @@ BPA_RE = re.compile(r"\bbuild\b.{0,60}\b(partner|acquire|buy)\b|\b(acquire|acqui
                     r"versus) build\b", re.I)
 
 
-NEED_RE = re.compile(r"\b(need|needs|want|wants|like|get|send|see|after)\b", re.I)
+QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
+                        r"what tier (?:is|are|would|does|do))\b", re.I)
+NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
+                     r"(?:a|an|the|our|one|some|that|this|your)\b", re.I)
 
 
 def asks_for_document(text: str) -> bool:
@@ -305,6 +312,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         partner_score=float(partner_found and scoring),
         partner_tier=float(partner_found and tiering),
         partner_movement=float(partner_found and bool(MOVEMENT_RE.search(text))),
+        qualify=float(bool(QUALIFY_RE.search(text))),
         partner_show=float(partner_found and bool(SHOW_RE.search(text))),
         document_tool=nouns[0] if nouns else "",
         question=float(question), request=float(request), figures=float(figures),

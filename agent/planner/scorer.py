@@ -28,7 +28,7 @@ from agent.planner.specs import (
 )
 
 #: Ridge penalty: larger keeps the fitted weights smaller and the scores closer together.
-RIDGE = 0.3
+RIDGE = 1.0
 #: Below this best similarity to any exemplar, with no typed signal, a message is off topic.
 OFF_TOPIC_BELOW = 0.25
 #: Signals that say a message is about partnerships even when its words are unusual.
