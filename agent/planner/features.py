@@ -312,7 +312,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         partner_score=float(partner_found and scoring),
         partner_tier=float(partner_found and tiering),
         partner_movement=float(partner_found and bool(MOVEMENT_RE.search(text))),
-        qualify=float(bool(QUALIFY_RE.search(text))),
+        qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),
         partner_show=float(partner_found and bool(SHOW_RE.search(text))),
         document_tool=nouns[0] if nouns else "",
         question=float(question), request=float(request), figures=float(figures),

@@ -27,8 +27,10 @@ from agent.planner.specs import (
     SPECS,
 )
 
+#: How much the exemplars' say counts against the typed signals' say.
+MEANING_WEIGHT = 0.7
 #: Ridge penalty: larger keeps the fitted weights smaller and the scores closer together.
-RIDGE = 1.0
+RIDGE = 0.3
 #: Below this best similarity to any exemplar, with no typed signal, a message is off topic.
 OFF_TOPIC_BELOW = 0.25
 #: Signals that say a message is about partnerships even when its words are unusual.
@@ -125,7 +127,7 @@ class IntentScorer:
         features = read_features(text, partner)
         meaning = self.meaning_scores(vector)
         signals = signal_scores(features)
-        scores = {name: meaning[name] + signals[name] for name in self.intents}
+        scores = {name: MEANING_WEIGHT * meaning[name] + signals[name] for name in self.intents}
         best_similarity = float(np.max(self.exemplars @ np.asarray(vector).reshape(-1)))
         ranked = sorted(scores.items(), key=lambda p: -p[1])
         topical = any(getattr(features, name) for name in TOPICAL)
