@@ -8,7 +8,7 @@ from agent.planner.scorer import Ranking
 from agent.planner.specs import HELP, REFUSE, SPECS
 
 #: Below this margin between the top two intents the planner asks instead of guessing.
-CLARIFY_MARGIN = 0.04
+CLARIFY_MARGIN = 0.03
 #: A reply to a pending question is a new request when another intent ranks this far ahead...
 DIFFERENT_BY = 0.25
 #: ... and the reply's typed signals alone give that intent at least this much.

@@ -20,21 +20,29 @@ if TYPE_CHECKING:
 
 WORD = r"[A-Z][\w&\-]*(?:\.[\w&\-]+)*"
 NAME = rf"{WORD}(?:\s+(?:&\s+)?{WORD}){{0,3}}"
-COMPANY_RE = re.compile(rf"\b(?:our company is|we are|company(?: name)?\s*(?:[:=]|is)?)\s+"
+COMPANY_RE = re.compile(rf"\b(?:our company is|we are|we're|we’re|i'm (?:with|from)|"
+                        rf"i work (?:at|for)|here at|company(?: name)?\s*(?:[:=]|is)?)\s+"
                         rf"(?P<v>{NAME})", re.I)
+A_WITH_B_RE = re.compile(rf"(?<![\w-])(?P<a>{NAME})\s+(?:with|and|x|&)\s+(?P<b>{NAME})")
+PAREN_NAME_RE = re.compile(rf"\((?P<v>{NAME})\)")
+LEAD_NAME_RE = re.compile(rf"(?:^|[.?!;]\s+)(?P<v>{NAME})\s*(?:,|:|\s[-–—]\s)")
+PERIOD_WORD_RE = re.compile(r"^(?:FY|CY|H[12]|Q[1-4])?'?\d{2,4}$", re.I)
 FOR_NAME_RE = re.compile(rf"\bfor\s+(?P<v>{NAME})")
 WITH_NAME_RE = re.compile(rf"\bwith\s+(?P<v>{NAME})")
 PAIR_RE = re.compile(rf"\b(?:between|for)\s+(?P<a>{NAME})\s+and\s+(?P<b>{NAME})")
 CLAUSE_END = r"(?=\s*(?:;|\.\s|\.$|$|\n))"
 CONTRIBUTION_RE = re.compile(
-    r"(?:^|[;:.,]\s*)(?P<who>[Ww]e|[A-Z][\w&\-]*)\s+(?:contribute|contributes|provide|provides|"
+    r"(?:^|[;:.,]\s*)(?P<who>[Ww]e|[A-Z][\w&\-]*(?:\s+[A-Z][\w&\-]*){0,3})\s+"
+    r"(?:contribute|contributes|provide|provides|"
     r"commit|commits|bring|brings|offer|offers)\s+(?P<v>.+?)"
     r"(?=\s*(?:;|\.\s|\.$|$|\n|,\s*[A-Z][\w&\-]*\s+(?:contribute|provide|commit|bring|offer)s?\b))")
 SERVE_RE = re.compile(r"\b(?:serv(?:e|es|ing)|sell(?:s|ing)? to|targeting)\s+(?P<icp>.+?)"
                       r"(?:\s+in\s+(?P<markets>.+?))?" + CLAUSE_END, re.I)
 CANDIDATE_RE = re.compile(rf"(?P<name>{NAME})\s*\((?P<body>[^)]*)\)")
-TERM_RE = re.compile(r"\bterm\s+(?:is\s+|of\s+)?(?P<v>\d{1,3}|\w+)\s+(?P<u>years?|months?)\b",
-                     re.I)
+TERM_RE = re.compile(
+    r"\bterm\s+(?:is\s+|of\s+)?(?P<v>\d{1,3}|\w+)[\s-]+(?P<u>years?|months?)\b|"
+    r"\b(?P<v2>\d{1,3}|\w+)[\s-]+(?P<u2>years?|months?)\s+(?:\w+\s+){0,2}?term\b|"
+    r"\b(?P<v3>\d{1,3})[\s-]+(?P<u3>months?|years?)\s*(?:,|;|\.|$)", re.I)
 PERIOD_RE = re.compile(r"\b(?P<v>(?:FY|CY)\s?\d{2,4}|H[12]\s?\d{4}|Q[1-4]\s?\d{4}|"
                        r"(?:19|20)\d{2})\b")
 LIST_SPLIT_RE = re.compile(r"\s*(?:;|,|\band\b|\n)\s*", re.I)
@@ -61,7 +69,7 @@ def labelled(text: str, labels: dict[str, tuple[str, ...]]) -> dict[str, str]:
     for name, words in labels.items():
         for label in sorted(words, key=len, reverse=True):
             match = re.search(
-                rf"(?:^|[;\n]|\.\s|:\s|,\s)\s*(?:the\s+|our\s+)?{re.escape(label)}\b\s*"
+                rf"(?:^|[;\n]|\.\s|:\s|,\s)\s*(?:the\s+|our\s+)?{re.escape(label)}(?![\w-])\s*"
                 rf"(?:[:=]|\bis\b|\bare\b|\bat\b)?\s*(?P<v>[^;\n]+?){CLAUSE_END}", text, re.I)
             if match and match.group("v").strip(" .:"):
                 out[name] = match.group("v").strip(" .:")
@@ -106,7 +114,7 @@ def clean_name(value: str | None) -> str | None:
     """A captured name without framework words ("EMEA", "Q3")."""
     if not value:
         return None
-    words = [w for w in value.split() if w not in NOT_A_NAME]
+    words = [w for w in value.split() if w not in NOT_A_NAME and not PERIOD_WORD_RE.match(w)]
     return " ".join(words) or None
 
 
@@ -123,15 +131,35 @@ def names(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
         return found
     if two_sided:
         with_match = WITH_NAME_RE.search(text)
-        found["partner"] = partner.name if partner.found else (
-            clean_name(with_match.group("v")) if with_match else None)
-    elif company is None:
-        for_match = FOR_NAME_RE.search(text)
-        company = clean_name(for_match.group("v")) if for_match else None
+        a_with_b = A_WITH_B_RE.search(text)
+        if a_with_b and not company and (not partner.found or clean_name(
+                a_with_b.group("b")) == partner.name):
+            company, named = clean_name(a_with_b.group("a")), clean_name(a_with_b.group("b"))
+        else:
+            named = clean_name(with_match.group("v")) if with_match else None
+        found["partner"] = partner.name if partner.found else named
+    if company is None:
+        company = _fallback_company(text, found.get("partner"))
         if company and partner.found and tool == "draft_scorecard":
             company = None
     found["company"] = company
     return found
+
+
+def _fallback_company(text: str, partner: str | None) -> str | None:
+    """Our company when no phrase says so: "for Acme", "(Acme)", "Acme, 25% of ARR ..."."""
+    for pattern in (FOR_NAME_RE, PAREN_NAME_RE, LEAD_NAME_RE):
+        for match in pattern.finditer(text):
+            name = clean_name(match.group("v"))
+            if name and name != partner and name.split()[0] not in FILLER_STARTS:
+                return name
+    return None
+
+
+#: Capitalised words that start a sentence without naming anyone.
+FILLER_STARTS = {"Draft", "Write", "Create", "Prepare", "Please", "Can", "Could", "Need", "The",
+                 "Our", "We", "Put", "Build", "Make", "Help", "Hi", "Hello", "OK", "Ok", "Great",
+                 "Thanks", "Objective", "Quick", "Key", "KPIs", "KRs", "Target", "Partner"}
 
 
 def contributions(text: str, company: str | None, partner: str | None
@@ -141,7 +169,7 @@ def contributions(text: str, company: str | None, partner: str | None
     ours = {"we"} | ({company.split()[0].lower()} if company else set())
     theirs = {"they", "partner"} | ({partner.split()[0].lower()} if partner else set())
     for match in CONTRIBUTION_RE.finditer(text):
-        who = match.group("who").lower()
+        who = match.group("who").lower().split()[0]
         items = parse_value("list", match.group("v")) or []
         if who in ours:
             out.setdefault("ours", []).extend(items)
@@ -172,10 +200,12 @@ def term_months(text: str) -> int | None:
     match = TERM_RE.search(text)
     if not match:
         return None
-    count = slots.extract_count(match.group("v"))
+    value = match.group("v") or match.group("v2") or match.group("v3")
+    unit = match.group("u") or match.group("u2") or match.group("u3")
+    count = slots.extract_count(value)
     if count is None:
         return None
-    return count * 12 if match.group("u").lower().startswith("y") else count
+    return count * 12 if unit.lower().startswith("y") else count
 
 
 def period(text: str) -> str | None:

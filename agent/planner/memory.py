@@ -23,11 +23,45 @@ RERUNNABLE = {"score_partner", "check_tier", "review_tier", "assess_star", "reco
 SUBJECT_KEYS = {"partner", "query", "k"}
 
 
-def remember(session: Session, plan: Plan) -> None:
-    """Keep ``plan`` as the conversation's last call."""
+#: What a later request may take from the last call's result: tool -> {argument: path}.
+CARRY: dict[str, dict[str, str]] = {
+    "recommend_model": {"model": "recommendations.0.model"},
+}
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        if isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        elif isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return None
+    return data
+
+
+def remember(session: Session, plan: Plan, output: Any = None) -> None:
+    """Keep ``plan`` (and what a later request may carry from its result) as the last call."""
     context = {k: v for k, v in plan.context.items()
                if k not in ("changed", "carried", "not_found", "out_of_range")}
+    result = {arg: _at(output, path) for arg, path in CARRY.get(plan.tool, {}).items()}
+    context["result"] = {k: v for k, v in result.items() if v is not None}
     session.last_call = LastCall(tool=plan.tool, args=dict(plan.args), context=context)
+
+
+def carry_over(plan: Plan, session: Session) -> None:
+    """Fill the plan's missing arguments from the last call's result ("draft that term sheet").
+
+    Whatever is carried is named in the answer (``context["carried"]``).
+    """
+    last = session.last_call
+    if last is None:
+        return
+    for arg, value in (last.context.get("result") or {}).items():
+        if arg in plan.missing and plan.args.get(arg) in (None, "", []):
+            plan.args[arg] = value
+            plan.missing.remove(arg)
+            plan.context.setdefault("carried", {})[arg] = value
 
 
 def _changes(last: LastCall, text: str, partner: PartnerMatch) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from agent.planner import documents, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
 from agent.planner.clarify import clarify_between, clearly_different, pick_option
 from agent.planner.features import INVENT_RE
-from agent.planner.memory import remember, what_if_plan
+from agent.planner.memory import carry_over, remember, what_if_plan
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.plan import Plan
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
@@ -162,6 +162,7 @@ class OfflinePlanner:
             yield from self._framework(text, deps, vector)
             return
         plan = plans.build_plan(intent, text, partner)
+        carry_over(plan, session)
         if plan.missing and not partner.found and not partner.suggestion_id and (
                 plan.tool in PARTNER_SLOT_TOOLS):
             unknown = strong_candidates(text)
@@ -292,7 +293,7 @@ class OfflinePlanner:
             yield from self._finish(events, text)
             return
         output = done.output_data()
-        remember(session, plan)
+        remember(session, plan, output)
         text = narrate.narrate_tool(plan.tool, output, **self._extra(plan))
         changed = narrate.render("changed", changed=plan.context.get("changed") or {},
                                  carried=plan.context.get("carried") or {})
