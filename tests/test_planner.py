@@ -363,6 +363,8 @@ def narration_contexts() -> dict[str, dict[str, Any]]:
         "did_you_mean": {"asked": "Kestrel", "name": partner.name, "partner_id": "P-0008"},
         "cancelled": {},
         "followup": {"tool": "check_tier", "missing": ["annual_pipeline_usd"], "context": {}},
+        "clarify": {"first": "a tier check", "second": "a tier review"},
+        "changed": {"changed": {"icp_overlap": [60, 90]}, "carried": {"model": "referral"}},
     }
 
 

@@ -36,6 +36,17 @@ score scor rate run check assess evaluate review draft write create prepare gene
 build make draw put compute calculate find search list show pull give get open look compare
 recommend decide summarise summarize tier audit plan set do star-assess
 """.split())
+#: "Do a STAR review" is a command; "Do we need ..." and "Does a partner ..." are questions.
+IMPERATIVE_DO_RE = re.compile(r"[\W_]*do\s+(?:a|an|the|some|one|another|my|our)\b", re.I)
+#: The partnership vocabulary: a question without any of it is not about the framework.
+TOPIC_RE = re.compile(
+    r"\b(partner\w*|alliances?|tiers?|platinum|gold|silver|registered|program(?:me)?s?|okrs?|"
+    r"kpis?|referral|resell\w*|co-?sell\w*|oem|joint venture|jv|thesis|term sheets?|"
+    r"governance|escalat\w*|raci|attractiveness|star|ecosystems?|landscape|phases?|horizons?|"
+    r"pipeline|certif\w*|icp|acv|arr|margins?|fees?|deal reg\w*|mdf|gsis?|isvs?|"
+    r"integrators?|consultanc\w*|build|acquir\w*|quality rules?|scor\w*|band|prospects?|"
+    r"recruit\w*|channel|co-?market\w*|enablement|onboard\w*|competitors?|sponsors?|"
+    r"exclusiv\w*|kill switch|proof point|qbr|steering|market\w*|revenue)\b", re.I)
 CLAUSE_SPLIT_RE = re.compile(r"(?:[.!?;:]\s+|\s[-–—]\s|,\s*(?:so|and|but)\s+|\n)")
 DRAFT_VERB_RE = re.compile(
     r"\b(draft|write|writ\w+|create|prepare|generate|produce|put together|make|build|draw up|"
@@ -55,12 +66,12 @@ MOVEMENT_RE = re.compile(
     r"move\w* (?:up|down)|bump\w* (?:up|down)|keep (?:them|it|her|him|\w+) (?:at|in|on)|"
     r"stay (?:at|in|on)|still (?:be )?(?:at |in )?(?:platinum|gold|silver|registered)|"
     r"time for (?:platinum|gold|silver)|should (?:they|it|we) be|deserve|earn\w* (?:a|the)|"
-    r"tier review|review (?:the |their |its )?tier|movement|where do they stand|"
+    r"tier review|review\w*|movement|where do they stand|"
     r"stand tier|tier-?wise|tier call|due for)\b", re.I)
 TIER_WORD_RE = re.compile(r"\b(tiers?|tier-?wise|tiering|qualif\w*|platinum|gold|silver|"
                           r"registered)\b", re.I)
-SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority cut|"
-                           r"weighted)\b", re.I)
+SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority|secondary|"
+                           r"opportunistic|weighted)\b", re.I)
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
     r"needs? attention|by tier|per tier|by region|summar(?:y|ise|ize)|big picture|"
@@ -139,7 +150,8 @@ def is_question(text: str) -> bool:
         return True
     for clause in _clauses(text):
         word = _first_word(clause)
-        if word in ASK_OPENERS and not REQUEST_RE.match(clause):
+        if word in ASK_OPENERS and not REQUEST_RE.match(clause) and not IMPERATIVE_DO_RE.match(
+                clause):
             return True
     return "?" in text and not is_request(text)
 
@@ -200,6 +212,7 @@ class Features:
         partner_tier: A stored partner and tier or movement words.
         partner_movement: A stored partner and words about moving between tiers.
         qualify: Words that ask which tier figures qualify for now.
+        off_topic: No partnership vocabulary at all.
         partner_show: A stored partner and words that ask for its record.
         document_tool: The drafting tool whose document is named first ("" when none).
     """
@@ -238,6 +251,7 @@ class Features:
     partner_tier: float = 0.0
     partner_movement: float = 0.0
     qualify: float = 0.0
+    off_topic: float = 0.0
     partner_show: float = 0.0
     document_tool: str = ""
 
@@ -299,8 +313,11 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     figures = _figures(text)
     listing = bool(LISTING_RE.search(text))
     facts = len(factors.extract_decision(text)) > 1
+    portfolio = bool(PORTFOLIO_RE.search(text))
     stated = (partner_found or needs or star_scores > 0 or criteria > 0 or listing or facts
-              or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
+              or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
+    topical = bool(TOPIC_RE.search(text)) or partner_found
+    named = partner_found or partner.suggestion_id is not None
     nouns = document_nouns(text)
     draft = bool(DRAFT_VERB_RE.search(text))
     scoring = bool(SCORE_WORD_RE.search(text))
@@ -309,11 +326,11 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         only_name=float(partner_found and only_a_name(text, partner)),
         doc_request=float(bool(nouns) and (draft or asks_for_document(text))),
         doc_question=float(bool(nouns) and question and not draft and not request),
-        partner_score=float(partner_found and scoring),
-        partner_tier=float(partner_found and tiering),
-        partner_movement=float(partner_found and bool(MOVEMENT_RE.search(text))),
+        partner_score=float(named and scoring),
+        partner_tier=float(named and tiering),
+        partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
         qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),
-        partner_show=float(partner_found and bool(SHOW_RE.search(text))),
+        partner_show=float(named and bool(SHOW_RE.search(text))),
         document_tool=nouns[0] if nouns else "",
         question=float(question), request=float(request), figures=float(figures),
         criteria=float(criteria >= 2), tier_figures=float(
@@ -325,7 +342,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         movement=float(bool(MOVEMENT_RE.search(text))),
         tier_word=float(bool(TIER_WORD_RE.search(text))),
         score_word=float(scoring),
-        portfolio=float(bool(PORTFOLIO_RE.search(text))),
+        portfolio=float(portfolio),
         listing=float(listing), show=float(bool(SHOW_RE.search(text))),
         rules=float(bool(RULES_WORDS_RE.search(text))),
         compare=float(bool(COMPARE_RE.search(text))),
@@ -333,5 +350,6 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         refuse=float(bool(INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text))),
         greeting=float(bool(GREETING_RE.match(text))),
         program=float(bool(PROGRAM_RE.search(text))),
-        inputless_question=float(question and not stated),
+        inputless_question=float(question and not stated and topical),
+        off_topic=float(not topical),
     )

@@ -33,6 +33,7 @@ from agent.planner.memory import carry_over, remember, what_if_plan
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.plan import Plan
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
+from agent.planner.slots import CRITERIA
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
 from agent.session import Pending, Session
@@ -49,6 +50,11 @@ CLARIFY = "_clarify"
 #: Tools whose missing input a stored partner can supply (so "did you mean" applies).
 PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier"}
 MESSAGE_LIMIT = 4000
+#: Arguments a stored partner's record supplies itself, per tool.
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    "score_partner": CRITERIA,
+    "check_tier": ("annual_pipeline_usd", "certified_individuals", "dedicated_practice"),
+}
 
 
 class OfflinePlanner:
@@ -224,9 +230,11 @@ class OfflinePlanner:
                 pending.tool in PARTNER_SLOT_TOOLS):
             # The earlier figures described a partner not yet named; a stored partner named
             # now brings its own record, which they must not silently override.
-            saved = {}
+            saved = {k: v for k, v in saved.items()
+                     if k not in RECORD_FIELDS.get(pending.tool, ())}
         plan, added = plans.fill_plan(pending.tool, saved, pending.missing, text, partner)
-        if clearly_different(ranking, pending.tool) or (
+        answered = bool(set(pending.missing) - set(plan.missing))
+        if (clearly_different(ranking, pending.tool) and not answered) or (
                 not added and not (partner.suggestion_id and "partner" in pending.missing)):
             session.pending = None
             return None

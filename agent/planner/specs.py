@@ -73,10 +73,10 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
                       {"criteria": 0.6, "partner_score": 0.45, "score_word": 0.1}),
     "assess_star": ("act", "a STAR assessment", {"star_scores": 0.6, "star": 0.2}),
     "check_tier": ("act", "the tier these figures qualify for now",
-                   {"tier_figures": 0.45, "tier_word": 0.1, "partner_tier": 0.1,
+                   {"tier_figures": 0.45, "tier_word": 0.1, "partner_tier": 0.3,
                     "qualify": 0.6, "movement": -0.25}),
     "review_tier": ("act", "a tier review of whether the partner should move",
-                    {"partner_tier": 0.35, "movement": 0.1, "partner_movement": 0.4,
+                    {"partner_tier": 0.1, "movement": 0.1, "partner_movement": 0.55,
                      "tier_figures": -0.3}),
     "portfolio_summary": ("lookup", "a summary of the whole partner portfolio",
                           {"portfolio": 0.4, "partner": -0.2}),
@@ -93,8 +93,8 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "draft_governance_playbook": ("document", "a drafted governance playbook", {}),
     "draft_okrs": ("document", "drafted OKRs", {}),
     REFUSE: ("meta", "nothing: that is outside the framework",
-             {"refuse": 0.8, "partner": -0.4, "criteria": -0.4, "tier_figures": -0.3,
-              "document": -0.3, "star": -0.3}),
+             {"refuse": 0.8, "off_topic": 0.3, "partner": -0.4, "criteria": -0.4,
+              "tier_figures": -0.3, "document": -0.3, "star": -0.3}),
     HELP: ("meta", "an overview of what I can do", {"greeting": 1.0}),
 }
 
