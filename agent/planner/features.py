@@ -37,7 +37,7 @@ build make draw put compute calculate find search list show pull give get open l
 recommend decide summarise summarize tier audit plan set do star-assess
 """.split())
 #: "Do a STAR review" is a command; "Do we need ..." and "Does a partner ..." are questions.
-IMPERATIVE_DO_RE = re.compile(r"[\W_]*do\s+(?:a|an|the|some|one|another|my|our)\b", re.I)
+IMPERATIVE_DO_RE = re.compile(r"[\W_]*do\s+(?:a|an|another)\b", re.I)
 #: The partnership vocabulary: a question without any of it is not about the framework.
 TOPIC_RE = re.compile(
     r"\b(partner\w*|alliances?|tiers?|platinum|gold|silver|registered|program(?:me)?s?|okrs?|"
@@ -66,7 +66,9 @@ MOVEMENT_RE = re.compile(
     r"move\w* (?:up|down)|bump\w* (?:up|down)|keep (?:them|it|her|him|\w+) (?:at|in|on)|"
     r"stay (?:at|in|on)|still (?:be )?(?:at |in )?(?:platinum|gold|silver|registered)|"
     r"time for (?:platinum|gold|silver)|should (?:they|it|we) be|deserve|earn\w* (?:a|the)|"
-    r"tier review|review\w*|movement|where do they stand|"
+    r"tier review|review|movement|where do they stand|"
+    r"(?:move|change|keeps?|keeping|hold|holds|retain|lose|loses)s? (?:its |their |a |the )?tier|"
+    r"still (?:hold|holds|keep|keeps)|"
     r"stand tier|tier-?wise|tier call|due for)\b", re.I)
 TIER_WORD_RE = re.compile(r"\b(tiers?|tier-?wise|tiering|qualif\w*|platinum|gold|silver|"
                           r"registered)\b", re.I)
@@ -96,7 +98,8 @@ RULES_WORDS_RE = re.compile(
     r"\b(rules?|criteria|criterion|weights?|weighting|thresholds?|cut-?offs?|bands?|benefits|"
     r"commitments?|requirements?|required|definition|mean|means|framework|difference|"
     r"red flags?|steps?|process|policy|guidance|target|targets|typical|usually|normally|"
-    r"standard|range|cadence|how often|how long|supposed to)\b", re.I)
+    r"standard|range|cadence|how often|how long|supposed to|belongs?|categor\w*|kinds? of|"
+    r"types? of)\b", re.I)
 COMPARE_RE = re.compile(r"\b(compare|comparison|versus|vs\.?|against|side by side)\b", re.I)
 WHAT_IF_RE = re.compile(
     r"^\s*(?:and |ok,? |okay,? |so )?(?:what if|what about|how about|and if|and with|"

@@ -40,8 +40,10 @@ from agent.session import Pending, Session
 from agent.toolset import Deps
 from tools.errors import FrameworkError
 
-CANCEL_RE = re.compile(r"^\s*(cancel|stop|never ?mind|forget (?:it|that)|no thanks|abort|"
-                       r"quit|drop it|skip it)\b", re.I)
+CANCEL_RE = re.compile(r"^\s*(?:ok,?\s+|okay,?\s+|actually,?\s+)?(cancel|stop|never ?mind|"
+                       r"forget (?:it|that|about it)|no thanks|abort|quit|drop (?:it|that)|"
+                       r"skip (?:it|that)|park (?:it|that|this)|leave (?:it|that)|hold off)"
+                       r"\b[^.!?;]*[.!?;]?", re.I)
 YES_RE = re.compile(r"^\s*(yes|yeah|yep|yup|correct|right|that'?s (?:it|right|the one)|"
                     r"sure|ok|okay|indeed|exactly)\b", re.I)
 NO_RE = re.compile(r"^\s*(no|nope|wrong|not (?:that|them|it))\b", re.I)
@@ -208,8 +210,12 @@ class OfflinePlanner:
     def _resume(self, text: str, session: Session, deps: Deps) -> Iterator[Event] | None:
         pending = session.pending
         assert pending is not None
-        if CANCEL_RE.match(text):
+        cancel = CANCEL_RE.match(text)
+        if cancel:
             session.pending = None
+            rest = text[cancel.end():].strip()
+            if len(rest.split()) >= 3:
+                return self._fresh(rest, session, deps)  # "Park that. Does X still hold Gold?"
             return self._finish([], narrate.render("cancelled"))
         if pending.tool == CLARIFY:
             return self._resolve_clarify(text, session, deps)
