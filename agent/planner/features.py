@@ -34,7 +34,7 @@ REQUEST_RE = re.compile(
 ACTION_VERBS = frozenset("""
 score scor rate run check assess evaluate review draft write create prepare generate produce
 build make draw put compute calculate find search list show pull give get open look compare
-recommend decide summarise summarize tier audit plan set do star-assess
+recommend decide summarise summarize tier audit plan set star-assess
 """.split())
 #: "Do a STAR review" is a command; "Do we need ..." and "Does a partner ..." are questions.
 IMPERATIVE_DO_RE = re.compile(r"[\W_]*do\s+(?:a|an|another)\b", re.I)
@@ -63,7 +63,8 @@ DOC_NOUNS: dict[str, tuple[str, ...]] = {
 }
 MOVEMENT_RE = re.compile(
     r"\b(promot\w*|demot\w*|downgrad\w*|upgrad\w*|warn\w*|exit\w*|kick\w* out|drop\w*|"
-    r"move\w* (?:up|down)|bump\w* (?:up|down)|keep (?:them|it|her|him|\w+) (?:at|in|on)|"
+    r"(?:move|bump|push|knock|drop)\w*\s+(?:[\w&'-]+\s+){0,4}?(?:up|down)\b|"
+    r"keep (?:them|it|her|him|\w+) (?:at|in|on)|"
     r"stay (?:at|in|on)|still (?:be )?(?:at |in )?(?:platinum|gold|silver|registered)|"
     r"time for (?:platinum|gold|silver)|should (?:they|it|we) be|deserve|earn\w* (?:a|the)|"
     r"tier review|review|movement|where do they stand|"
@@ -133,7 +134,7 @@ def _first_word(clause: str) -> str:
 def is_request(text: str) -> bool:
     """Whether the message asks the assistant to do something (imperative or polite)."""
     for clause in _clauses(text):
-        if _first_word(clause) in ACTION_VERBS:
+        if _first_word(clause) in ACTION_VERBS or IMPERATIVE_DO_RE.match(clause):
             return True
     for match in REQUEST_RE.finditer(text):
         verb = next((g for g in match.groups() if g), "")

@@ -12,7 +12,6 @@ can ask which of two close intents was meant instead of guessing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -136,7 +135,12 @@ class IntentScorer:
         return Ranking(ranked, features, best_similarity, signals)
 
 
-@lru_cache(maxsize=4)
+_SCORERS: dict[int, IntentScorer] = {}
+
+
 def intent_scorer(embedder: Any) -> IntentScorer:
-    """The scorer for ``embedder`` (fitted once per embedder)."""
-    return IntentScorer(embedder)
+    """The scorer for ``embedder`` (fitted once per embedder and process)."""
+    scorer = _SCORERS.get(id(embedder))
+    if scorer is None or scorer.embedder is not embedder:
+        scorer = _SCORERS[id(embedder)] = IntentScorer(embedder)
+    return scorer
