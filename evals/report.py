@@ -91,6 +91,7 @@ def render_markdown(report: RunReport) -> str:
     for suite, per in report.by_grader().items():
         for grader, tally in sorted(per.items()):
             lines.append(f"| {suite} | {grader} | {tally.passed} | {tally.total} |")
+    lines += routing_markdown(report)
     failed = [c for c in report.cases if not c.passed]
     lines += ["", "## Failed cases", ""]
     if not failed:
@@ -111,6 +112,32 @@ def render_markdown(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def routing_columns(report: RunReport) -> list[str]:
+    """The chosen-tool columns of the routing matrix: expected tools first, then the rest."""
+    table = report.routing()
+    chosen = {c for row in table.values() for c in row}
+    return [*table, *sorted(chosen - set(table))]
+
+
+def routing_markdown(report: RunReport) -> list[str]:
+    """The routing confusion matrix: expected tool (rows) by the tool chosen (columns)."""
+    table = report.routing()
+    if not table:
+        return []
+    columns = routing_columns(report)
+    tally = report.routing_tally()
+    lines = ["", "## Routing: expected tool by chosen tool", "",
+             f"Routed right: **{tally.passed}/{tally.total} ({_pct(tally.rate)})**. A turn that "
+             "asks for a tool's missing inputs counts as choosing that tool.", "",
+             "| expected \\ chosen | " + " | ".join(columns) + " |",
+             "| --- |" + " ---: |" * len(columns)]
+    for expected, row in table.items():
+        cells = [(f"**{row[c]}**" if c == expected else str(row[c])) if c in row else ""
+                 for c in columns]
+        lines.append(f"| {expected} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def render_html(report: RunReport) -> str:
     """A self-contained HTML page (inline CSS and JS, no network) listing every case."""
     env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined,
@@ -119,7 +146,9 @@ def render_html(report: RunReport) -> str:
         encoding="utf-8")
     template = env.from_string(source)
     return template.render(report=report, summary=report.summary(), suites=report.by_suite(),
-                           graders=report.by_grader())
+                           graders=report.by_grader(), routing=report.routing(),
+                           routing_columns=routing_columns(report),
+                           routing_tally=report.routing_tally())
 
 
 def render_junit(report: RunReport) -> str:

@@ -11,6 +11,9 @@ from pydantic import BaseModel, Field
 from evals.records import Grade, TurnRecord
 from tools.errors import FrameworkError
 
+#: The routing column for a turn that called no tool and asked for no tool's inputs.
+NO_TOOL = "(none)"
+
 
 class CaseResult(BaseModel):
     """One case: its turns (events and timing), its grades and whether it passed."""
@@ -23,6 +26,8 @@ class CaseResult(BaseModel):
     error: str | None = None
     elapsed_s: float = 0.0
     tags: list[str] = Field(default_factory=list)
+    expected_tool: str | None = None
+    routed: str | None = None
 
     @property
     def failed_graders(self) -> list[str]:
@@ -118,6 +123,26 @@ class RunReport(BaseModel):
     def latencies(self) -> list[float]:
         """Per-turn latencies, seconds."""
         return [t.elapsed_s for c in self.cases for t in c.turns]
+
+    def routing(self) -> dict[str, dict[str, int]]:
+        """Cases by expected tool (rows) and the tool the last turn chose (columns)."""
+        table: dict[str, dict[str, int]] = {}
+        for case in self.cases:
+            if case.expected_tool is None:
+                continue
+            row = table.setdefault(case.expected_tool, {})
+            chosen = case.routed or NO_TOOL
+            row[chosen] = row.get(chosen, 0) + 1
+        return dict(sorted(table.items()))
+
+    def routing_tally(self) -> Tally:
+        """Cases whose last turn chose (or asked for the inputs of) the expected tool."""
+        tally = Tally()
+        for case in self.cases:
+            if case.expected_tool is not None:
+                tally.total += 1
+                tally.passed += int(case.routed == case.expected_tool)
+        return tally
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers, JSON-ready."""

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from agent.events import FollowUp, ToolCall
 from agent.session import Session
 from evals.cases import Case, Suite
 from evals.graders import grade_turn
@@ -148,9 +149,26 @@ def run_case(case: Case, pool: AgentPool, timeout_s: float = DEFAULT_TIMEOUT_S,
     if failure and not timed_out:
         grades.append(Grade(grader="completed", passed=False, score=0.0, detail=failure[0]))
     passed = all(g.passed for g in grades if g.counted) and not failure
+    expected = case.expect.tools[0] if case.expect and case.expect.tools else None
     return CaseResult(case_id=case.id, suite=case.suite, passed=passed, turns=snapshot,
                       grades=grades, error=failure[0] if failure else None,
-                      elapsed_s=elapsed, tags=list(case.tags))
+                      elapsed_s=elapsed, tags=list(case.tags), expected_tool=expected,
+                      routed=routed_tool(snapshot[-1]) if snapshot else None)
+
+
+def routed_tool(turn: TurnRecord) -> str | None:
+    """The tool a turn chose: its first call, else the tool whose inputs it asked for.
+
+    A clarifying question between two tools shows as ``(clarify)``; no call and no question
+    as None.
+    """
+    called = turn.of(ToolCall)
+    if called:
+        return str(called[0].name)
+    asked = turn.of(FollowUp)
+    if asked:
+        return str(asked[0].tool) if asked[0].tool else "(clarify)"
+    return None
 
 
 def run_suites(

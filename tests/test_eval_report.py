@@ -115,3 +115,19 @@ def test_html_report_renders_in_headless_chromium(report: RunReport, tmp_path: P
             assert all(url.startswith("file://") for url in requests)
         finally:
             browser.close()
+
+
+def test_routing_matrix_counts_expected_by_chosen_tool() -> None:
+    cases = [{"id": "r-1", "message": "what tier needs a practice?",
+              "expect": {"tools": ["search_framework"]}},
+             {"id": "r-2", "message": "score acme", "expect": {"tools": ["score_partner"]}},
+             {"id": "r-3", "message": "no tool expected", "expect": {"facts": ["3"]}}]
+    result = run_suites([Suite.model_validate({"suite": "routing", "cases": cases})],
+                        ReportAgent, backend="scripted")
+    assert result.routing() == {"score_partner": {"search_framework": 1},
+                                "search_framework": {"search_framework": 1}}
+    assert (result.routing_tally().passed, result.routing_tally().total) == (1, 2)
+    md = render_markdown(result)
+    assert "Routed right: **1/2 (50.0%)**" in md
+    assert "| score_partner |  | 1 |" in md
+    assert '<table id="routing">' in render_html(result)
