@@ -125,11 +125,6 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a Markdown passage; headings dropped, table rows kept with headers."""
-    return [s for s, _ in split_items(text)]
-
-
 def split_items(text: str) -> list[tuple[str, bool]]:
     """Sentences of a Markdown passage with whether each is a list item or table row."""
     out: list[tuple[str, bool]] = []

@@ -237,8 +237,3 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
         if partner is not None:
             return PartnerMatch(partner.partner_id, partner.name, focus=True)
     return best or PartnerMatch()
-
-
-def mentions_partner_words(text: str) -> bool:
-    """Whether ``text`` has an id, a focus word, or a phrase that could be a name."""
-    return bool(PARTNER_ID_RE.search(text) or FOCUS_RE.search(text) or candidate_names(text))

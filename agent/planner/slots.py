@@ -22,8 +22,9 @@ from agent.planner.parsing import (
     find_word_amounts,
     find_word_numbers,
     parse_date,
-    parse_percent,
 )
+from tools.partners import PartnerType, Tier
+from tools.scoring import Band
 
 CRITERIA: tuple[str, ...] = (
     "icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
@@ -48,7 +49,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "APAC": ("apac", "asia pacific", "asia", "australia", "japan", "singapore", "india"),
     "LATAM": ("latam", "latin america", "south america", "brazil", "mexico"),
 }
-PARTNER_TYPES: dict[str, tuple[str, ...]] = {
+PARTNER_TYPES: dict[str, tuple[str, ...]] = {  # synonyms per PartnerType value
     "big4": ("big 4", "big four", "big4"),
     "regional_si": ("regional si", "regional sis", "regional systems integrator",
                     "regional integrator"),
@@ -79,8 +80,9 @@ INDUSTRIES: dict[str, tuple[str, ...]] = {
     "logistics": ("logistics", "transport", "supply chain"),
     "media": ("media", "entertainment"),
 }
-TIERS = ("platinum", "gold", "silver", "registered")
-BANDS = ("priority", "secondary", "opportunistic")
+#: The vocabularies come from the framework's own enums, highest tier first.
+TIERS = tuple(str(t) for t in reversed(Tier))
+BANDS = tuple(str(b) for b in Band)
 
 
 def _word_union(words: tuple[str, ...]) -> str:
@@ -306,11 +308,6 @@ def extract_count(text: str) -> int | None:
     return min(hits)[1] if hits else None
 
 
-def extract_share_pct(text: str) -> float | None:
-    """A percent share ("30% of ARR")."""
-    return parse_percent(text)
-
-
 YEARS_RE = re.compile(
     r"\b(?:in|within|over|by|next|across)?\s*(?P<num>\d{1,2}|" + "|".join(COUNT_WORDS) +
     r")[- ]?(?:years?|yrs?)\b", re.I)
@@ -332,3 +329,8 @@ def filters(text: str) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
+
+
+if set(PARTNER_TYPES) != {str(t) for t in PartnerType}:  # a new partner type needs its words
+    raise TypeError(f"slots.PARTNER_TYPES and tools.partners.PartnerType disagree: "
+                    f"{sorted(set(PARTNER_TYPES) ^ {str(t) for t in PartnerType})}")
