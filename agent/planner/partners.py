@@ -154,6 +154,8 @@ WORD_RE = re.compile(r"[\w&'\-]+")
 #: A span's first word must be this close to a word of some stored name to be looked up.
 TOKEN_MATCH = 80
 MAX_SPAN = 4
+#: At most this many spans are looked up per message (each is a fuzzy scan of every name).
+MAX_SPANS = 16
 
 
 @lru_cache(maxsize=4)
@@ -190,6 +192,8 @@ def name_spans(text: str, store: Any) -> list[str]:
             if len(chunk) < size or fold(chunk[-1]) in STOP_WORDS:
                 continue
             spans.append(" ".join(chunk))
+            if len(spans) >= MAX_SPANS:
+                return spans
     return spans
 
 
