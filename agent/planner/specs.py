@@ -74,7 +74,7 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "assess_star": ("act", "a STAR assessment", {"star_scores": 0.6, "star": 0.2}),
     "check_tier": ("act", "the tier these figures qualify for now",
                    {"tier_figures": 0.45, "tier_word": 0.1, "partner_tier": 0.3,
-                    "qualify": 0.6, "movement": -0.25}),
+                    "qualify": 0.8, "movement": -0.25}),
     "review_tier": ("act", "a tier review of whether the partner should move",
                     {"partner_tier": 0.1, "movement": 0.1, "partner_movement": 0.55,
                      "tier_figures": -0.3}),
