@@ -49,7 +49,8 @@ def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float
          case: list[str] | None, judge: bool, datasets: Path | None, quiet: bool) -> Any:
     from agent.core import Agent
     from evals.cases import load_suites
-    from evals.runner import ensure_index, run_suites
+    from evals.runner import run_suites
+    from knowledge.indexing import ensure_index
     from knowledge.store import Store
 
     suites = load_suites(suite or None, datasets)

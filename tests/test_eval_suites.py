@@ -16,10 +16,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from agent.core import Agent
+from cli.main import app
 from evals.cases import load_suites
 from evals.report import write_reports
 from evals.results import RunReport, compare, load_baseline
-from evals.runner import ensure_index, run_suites
+from evals.runner import run_suites
+from knowledge.settings import Settings, get_settings
+from knowledge.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "evals" / "baseline.json"
@@ -27,28 +31,14 @@ REGENERATE = "partnerpilot eval --backend offline --jobs 2 --write-baseline eval
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from knowledge.settings import Settings
-    from knowledge.store import Store
-
-    folder = tmp_path_factory.mktemp("eval-data")
-    counts = ensure_index(Store.open(Settings(data_dir=folder, backend="offline")))
-    assert counts["chunks"] > 0 and counts["partners"] > 0
-    return folder
-
-
-@pytest.fixture(scope="module")
-def offline_run(data_dir: Path) -> Iterator[RunReport]:
-    from agent.core import Agent
-    from knowledge.settings import Settings
-    from knowledge.store import Store
-
-    settings = Settings(data_dir=data_dir, backend="offline")
-    store = Store.open(settings)
+def offline_run(indexed_store: Store, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[RunReport]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("eval-run"), backend="offline")
+    store = indexed_store
     suites = [s for s in load_suites() if s.deterministic]
     report = run_suites(suites, lambda: Agent.from_settings(settings, store=store),
                         backend="offline", jobs=2, timeout_s=60)
-    write_reports(report, data_dir / "report")
+    write_reports(report, settings.data_dir / "report")
     yield report
 
 
@@ -82,11 +72,8 @@ def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) 
 
 
 def test_cli_gates_exit_1_on_threshold_and_regression(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.main import app
-    from knowledge.settings import get_settings
-
-    monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(data_dir))
+        indexed_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(indexed_copy))
     get_settings.cache_clear()
     cases = {"suite": "mini", "cases": [
         {"id": "mini-tier", "message": "Tier check: $650K pipeline and 3 certified people.",
