@@ -9,7 +9,6 @@ file is written (DOCX or Markdown by extension) and its path printed.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ import yaml
 from cli.common import fail, user_errors
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
+from tools.text import slugify
 
 draft_app = typer.Typer(
     name="draft",
@@ -116,14 +116,10 @@ def _format(out: Path | None, fmt: str | None) -> str:
     raise FrameworkError("--out", "must end in .md or .docx (or pass --format)", str(out))
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
-
-
 def _default_out(kind: str, data: dict[str, Any], fmt: str) -> Path:
     from knowledge.settings import get_settings
 
-    name = "-".join(_slug(str(data[key])) for key in ("company", "partner") if data.get(key))
+    name = "-".join(slugify(str(data[key])) for key in ("company", "partner") if data.get(key))
     return Path(get_settings().data_dir) / "documents" / f"{kind}-{name or 'draft'}.{fmt}"
 
 

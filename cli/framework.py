@@ -20,6 +20,7 @@ from cli.common import emit, out_console, user_errors
 from tools.decisions import DecisionResult, decide
 from tools.errors import FrameworkError
 from tools.models import PARTNERSHIP_MODELS, ModelRecommendation, recommend_model
+from tools.parsing import parse_usd
 from tools.program import (
     ProgramCheck,
     ProgramTargets,
@@ -30,7 +31,7 @@ from tools.program import (
 )
 from tools.scoring import CRITERIA, AttractivenessResult, score_partner
 from tools.star import DIMENSIONS, StarResult, assess_star
-from tools.tiers import TierCheck, TierReview, check_tier, parse_usd, review_tier
+from tools.tiers import TierCheck, TierReview, check_tier, review_tier
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from tools.errors import FrameworkError
+from tools.text import slugify
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -55,11 +56,6 @@ class Chunk(BaseModel):
         """sha256 of everything stored for the chunk."""
         raw = "\0".join([self.doc_id, self.title, self.section, self.source, self.text])
         return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def slugify(text: str) -> str:
-    """Lowercase words joined by hyphens: ``Tiers > Gold`` -> ``tiers-gold``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
 def split_front_matter(text: str, source: str = "document") -> tuple[dict[str, Any], str]:
@@ -151,7 +147,7 @@ def chunk_markdown(text: str, source: str) -> list[Chunk]:
         if path and path[0] == title:
             path = path[1:]
         section = " > ".join(path) or title
-        slug = slugify(section)
+        slug = slugify(section, default="section")
         for piece in _split_long(section_text):
             n = seen.get(slug, 0)
             seen[slug] = n + 1

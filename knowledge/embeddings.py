@@ -54,6 +54,10 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` into an ``(len(texts), dimension)`` float32 array."""
 
+    def __hash__(self) -> int:
+        """Embedders are hashable, so caches may be keyed by one (``lru_cache``)."""
+        ...
+
 
 def normalise(matrix: np.ndarray) -> np.ndarray:
     """Return float32 rows scaled to unit length (zero rows stay zero)."""
