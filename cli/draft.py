@@ -16,6 +16,7 @@ import typer
 import yaml
 
 from cli.common import fail, user_errors
+from knowledge.files import load_fields
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
 from tools.text import slugify
@@ -49,18 +50,7 @@ def load_input(path: Path | None) -> dict[str, Any]:
     """
     if path is None:
         return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise FrameworkError("--input", f"is not valid YAML or JSON: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise FrameworkError("--input", "must hold a mapping of fields (key: value)",
-                             type(data).__name__)
-    return data
+    return load_fields(path, "--input")
 
 
 def _scalar(raw: str) -> Any:

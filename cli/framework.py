@@ -7,16 +7,15 @@ stderr with exit status 2 (see ``cli.common``).
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 
 from cli.common import emit, out_console, user_errors
+from knowledge.files import load_fields
 from tools.decisions import DecisionResult, decide
 from tools.errors import FrameworkError
 from tools.models import PARTNERSHIP_MODELS, ModelRecommendation, recommend_model
@@ -59,21 +58,8 @@ def parse_date(text: str, field: str) -> date:
         raise FrameworkError(field, "must be a date like 2026-09-30", text) from None
 
 
-def load_file(path: Path) -> Any:
-    """Read a JSON or YAML file (by content; YAML is a superset of JSON)."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0]
-        raise FrameworkError(str(path), f"is not valid JSON or YAML ({first})") from None
-
-
-def _mapping(data: Any, path: Path) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise FrameworkError(str(path), "must hold one mapping (a JSON object)",
-                             type(data).__name__)
-    return data
+def _mapping(path: Path) -> dict[str, Any]:
+    return load_fields(path, str(path))
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -116,7 +102,7 @@ def score(
                 flag = "--" + key.replace("_", "-")
                 raise FrameworkError(key, f"is required (pass {flag} 0-100)")
         values = {k: parse_number(v, k) for k, v in given.items() if v is not None}
-        override = _mapping(load_file(weights), weights) if weights else None
+        override = _mapping(weights) if weights else None
         result = score_partner(values, override)
     emit(result, as_json, lambda: _show_score(result, values))
 
@@ -180,7 +166,7 @@ def tier_review(
 
     with user_errors():
         when = parse_date(as_of, "as_of") if as_of else date.today()
-        data = _mapping(load_file(file), file)
+        data = _mapping(file)
         record: Any = Partner.model_validate(data) if "partner_id" in data else data
         result = review_tier(record, when)
     emit(result, as_json, lambda: _show_review(result))
@@ -224,7 +210,7 @@ def star(
         "relationship_economics": (relationship_economics, relationship_economics_evidence),
     }
     with user_errors():
-        data: dict[str, Any] = _mapping(load_file(file), file) if file else {}
+        data: dict[str, Any] = _mapping(file) if file else {}
         for dim, (value, evidence) in flags.items():
             if value is not None or evidence is not None:
                 entry = dict(data.get(dim) or {})
@@ -279,7 +265,7 @@ def decide_command(
 ) -> None:
     """Build vs partner vs acquire, with the rule that fired and a decision-log entry."""
     with user_errors():
-        data: dict[str, Any] = _mapping(load_file(file), file) if file else {}
+        data: dict[str, Any] = _mapping(file) if file else {}
         for name in fact or []:
             key = name.strip().replace("-", "_")
             if key not in _BOOL_FACTS:
@@ -369,7 +355,7 @@ def program_check(
 ) -> None:
     """Check a program description against the framework's quality rules."""
     with user_errors():
-        result = check_program(_mapping(load_file(file), file))
+        result = check_program(_mapping(file))
     emit(result, as_json, lambda: _show_program(result))
     if strict and not result.passed:
         raise typer.Exit(1)
@@ -384,7 +370,7 @@ def program_gaps(
 ) -> None:
     """Score the strategic gap matrix and name the top three gaps."""
     with user_errors():
-        result = gap_matrix(_mapping(load_file(file), file))
+        result = gap_matrix(_mapping(file))
 
     def human() -> None:
         table = _table("Strategic gap matrix", "dimension", "importance", "capability", "gap")

@@ -19,9 +19,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.files import load_data
 from knowledge.tables import MB, NOT_OBJECT, read_table
 from tools.errors import FrameworkError
 from tools.parsing import parse_amount
@@ -130,10 +130,7 @@ def load_mapping(path: Path | None) -> dict[str, str]:
     """Read a YAML mapping ``{"Your Header": field}`` (optionally under ``columns:``)."""
     if path is None:
         return {}
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FrameworkError("mapping", f"{path} is not valid YAML: {exc}") from None
+    data = load_data(Path(path), "mapping")
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict):
