@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.table import Table
 
+from knowledge.files import load_fields
 from tools.errors import FrameworkError, from_validation_error
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -45,3 +50,16 @@ def emit(result: BaseModel | dict[str, Any] | list[Any], as_json: bool,
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         human()
+
+
+def make_table(title: str, *columns: str) -> Table:
+    """A rich table with a left-aligned title and these columns."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def load_mapping(path: Path) -> dict[str, Any]:
+    """A YAML or JSON file of fields named on the command line (errors name the path)."""
+    return load_fields(path, str(path))

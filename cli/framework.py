@@ -12,34 +12,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from cli.common import emit, out_console, user_errors
-from knowledge.files import load_fields
+from cli.common import JsonFlag, emit, load_mapping, make_table, out_console, user_errors
 from tools.decisions import DecisionResult, decide
 from tools.errors import FrameworkError
 from tools.models import PARTNERSHIP_MODELS, ModelRecommendation, recommend_model
 from tools.parsing import parse_usd
-from tools.program import (
-    ProgramCheck,
-    ProgramTargets,
-    check_program,
-    classify_horizon,
-    gap_matrix,
-    program_targets,
-)
 from tools.scoring import CRITERIA, AttractivenessResult, score_partner
 from tools.star import DIMENSIONS, StarResult, assess_star
 from tools.tiers import TierCheck, TierReview, check_tier, review_tier
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 tier_app = typer.Typer(help="Partner tiers: qualifying tier and movement review.",
                        no_args_is_help=True)
 model_app = typer.Typer(help="Partnership models and the model recommender.",
                         no_args_is_help=True)
-program_app = typer.Typer(help="Program level: quality-rule checks and targets.",
-                          no_args_is_help=True)
 
 
 def parse_number(text: str, field: str) -> float:
@@ -58,20 +44,8 @@ def parse_date(text: str, field: str) -> date:
         raise FrameworkError(field, "must be a date like 2026-09-30", text) from None
 
 
-def _mapping(path: Path) -> dict[str, Any]:
-    return load_fields(path, str(path))
-
-
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(column)
-    return table
-
-
-
 def _show_score(result: AttractivenessResult, values: dict[str, float]) -> None:
-    table = _table("Partner attractiveness", "criterion", "value", "weight %", "points")
+    table = make_table("Partner attractiveness", "criterion", "value", "weight %", "points")
     for key in CRITERIA:
         table.add_row(key, f"{values[key]:g}", f"{result.weights[key]:g}",
                       f"{result.contributions[key]:g}")
@@ -102,7 +76,7 @@ def score(
                 flag = "--" + key.replace("_", "-")
                 raise FrameworkError(key, f"is required (pass {flag} 0-100)")
         values = {k: parse_number(v, k) for k, v in given.items() if v is not None}
-        override = _mapping(weights) if weights else None
+        override = load_mapping(weights) if weights else None
         result = score_partner(values, override)
     emit(result, as_json, lambda: _show_score(result, values))
 
@@ -116,7 +90,7 @@ def _show_check(result: TierCheck) -> None:
         out_console.print(f"Next tier: {result.next_tier.value}, missing:")
         for item in result.missing:
             out_console.print(f"  - {item}")
-    table = _table(f"{result.tier.value.title()} tier", "benefits", "commitments")
+    table = make_table(f"{result.tier.value.title()} tier", "benefits", "commitments")
     rows = max(len(result.benefits), len(result.commitments))
     for i in range(rows):
         table.add_row(result.benefits[i] if i < len(result.benefits) else "",
@@ -166,7 +140,7 @@ def tier_review(
 
     with user_errors():
         when = parse_date(as_of, "as_of") if as_of else date.today()
-        data = _mapping(file)
+        data = load_mapping(file)
         record: Any = Partner.model_validate(data) if "partner_id" in data else data
         result = review_tier(record, when)
     emit(result, as_json, lambda: _show_review(result))
@@ -174,7 +148,7 @@ def tier_review(
 
 
 def _show_star(result: StarResult) -> None:
-    table = _table(f"STAR assessment{': ' + result.partner if result.partner else ''}",
+    table = make_table(f"STAR assessment{': ' + result.partner if result.partner else ''}",
                    "dimension", "score")
     for dim in DIMENSIONS:
         table.add_row(dim, str(result.scores[dim]))
@@ -210,7 +184,7 @@ def star(
         "relationship_economics": (relationship_economics, relationship_economics_evidence),
     }
     with user_errors():
-        data: dict[str, Any] = _mapping(file) if file else {}
+        data: dict[str, Any] = load_mapping(file) if file else {}
         for dim, (value, evidence) in flags.items():
             if value is not None or evidence is not None:
                 entry = dict(data.get(dim) or {})
@@ -265,7 +239,7 @@ def decide_command(
 ) -> None:
     """Build vs partner vs acquire, with the rule that fired and a decision-log entry."""
     with user_errors():
-        data: dict[str, Any] = _mapping(file) if file else {}
+        data: dict[str, Any] = load_mapping(file) if file else {}
         for name in fact or []:
             key = name.strip().replace("-", "_")
             if key not in _BOOL_FACTS:
@@ -284,7 +258,7 @@ def decide_command(
 
 
 def _show_models(result: ModelRecommendation) -> None:
-    table = _table("Recommended partnership models", "#", "model", "fit", "commitment",
+    table = make_table("Recommended partnership models", "#", "model", "fit", "commitment",
                    "revenue mechanism", "why")
     for rec in result.recommendations:
         table.add_row(str(rec.rank), rec.name, str(rec.fit), rec.commitment.value,
@@ -326,7 +300,7 @@ def model_list(as_json: JsonFlag = False) -> None:
     models = [m.model_dump(mode="json") for m in PARTNERSHIP_MODELS.values()]
 
     def human() -> None:
-        table = _table("Partnership models", "model", "best for", "revenue mechanism",
+        table = make_table("Partnership models", "model", "best for", "revenue mechanism",
                        "commitment")
         for m in PARTNERSHIP_MODELS.values():
             table.add_row(m.name, m.best_for, m.revenue_mechanism, m.commitment.value)
@@ -336,100 +310,6 @@ def model_list(as_json: JsonFlag = False) -> None:
 
 
 
-def _show_program(result: ProgramCheck) -> None:
-    table = _table("Quality rules", "rule", "passed", "finding")
-    for f in result.findings:
-        table.add_row(f"{f.rule_id} {f.rule}", "yes" if f.passed else "NO", f.message)
-    out_console.print(table)
-    failed = [f.rule_id for f in result.findings if not f.passed]
-    out_console.print("All quality rules pass" if not failed
-                      else "Failed rules: " + ", ".join(failed))
-
-
-@program_app.command("check")
-def program_check(
-    file: Annotated[Path, typer.Argument(help="JSON/YAML program description.")],
-    strict: Annotated[bool, typer.Option(help="Exit with status 1 when a rule fails.")]
-    = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Check a program description against the framework's quality rules."""
-    with user_errors():
-        result = check_program(_mapping(file))
-    emit(result, as_json, lambda: _show_program(result))
-    if strict and not result.passed:
-        raise typer.Exit(1)
-
-
-@program_app.command("gaps")
-def program_gaps(
-    file: Annotated[Path, typer.Argument(
-        help="JSON/YAML: gaps [{dimension, importance 1-5, capability 1-5}], "
-             "relationship_closes [dimensions].")],
-    as_json: JsonFlag = False,
-) -> None:
-    """Score the strategic gap matrix and name the top three gaps."""
-    with user_errors():
-        result = gap_matrix(_mapping(file))
-
-    def human() -> None:
-        table = _table("Strategic gap matrix", "dimension", "importance", "capability", "gap")
-        for r in result.rows:
-            table.add_row(r.dimension.value, str(r.importance), str(r.capability), str(r.gap))
-        out_console.print(table)
-        out_console.print("Top three gaps: " + (", ".join(d.value for d in result.top_three)
-                                                 or "none"))
-        if result.relationship_closes_top_gap is not None:
-            verdict = "yes" if result.relationship_closes_top_gap else "no (do not pursue)"
-            out_console.print(f"Relationship closes a top-three gap: {verdict}")
-
-    emit(result, as_json, human)
-
-
-@program_app.command("horizon")
-def program_horizon(
-    months: Annotated[str | None, typer.Option(help="Months until P&L impact.")] = None,
-    co_innovation: Annotated[bool, typer.Option(help="A co-innovation bet.")] = False,
-    joint_ip: Annotated[bool, typer.Option(help="Creates joint IP or a JV.")] = False,
-    as_json: JsonFlag = False,
-) -> None:
-    """Place a relationship on horizon 1 (P&L in 12-18 months) or horizon 2 (3-5 years)."""
-    with user_errors():
-        if months is None:
-            raise FrameworkError("months", "is required (pass --months)")
-        result = classify_horizon({"months_to_pnl_impact": months,
-                                   "co_innovation": co_innovation, "joint_ip": joint_ip})
-
-    def human() -> None:
-        out_console.print(f"Horizon: {result.horizon.value} ({result.reason})")
-
-    emit(result, as_json, human)
-
-
-def _show_targets(result: ProgramTargets) -> None:
-    phases = _table("Phase targets", "phase", "months", "revenue via partners",
-                    "active partnerships")
-    for p in result.phases:
-        phases.add_row(f"{p.phase} {p.name}", p.months, f"{p.revenue_share_pct}%",
-                       f"{p.active_partnerships_min}+")
-    out_console.print(phases)
-    kpis = _table("Operational KPIs", "kpi", "target")
-    for k in result.kpis:
-        sign = ">=" if k.direction == "at_least" else "<="
-        kpis.add_row(k.name, f"{sign} {k.target:g}{k.unit if k.unit != 'days' else ' days'}")
-    out_console.print(kpis)
-    for p in result.phases:
-        out_console.print(f"Phase {p.phase}: {p.revenue_share_pct}% of revenue through "
-                          f"partnerships, {p.active_partnerships_min}+ active partnerships")
-
-
-@program_app.command("targets")
-def program_targets_command(as_json: JsonFlag = False) -> None:
-    """Show the phase targets and the operational KPI targets."""
-    result = program_targets()
-    emit(result, as_json, lambda: _show_targets(result))
-
-
 def register(app: typer.Typer) -> None:
     """Add the framework commands to the root app."""
     app.command("score")(score)
@@ -437,4 +317,3 @@ def register(app: typer.Typer) -> None:
     app.command("decide")(decide_command)
     app.add_typer(tier_app, name="tier")
     app.add_typer(model_app, name="model")
-    app.add_typer(program_app, name="program")

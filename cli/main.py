@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import ask, draft, evaluate, framework, store, ui
+from cli import ask, draft, evaluate, framework, program, store, ui
 
 app = typer.Typer(
     name="partnerpilot",
@@ -31,7 +31,7 @@ def version() -> None:
     typer.echo(dist_version("partnerpilot"))
 
 
-for _module in (framework, draft, store, ask, evaluate, ui):
+for _module in (framework, program, draft, store, ask, evaluate, ui):
     _module.register(app)
 
 

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from cli.common import emit, out_console, user_errors
+from cli.common import JsonFlag, emit, out_console, user_errors
 from knowledge.settings import get_settings
 
 users_app = typer.Typer(help="Who may log in to the chat UI.", no_args_is_help=True)
 feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def ui(

@@ -16,8 +16,10 @@ from snapshot import assert_snapshot
 
 from tools.decisions import DecisionInput
 from tools.documents.kinds import DOCUMENT_KINDS
+from tools.gaps import GapMatrixInput
+from tools.horizons import HorizonInput
 from tools.models import ModelNeed
-from tools.program import GapMatrixInput, HorizonInput, ProgramDescription
+from tools.program import ProgramDescription
 from tools.scoring import AttractivenessInput, WeightSet
 from tools.star import StarInput
 from tools.tiers import TierFigures, TierReviewInput

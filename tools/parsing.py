@@ -1,7 +1,5 @@
 """One home for how figures are written: money, counts, percents, quarters and dates.
 
-Two kinds of parser live here:
-
 * **Finders** read free text the way executives write it and are total: arbitrary text
   gives ``None`` (or an empty list), never an exception (:func:`parse_money`,
   :func:`parse_percent`, :func:`find_quarters`, :func:`parse_date`, ...). The offline
@@ -110,10 +108,6 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
-def _plain(value: Decimal) -> float:
-    return float(value)
-
-
 def find_amounts(text: str) -> list[Amount]:
     """All numbers in ``text`` with their multipliers ("$1.2M", "2,000,000", "500K").
 
@@ -138,7 +132,7 @@ def find_amounts(text: str) -> list[Amount]:
         multiplier = MULTIPLIERS.get(mult_word, 1)
         money = bool(match.group("cur") or match.group("cur2") or multiplier != 1)
         value = number * multiplier
-        found.append(Amount(_plain(value), match.start(), match.end(), money, match.group(0)))
+        found.append(Amount(float(value), match.start(), match.end(), money, match.group(0)))
     return found
 
 
@@ -342,8 +336,7 @@ def parse_usd(text: str, field: str = "amount") -> float:
     Raises:
         FrameworkError: Naming ``field`` when the text is not an amount.
     """
-    value = parse_amount(text)
-    if value is None:
+    if (value := parse_amount(text)) is None:
         raise FrameworkError(field, "must be an amount like 500000, 500K or $1.2M", text)
     return value
 
@@ -376,16 +369,12 @@ def parse_quarter(value: str) -> tuple[int, int]:
 
 def normalise_quarter(value: str | None) -> str | None:
     """``"Q3 2026"`` -> ``"2026-Q3"``; empty or None -> None."""
-    if not value:
-        return None
-    year, q = parse_quarter(value)
-    return f"{year}-Q{q}"
+    return "{}-Q{}".format(*parse_quarter(value)) if value else None
 
 
 def last_day_of_quarter(year: int, quarter: int) -> date:
     """Last day of a calendar quarter."""
-    month = quarter * 3
-    return date(year, month, 31 if month in (3, 12) else 30)
+    return date(year, quarter * 3, 31 if quarter in (1, 4) else 30)
 
 
 def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
@@ -398,10 +387,9 @@ def last_completed_quarters(as_of: date, count: int) -> list[tuple[int, int]]:
     year, q = as_of.year, (as_of.month - 1) // 3 + 1
     if last_day_of_quarter(year, q) > as_of:
         year, q = previous_quarter(year, q)
-    found = []
-    for _ in range(count):
-        found.append((year, q))
-        year, q = previous_quarter(year, q)
+    found = [(year, q)][:count]
+    while len(found) < count:
+        found.append(previous_quarter(*found[-1]))
     return found[::-1]
 
 
