@@ -31,7 +31,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy tools agent
+	$(BIN)/mypy tools agent knowledge evals cli
 
 index: install
 	$(BIN)/partnerpilot index
