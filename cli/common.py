@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -63,3 +64,19 @@ def make_table(title: str, *columns: str) -> Table:
 def load_mapping(path: Path) -> dict[str, Any]:
     """A YAML or JSON file of fields named on the command line (errors name the path)."""
     return load_fields(path, str(path))
+
+
+def parse_number_flag(text: str, field: str) -> float:
+    """A plain number given on the command line, naming ``field`` on error."""
+    try:
+        return float(text)
+    except ValueError:
+        raise FrameworkError(field, "must be a number", text) from None
+
+
+def parse_date_flag(text: str, field: str) -> date:
+    """A ``YYYY-MM-DD`` date given on the command line, naming ``field`` on error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FrameworkError(field, "must be a date like 2026-09-30", text) from None

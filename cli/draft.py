@@ -17,6 +17,7 @@ import yaml
 
 from cli.common import fail, user_errors
 from knowledge.files import load_fields
+from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
 from tools.text import slugify
@@ -107,8 +108,6 @@ def _format(out: Path | None, fmt: str | None) -> str:
 
 
 def _default_out(kind: str, data: dict[str, Any], fmt: str) -> Path:
-    from knowledge.settings import get_settings
-
     name = "-".join(slugify(str(data[key])) for key in ("company", "partner") if data.get(key))
     return Path(get_settings().data_dir) / "documents" / f"{kind}-{name or 'draft'}.{fmt}"
 

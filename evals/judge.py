@@ -96,7 +96,7 @@ def make_judge(settings: Settings) -> LLMJudge:
     """
     if not (settings.openai_api_key or settings.openai_base_url):
         raise FrameworkError("judge", "needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL")
-    from openai import OpenAI
+    from openai import OpenAI  # lazy: ~0.5 s, only `eval --judge` needs it
 
     client = OpenAI(api_key=settings.openai_api_key or "not-needed",
                     base_url=settings.openai_base_url, timeout=settings.request_timeout,

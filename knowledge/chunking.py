@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,4 @@ def load_documents(docs_dir: Path) -> list[Chunk]:
 
 def default_docs_dir() -> Path:
     """The framework documents that ship with the package (``knowledge/docs``)."""
-    from importlib.resources import files
-
     return Path(str(files("knowledge") / "docs"))
