@@ -9,6 +9,11 @@ longer embed the same 155 texts each:
 * ``indexed_copy``: a private copy of the data folder for a test that writes.
 * ``warm_data_dir``: an empty data folder whose embedding cache already holds every
   vector of the full store, for a test that indexes by itself (``partnerpilot index``).
+
+MiniLM is loaded once per process (``knowledge.embeddings`` caches the model), and the
+session keeps each text's vector in memory (``_one_vector_per_text``), so a test file that
+builds its own store from the same documents does not embed them again. It is the on-disk
+embedding cache's job, done across data folders; the vectors are the model's own.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,11 +32,33 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_BACKEND", "CHROMA_HOST"):
     os.environ.pop(_key, None)
 
-from knowledge.indexing import ensure_index  # noqa: E402 (after the offline flags above)
+import numpy as np  # noqa: E402 (after the offline flags above)
+
+from knowledge.embeddings import MiniLMEmbedder  # noqa: E402
+from knowledge.indexing import ensure_index  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 from knowledge.store import Store  # noqa: E402
 
 EMBEDDING_CACHE = "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_vector_per_text() -> Iterator[None]:
+    """Embed each distinct text with MiniLM once per session (see the module docstring)."""
+    original = MiniLMEmbedder.embed
+    vectors: dict[str, np.ndarray] = {}
+
+    def embed(self: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            vectors.update(zip(missing, original(self, missing), strict=True))
+        if not texts:
+            return original(self, texts)
+        return np.vstack([vectors[t] for t in texts]).astype(np.float32, copy=False)
+
+    MiniLMEmbedder.embed = embed  # type: ignore[method-assign]
+    yield
+    MiniLMEmbedder.embed = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

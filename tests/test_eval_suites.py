@@ -42,18 +42,21 @@ def offline_run(indexed_store: Store, tmp_path_factory: pytest.TempPathFactory
     yield report
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_no_regression_against_the_baseline(offline_run: RunReport) -> None:
     diff = compare(offline_run, load_baseline(BASELINE), str(BASELINE))
     lines = [f"{c.case_id} ({c.suite}): {c.detail}" for c in diff.regressions]
     assert not lines, "regressions against evals/baseline.json:\n" + "\n".join(lines)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_baseline_covers_exactly_the_cases_that_ran(offline_run: RunReport) -> None:
     diff = compare(offline_run, load_baseline(BASELINE), str(BASELINE))
     stale = [c.case_id for c in diff.new + diff.missing]
     assert not stale, f"baseline is stale for {stale}; regenerate it: {REGENERATE}"
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_every_case_completed_without_error_or_timeout(offline_run: RunReport) -> None:
     broken = [f"{c.case_id}: {g.detail}" for c in offline_run.cases for g in c.grades
               if g.grader == "completed" and not g.passed]
@@ -61,6 +64,7 @@ def test_every_case_completed_without_error_or_timeout(offline_run: RunReport) -
     assert all(c.error is None for c in offline_run.cases)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) -> None:
     baseline = load_baseline(BASELINE)["cases"]
     new_failures = [
@@ -71,6 +75,7 @@ def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) 
     assert not new_failures, "\n".join(new_failures)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_cli_gates_exit_1_on_threshold_and_regression(
         indexed_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(indexed_copy))

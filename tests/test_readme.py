@@ -84,6 +84,7 @@ def readme_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow  # a new `partnerpilot` process per README command (47 of them)
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"{i:02d}-{e.command[:60]}"
                                                    for i, e in enumerate(EXAMPLES, 1)])
 def test_readme_command(example: Example, readme_env: dict[str, str]) -> None:
