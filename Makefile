@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint chromium index bench lock clean
+.PHONY: install run test test-fast lint chromium index bench lock clean
 
 install: $(STAMP)
 
@@ -31,7 +31,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy tools agent
+	$(BIN)/mypy tools agent knowledge evals cli
 
 index: install
 	$(BIN)/partnerpilot index
@@ -41,6 +41,11 @@ run: install index
 
 test: install chromium lint
 	$(BIN)/python -m pytest
+
+# The inner loop: no servers, browsers, live models or slow whole-suite runs (`make test`
+# still runs everything and is the CI command).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not server and not browser and not live and not slow"
 
 bench: install
 	$(BIN)/python bench/store.py --records 10000

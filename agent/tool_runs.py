@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,15 +38,16 @@ from tools.decisions import DecisionInput, decide
 from tools.errors import FrameworkError
 from tools.models import ModelNeed
 from tools.models import recommend_model as recommend_models
-from tools.partners import Partner, parse_quarter
+from tools.parsing import quarter_end
+from tools.partners import Partner
 from tools.program import ProgramDescription
 from tools.program import check_program as check_program_rules
 from tools.scoring import score_partner as score_criteria
 from tools.scoring import score_partner_record
 from tools.star import StarInput
 from tools.star import assess_star as star_assess
+from tools.text import slugify
 from tools.tiers import check_tier as check_tier_figures
-from tools.tiers import quarter_end
 from tools.tiers import review_tier as review_partner_tier
 
 NAME_MATCH_MIN = 0.8
@@ -178,7 +178,7 @@ def check_tier(data: CheckTierInput, deps: Deps) -> BaseModel:
 def _as_of(quarter: str | None) -> date:
     if quarter is None:
         return date.today()
-    return quarter_end(*parse_quarter(quarter))
+    return quarter_end(quarter)
 
 
 def review_tier(data: ReviewTierInput, deps: Deps) -> BaseModel:
@@ -246,10 +246,6 @@ def build_partner_acquire(data: DecisionInput, deps: Deps) -> BaseModel:
     return decide(data)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "document"
-
-
 def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult:
     """Render a built document to Markdown and DOCX and write both into ``deps.output_dir``."""
     markdown = docs.render_markdown(document)
@@ -257,7 +253,7 @@ def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult
     title = docs.kind_of(document).title
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
     deps.output_dir.mkdir(parents=True, exist_ok=True)
-    stem = deps.output_dir / f"{kind}-{_slug(title)}-{digest}"
+    stem = deps.output_dir / f"{kind}-{slugify(title, 40)}-{digest}"
     md_path, docx_path = stem.with_suffix(".md"), stem.with_suffix(".docx")
     md_path.write_text(markdown, encoding="utf-8")
     docx_path.write_bytes(docs.render_docx(document))
@@ -267,13 +263,24 @@ def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult
 
 @dataclass(frozen=True)
 class DocumentTool:
-    """A drafting tool: its name, the document kind, input model, builder and description."""
+    """A drafting tool: its name, the document kind it drafts, and its description.
+
+    The input model and the builder are the kind's own (``tools.documents.DOCUMENT_KINDS``).
+    """
 
     name: str
     kind: str
-    input_model: type[BaseModel]
-    build: Callable[[Any], BaseModel]
     doc: str
+
+    @property
+    def input_model(self) -> type[BaseModel]:
+        """The kind's input model."""
+        return docs.DOCUMENT_KINDS[self.kind].input_model
+
+    @property
+    def build(self) -> Callable[[Any], BaseModel]:
+        """The kind's builder."""
+        return docs.DOCUMENT_KINDS[self.kind].builder
 
 
 def document_run(tool: DocumentTool) -> Callable[[BaseModel, Deps], DocumentResult]:
@@ -288,28 +295,25 @@ def document_run(tool: DocumentTool) -> Callable[[BaseModel, Deps], DocumentResu
 
 
 DOCUMENT_TOOLS = (
-    DocumentTool("draft_thesis", "thesis", docs.ThesisInput, docs.build_thesis,
+    DocumentTool("draft_thesis", "thesis",
                  "Draft a partnership thesis statement (who we partner with, for which "
                  "customers and markets, through which models, measured by which metric)."),
-    DocumentTool("draft_term_sheet", "term-sheet", docs.TermSheetInput, docs.build_term_sheet,
+    DocumentTool("draft_term_sheet", "term-sheet",
                  "Draft a partnership term sheet: operating model, economics, governance, IP, "
                  "exclusivity, term and exit."),
-    DocumentTool("draft_brief", "brief", docs.StrategyBriefInput, docs.build_brief,
+    DocumentTool("draft_brief", "brief",
                  "Draft a partnership strategy brief for executives: need, objectives, partner "
                  "criteria, build/partner/acquire, model, non-negotiables, timeline, risks."),
-    DocumentTool("draft_scorecard", "scorecard", docs.PartnerScorecardInput,
-                 docs.build_scorecard,
+    DocumentTool("draft_scorecard", "scorecard",
                  "Draft a partner evaluation scorecard comparing candidates on the "
                  "attractiveness criteria and STAR."),
-    DocumentTool("draft_operating_plan", "operating-plan", docs.JointOperatingPlanInput,
-                 docs.build_operating_plan,
+    DocumentTool("draft_operating_plan", "operating-plan",
                  "Draft a joint 90-day operating plan: phases, quick wins, commitments, KPIs, "
                  "cadence."),
     DocumentTool("draft_governance_playbook", "governance-playbook",
-                 docs.GovernancePlaybookInput, docs.build_governance_playbook,
                  "Draft a governance playbook: RACI, review cadence, escalation and conflict "
                  "resolution."),
-    DocumentTool("draft_okrs", "okrs", docs.PartnershipOKRsInput, docs.build_okrs,
+    DocumentTool("draft_okrs", "okrs",
                  "Draft partnership OKRs with leading and lagging indicators."),
 )
 

@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict
 
 from agent.events import Citation, DocumentProduced, Event, ToolCall, ToolResult
 from agent.tool_inputs import DocumentResult, FrameworkSearchResult
+from knowledge.store import Store
 
 if TYPE_CHECKING:
     from knowledge.settings import Settings
-    from knowledge.store import Store
 
 CITATION_SNIPPET_CHARS = 400
 
@@ -43,9 +43,6 @@ class Deps:
     def store(self) -> Store:
         """The partner and knowledge store, opened on first use."""
         if self._store is None:
-            # Lazy: chromadb costs about a second to import, and pure tools never need it.
-            from knowledge.store import Store
-
             self._store = Store.open(self.settings)
         return self._store
 

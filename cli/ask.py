@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from agent.core import Agent
+from agent.session import Session
 from cli.common import err_console, out_console, user_errors
+from knowledge.settings import Settings, get_settings
+from tools.errors import FrameworkError, validate
 
 if TYPE_CHECKING:
-    from agent.core import Agent, TurnResult
+    from agent.core import TurnResult
     from agent.events import Citation, Event
 
 BackendOption = Annotated[
@@ -22,10 +26,6 @@ EXIT_WORDS = {"exit", "quit", ":q", "bye"}
 
 
 def _agent(backend: str | None) -> Agent:
-    from agent.core import Agent
-    from knowledge.settings import Settings, get_settings
-    from tools.errors import validate
-
     settings = get_settings()
     if backend is not None:
         settings = validate(Settings, {**settings.model_dump(), "backend": backend.lower()})
@@ -62,12 +62,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn as JSON.")] = False,
 ) -> None:
     """Ask one question; the answer cites its sources and names the backend that answered."""
-    from agent.session import Session
-
     with user_errors():
         if not question.strip():
-            from tools.errors import FrameworkError
-
             raise FrameworkError("question", "must not be empty", question)
         agent = _agent(backend)
         try:
@@ -85,7 +81,6 @@ def ask(
 
 class _ChatPrinter:
     """Renders one turn's events as they arrive."""
-
     def __init__(self) -> None:
         self.citations: list[Citation] = []
         self.in_text = False
@@ -136,8 +131,6 @@ class _ChatPrinter:
 
 def chat(backend: BackendOption = None) -> None:
     """Chat interactively: answers stream in with tool steps and sources (exit or Ctrl-D)."""
-    from agent.session import Session
-
     with user_errors():
         agent = _agent(backend)
     session = Session()

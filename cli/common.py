@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.table import Table
 
+from knowledge.files import load_fields
 from tools.errors import FrameworkError, from_validation_error
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -45,3 +51,32 @@ def emit(result: BaseModel | dict[str, Any] | list[Any], as_json: bool,
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         human()
+
+
+def make_table(title: str, *columns: str) -> Table:
+    """A rich table with a left-aligned title and these columns."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def load_mapping(path: Path) -> dict[str, Any]:
+    """A YAML or JSON file of fields named on the command line (errors name the path)."""
+    return load_fields(path, str(path))
+
+
+def parse_number_flag(text: str, field: str) -> float:
+    """A plain number given on the command line, naming ``field`` on error."""
+    try:
+        return float(text)
+    except ValueError:
+        raise FrameworkError(field, "must be a number", text) from None
+
+
+def parse_date_flag(text: str, field: str) -> date:
+    """A ``YYYY-MM-DD`` date given on the command line, naming ``field`` on error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FrameworkError(field, "must be a date like 2026-09-30", text) from None

@@ -9,7 +9,6 @@ file is written (DOCX or Markdown by extension) and its path printed.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +16,11 @@ import typer
 import yaml
 
 from cli.common import fail, user_errors
+from knowledge.files import load_fields
+from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
+from tools.text import slugify
 
 draft_app = typer.Typer(
     name="draft",
@@ -49,18 +51,7 @@ def load_input(path: Path | None) -> dict[str, Any]:
     """
     if path is None:
         return {}
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise FrameworkError("--input", f"is not valid YAML or JSON: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise FrameworkError("--input", "must hold a mapping of fields (key: value)",
-                             type(data).__name__)
-    return data
+    return load_fields(path, "--input")
 
 
 def _scalar(raw: str) -> Any:
@@ -116,14 +107,8 @@ def _format(out: Path | None, fmt: str | None) -> str:
     raise FrameworkError("--out", "must end in .md or .docx (or pass --format)", str(out))
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "document"
-
-
 def _default_out(kind: str, data: dict[str, Any], fmt: str) -> Path:
-    from knowledge.settings import get_settings
-
-    name = "-".join(_slug(str(data[key])) for key in ("company", "partner") if data.get(key))
+    name = "-".join(slugify(str(data[key])) for key in ("company", "partner") if data.get(key))
     return Path(get_settings().data_dir) / "documents" / f"{kind}-{name or 'draft'}.{fmt}"
 
 

@@ -7,15 +7,24 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agent.core import Agent
 from cli.common import emit, err_console, fail, out_console, user_errors
+from evals.cases import load_suites
+from evals.judge import make_judge
+from evals.report import print_summary, write_reports
+from evals.results import compare, load_baseline
+from evals.results import write_baseline as save_baseline
+from evals.runner import run_suites
+from knowledge.indexing import ensure_index
+from knowledge.settings import get_settings
+from knowledge.store import Store
 
 BACKENDS = ("auto", "offline", "openai", "local")
 
 
 def _settings(backend: str | None) -> Any:
-    from knowledge.settings import get_settings
-
     settings = get_settings()
     if backend is not None:
         if backend not in BACKENDS:
@@ -25,14 +34,6 @@ def _settings(backend: str | None) -> Any:
 
 
 def _progress_runner(total: int, quiet: bool) -> tuple[Any, Any]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     progress = Progress(TextColumn("[bold]eval[/]"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
                         console=err_console, disable=quiet, transient=False)
@@ -47,17 +48,10 @@ def _progress_runner(total: int, quiet: bool) -> tuple[Any, Any]:
 
 def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float,
          case: list[str] | None, judge: bool, datasets: Path | None, quiet: bool) -> Any:
-    from agent.core import Agent
-    from evals.cases import load_suites
-    from evals.runner import ensure_index, run_suites
-    from knowledge.store import Store
-
     suites = load_suites(suite or None, datasets)
     settings = _settings(backend)
     judge_fn = None
     if judge:
-        from evals.judge import make_judge
-
         judge_fn = make_judge(settings)
     store = Store.open(settings)
     ensure_index(store)
@@ -83,7 +77,6 @@ def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float
 
 def register(app: typer.Typer) -> None:
     """Add ``partnerpilot eval`` to the root app."""
-
     @app.command("eval")
     def eval_command(
         suite: Annotated[list[str] | None, typer.Option(
@@ -113,10 +106,6 @@ def register(app: typer.Typer) -> None:
         Exit status: 0 when every gate holds, 1 when --fail-under or --baseline is missed,
         2 for bad input.
         """
-        from evals.report import print_summary, write_reports
-        from evals.results import compare, load_baseline
-        from evals.results import write_baseline as save_baseline
-
         with user_errors():
             base = load_baseline(baseline) if baseline is not None else None
             result = _run(suite, backend, jobs, timeout, case, judge, datasets, as_json)

@@ -9,9 +9,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from cli.common import emit, err_console, fail, out_console, user_errors
+from knowledge.chunking import default_docs_dir, load_documents
+from knowledge.importer import ImportRejected, import_file
+from knowledge.records import score_and_band
+from knowledge.sample import load_sample_partners
+from knowledge.store import Store
+from tools.partners import PartnerType, Tier
+from tools.scoring import Band
 
 partners_app = typer.Typer(help="Import, search and show partner records.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Search the framework documents.", no_args_is_help=True)
@@ -25,15 +41,6 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
     if not sys.stderr.isatty() or total <= 0:
         yield lambda n: None
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-    from rich.text import Text
 
     class RateColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
@@ -47,16 +54,10 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 def _open_store(check_embedder: bool = True) -> Any:
-    from knowledge.store import Store
-
     return Store.open(check_embedder=check_embedder)
 
 
 def _sample_partners() -> list[Any]:
-    try:
-        from knowledge.sample import load_sample_partners
-    except ImportError:
-        return []
     return list(load_sample_partners())
 
 
@@ -67,8 +68,6 @@ def index(
     as_json: JsonOpt = False,
 ) -> None:
     """Index the framework documents; load the sample partners into an empty store."""
-    from knowledge.chunking import default_docs_dir, load_documents
-
     with user_errors():
         store = _open_store(check_embedder=not rebuild)
         kept = store.rebuild() if rebuild else []
@@ -117,8 +116,6 @@ def import_partners(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate and upsert partners by partner_id (all rows or none, unless --skip-invalid)."""
-    from knowledge.importer import ImportRejected, import_file
-
     with user_errors():
         store = _open_store()
         try:
@@ -178,9 +175,6 @@ def search_partners(
     as_json: JsonOpt = False,
 ) -> None:
     """Semantic search over partners, with exact filters."""
-    from tools.partners import PartnerType, Tier
-    from tools.scoring import Band
-
     tier = _check_choice("tier", tier, [t.value for t in Tier])
     partner_type = _check_choice("type", partner_type, [t.value for t in PartnerType])
     band = _check_choice("band", band, [b.value for b in Band])
@@ -224,8 +218,6 @@ def show_partner(
 
 
 def _render_partner(partner: Any) -> None:
-    from knowledge.records import score_and_band
-
     score, band = score_and_band(partner)
     table = Table(show_header=False, title=f"{partner.name} ({partner.partner_id})",
                   title_justify="left")

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from cli.common import emit, out_console, user_errors
+from cli.common import JsonFlag, emit, out_console, user_errors
+from evals.feedback import export_feedback
 from knowledge.settings import get_settings
+from ui.auth import add_user, load_users
 
 users_app = typer.Typer(help="Who may log in to the chat UI.", no_args_is_help=True)
 feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args_is_help=True)
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def ui(
@@ -22,7 +23,7 @@ def ui(
         "--no-auth", help="No login (single local user; history is not kept).")] = False,
 ) -> None:
     """Start the chat UI (Chainlit, headless, offline) until Ctrl-C."""
-    from ui import launch
+    from ui import launch  # lazy: Chainlit, ~4 s; `users` and `feedback` need none of it
 
     with user_errors():
         plan = launch.plan(Path(get_settings().data_dir), host, port, auth=not no_auth)
@@ -47,8 +48,6 @@ def users_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user (or change their password) in <data dir>/users.yaml, stored as bcrypt."""
-    from ui.auth import add_user
-
     with user_errors():
         path = add_user(Path(get_settings().data_dir), name, password)
     emit({"user": name, "file": str(path)}, as_json,
@@ -58,8 +57,6 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
     """List the users who may log in (file and PARTNERPILOT_USERS)."""
-    from ui.auth import load_users
-
     with user_errors():
         names = sorted(load_users(Path(get_settings().data_dir)))
     emit({"users": names}, as_json,
@@ -74,8 +71,6 @@ def feedback_export(
     as_json: JsonFlag = False,
 ) -> None:
     """Export thumbs feedback (with comments) as an eval suite in the evals YAML format."""
-    from evals.feedback import export_feedback
-
     with user_errors():
         result = export_feedback(Path(get_settings().data_dir), only=only)
         text = result.to_yaml()

@@ -28,16 +28,10 @@ from evals.cases import Expect
 from evals.records import Grade as Grade
 from evals.records import TurnRecord as TurnRecord
 from evals.sources import document_class, framework_docs, snippet_in_doc
+from tools.documents.common import find_placeholders
 
 ACTION_TOOLS_PREFIXES = ("score_", "assess_", "check_", "review_", "draft_", "build_",
                          "recommend_", "portfolio_")
-PLACEHOLDERS = (
-    re.compile(r"\$?\[(?=[^\]\n]*[A-Za-z])[^\]\n]{1,60}\](?!\()"),
-    re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S),
-    re.compile(r"\b(?:TBD|TBC|TODO|FIXME|XXX)\b|lorem ipsum", re.IGNORECASE),
-    re.compile(r"<(?:insert|your|company|partner|name|date)[^<>\n]{0,40}>", re.IGNORECASE),
-    re.compile(r"_{4,}"),
-)
 REFUSAL = re.compile(
     r"\b(?:can(?:no|'|’)t|cannot|won(?:'|’)t|will not|unable to|not able to|decline|"
     r"outside (?:the |my |this |what )?(?:scope|framework|remit|i can)|out of scope|"
@@ -297,14 +291,6 @@ def grade_document(turn: TurnRecord, expect: Expect) -> Grade | None:
             problems.append(f"fact missing: {fact}")
     total = 2 + len(want.sections) + len(want.facts)
     return _grade("document", total - len(problems), total, "; ".join(problems) or "valid")
-
-
-def find_placeholders(text: str) -> list[str]:
-    """Unfilled template slots in a text: ``[X]``, ``{{ x }}``, ``TBD``, ``<insert ...>``."""
-    found: list[str] = []
-    for pattern in PLACEHOLDERS:
-        found.extend(m.group(0) for m in pattern.finditer(text) if m.group(0) not in found)
-    return found
 
 
 def grade_placeholders(turn: TurnRecord, expect: Expect) -> Grade | None:

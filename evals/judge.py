@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from typing import TYPE_CHECKING, Any
-
-from jinja2 import Environment, StrictUndefined
 
 from agent.events import Citation, ToolResult
 from evals.cases import Case
 from evals.records import Grade, TurnRecord
+from prompts import make_environment
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:
@@ -29,8 +27,8 @@ _JSON = re.compile(r"\{.*\}", re.S)
 
 def render_prompt(case: Case, turns: list[TurnRecord]) -> str:
     """The rubric with this case's transcript filled in."""
-    source = resources.files("prompts").joinpath("judge.md").read_text(encoding="utf-8")
-    template = Environment(undefined=StrictUndefined, autoescape=False).from_string(source)
+    template = make_environment("prompts", ".", trim=False, keep_trailing_newline=False
+                                ).get_template("judge.md")
     last = turns[-1]
     expect = case.turn_specs()[-1].expect
     tools = [f"- {r.name}: {json.dumps(r.output, default=str)[:1500]}"
@@ -98,7 +96,7 @@ def make_judge(settings: Settings) -> LLMJudge:
     """
     if not (settings.openai_api_key or settings.openai_base_url):
         raise FrameworkError("judge", "needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL")
-    from openai import OpenAI
+    from openai import OpenAI  # lazy: ~0.5 s, only `eval --judge` needs it
 
     client = OpenAI(api_key=settings.openai_api_key or "not-needed",
                     base_url=settings.openai_base_url, timeout=settings.request_timeout,

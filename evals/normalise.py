@@ -12,13 +12,9 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_MULTIPLIERS = {
-    "k": Decimal(1_000), "thousand": Decimal(1_000),
-    "m": Decimal(1_000_000), "mm": Decimal(1_000_000), "mn": Decimal(1_000_000),
-    "million": Decimal(1_000_000),
-    "b": Decimal(1_000_000_000), "bn": Decimal(1_000_000_000),
-    "billion": Decimal(1_000_000_000),
-}
+from tools.parsing import MULTIPLIERS
+
+_MULTIPLIERS = {unit: Decimal(size) for unit, size in MULTIPLIERS.items()}
 # A number, not the tail of an id such as D-001 or P-0042, and not the 3 of "Q3".
 NUMBER = re.compile(
     r"(?<![A-Za-z]-)(?<![\w.])(?P<money>\$|usd ?)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from importlib import resources
 from pathlib import Path
 
-from jinja2 import Environment, StrictUndefined, select_autoescape
 from rich.console import Console
 from rich.table import Table
 
 from evals.results import RunReport
+from prompts import make_environment
 
 REPORT_FILES = ("report.json", "report.md", "report.html", "junit.xml")
 
@@ -140,11 +139,8 @@ def routing_markdown(report: RunReport) -> list[str]:
 
 def render_html(report: RunReport) -> str:
     """A self-contained HTML page (inline CSS and JS, no network) listing every case."""
-    env = Environment(autoescape=select_autoescape(default=True), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    source = resources.files("evals").joinpath("templates", "report.html.j2").read_text(
-        encoding="utf-8")
-    template = env.from_string(source)
+    env = make_environment("evals", "templates", html=True, keep_trailing_newline=False)
+    template = env.get_template("report.html.j2")
     return template.render(report=report, summary=report.summary(), suites=report.by_suite(),
                            graders=report.by_grader(), routing=report.routing(),
                            routing_columns=routing_columns(report),

@@ -218,23 +218,3 @@ def run_suites(
     report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return report
 
-
-def ensure_index(store: Any) -> dict[str, int]:
-    """Sync the framework documents into ``store`` and load the sample partners if it has none.
-
-    Document indexing is idempotent (unchanged passages are not re-embedded), so a store
-    built before a document changed is brought up to date; partners are only loaded into an
-    empty store, never over a user's own records.
-
-    Returns:
-        The store's record counts after indexing.
-    """
-    from knowledge.chunking import default_docs_dir, load_documents
-
-    store.index_documents(load_documents(default_docs_dir()))
-    if store.counts().get("partners", 0) == 0:
-        from knowledge.sample import load_sample_partners
-
-        store.upsert_partners(load_sample_partners())
-    result: dict[str, int] = store.counts()
-    return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from functools import lru_cache
 from importlib import resources
@@ -10,26 +9,18 @@ from importlib import resources
 from pydantic import BaseModel
 from rapidfuzz import fuzz
 
+from tools.documents.kinds import DOCUMENT_KINDS
+
 SNIPPET_MIN_RATIO = 90.0
-_KIND_TO_CLASS = {
-    "thesis": "Thesis",
-    "partnership_thesis": "Thesis",
-    "brief": "StrategyBrief",
-    "strategy_brief": "StrategyBrief",
-    "scorecard": "PartnerScorecard",
-    "partner_scorecard": "PartnerScorecard",
-    "term_sheet": "TermSheet",
-    "operating_plan": "JointOperatingPlan",
-    "joint_operating_plan": "JointOperatingPlan",
-    "governance_playbook": "GovernancePlaybook",
-    "governance": "GovernancePlaybook",
-    "okrs": "PartnershipOKRs",
-    "partnership_okrs": "PartnershipOKRs",
+# Other names a case may use for a kind (the kinds themselves come from DOCUMENT_KINDS).
+_KIND_ALIASES = {
+    "partnership_thesis": "thesis",
+    "strategy_brief": "brief",
+    "partner_scorecard": "scorecard",
+    "joint_operating_plan": "operating-plan",
+    "governance": "governance-playbook",
+    "partnership_okrs": "okrs",
 }
-_MODULES = ("tools.documents", "tools.documents.thesis", "tools.documents.brief",
-            "tools.documents.scorecard", "tools.documents.term_sheet",
-            "tools.documents.operating_plan", "tools.documents.governance",
-            "tools.documents.okrs")
 
 
 def _plain(text: str) -> str:
@@ -72,15 +63,6 @@ def snippet_in_doc(doc_id: str, snippet: str) -> bool:
 def document_class(kind: str) -> type[BaseModel] | None:
     """The pydantic model of a document kind (``term_sheet`` -> ``TermSheet``), if known."""
     key = re.sub(r"[\s\-]+", "_", kind.strip().lower())
-    name = _KIND_TO_CLASS.get(key)
-    if name is None:
-        return None
-    for module_name in _MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        cls = getattr(module, name, None)
-        if isinstance(cls, type) and issubclass(cls, BaseModel):
-            return cls
-    return None
+    name = _KIND_ALIASES.get(key, key).replace("_", "-")
+    found = DOCUMENT_KINDS.get(name)
+    return found.document_model if found else None

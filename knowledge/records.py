@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tools.partners import Partner
+from tools.scoring import score_partner
 
 
 class Passage(BaseModel):
@@ -62,8 +63,6 @@ class PartnerHit(BaseModel):
 
 def score_and_band(partner: Partner) -> tuple[float, str]:
     """The partner's attractiveness score and band, from ``tools.scoring``."""
-    from tools.scoring import score_partner
-
     result = score_partner(partner.criteria())
     return float(result.score), str(result.band.value)
 

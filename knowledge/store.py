@@ -1,10 +1,9 @@
-"""The Chroma store: framework passages and partner records, embedded or on a Chroma server.
+"""The store: framework passages and partner records, embedded or on a Chroma server.
 
-One code path above the client: :func:`make_client` returns a ``PersistentClient`` under
-``<data_dir>/chroma`` by default, or an ``HttpClient`` when ``CHROMA_HOST`` is set. Vectors
-come from our own embedder (no Chroma embedding function is stored, so moving the venv never
-breaks reopening); each collection records the embedder's name and dimension and
-:meth:`Store.open` refuses a mismatch with the re-index instruction.
+One code path above the client: :func:`knowledge.chroma.make_client` returns a
+``PersistentClient`` under ``<data_dir>/chroma`` by default, or an ``HttpClient`` when
+``CHROMA_HOST`` is set; :meth:`Store.open` refuses collections built by another embedder
+with the re-index instruction.
 
 Partner search runs on :class:`knowledge.partner_index.PartnerIndex` (exact, filtered, in
 memory; see there for why), loaded from Chroma on first use. Writes take the writer lock and,
@@ -20,7 +19,16 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
+from rapidfuzz import fuzz, process
 
+from knowledge.chroma import (
+    KNOWLEDGE,
+    PARTNERS,
+    check_built_with,
+    make_client,
+    open_collection,
+    pages,
+)
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder, get_embedder, one_blas_thread
 from knowledge.locking import (
@@ -37,10 +45,6 @@ from knowledge.settings import Settings, get_settings
 from tools.errors import FrameworkError
 from tools.partners import Partner
 
-KNOWLEDGE = "framework"
-PARTNERS = "partners"
-SCHEMA_VERSION = 1
-PAGE = 5000
 Progress = Callable[[int], None]
 
 __all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client"]
@@ -53,21 +57,6 @@ class WriteReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
-
-
-def make_client(settings: Settings) -> Any:
-    """The Chroma client the settings ask for (server when ``chroma_host`` is set)."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
-    path = Path(settings.data_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
 class Store:
@@ -130,29 +119,13 @@ class Store:
 
     # -- collections and metadata -------------------------------------------------------
 
-    def _meta(self) -> dict[str, Any]:
-        return {"embedder": self.embedder.name, "dimension": self.embedder.dimension,
-                "schema": SCHEMA_VERSION}
-
     def _collection(self, name: str) -> Any:
-        return self.client.get_or_create_collection(
-            name, metadata={**self._meta(), "generation": "0"},
-            configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
-        )
+        return open_collection(self.client, name, self.embedder)
 
     def check_embedder(self) -> None:
         """Raise the re-index error when a collection was built by another embedder."""
         for collection in (self.knowledge, self.partners):
-            meta = collection.metadata or {}
-            built = (meta.get("embedder"), meta.get("dimension"))
-            if built != (self.embedder.name, self.embedder.dimension):
-                raise FrameworkError(
-                    "index",
-                    f"the {collection.name} collection was built with embedding model "
-                    f"{built[0]} (dimension {built[1]}) but {self.embedder.name} "
-                    f"(dimension {self.embedder.dimension}) is configured; "
-                    "run `partnerpilot index --rebuild` to re-embed everything",
-                )
+            check_built_with(collection, self.embedder)
 
     def _bump_generation(self, collection: Any) -> None:
         generation = f"{time.time_ns()}"
@@ -355,15 +328,9 @@ class Store:
         if self._index is not None and generation == self._generation:
             return self._index
         index = PartnerIndex(self.embedder.dimension)
-        offset = 0
-        while True:
-            got = self.partners.get(include=["embeddings", "metadatas"], limit=PAGE,
-                                    offset=offset)
-            if not got["ids"]:
-                break
+        for got in pages(self.partners, ["embeddings", "metadatas"]):
             index.upsert(got["ids"], np.asarray(got["embeddings"], np.float32),
                          got["metadatas"])
-            offset += len(got["ids"])
         self._index, self._generation = index, generation
         return index
 
@@ -408,8 +375,6 @@ class Store:
 
     def find_partners_by_name(self, name: str, limit: int = 5) -> list[tuple[Partner, float]]:
         """Partners whose names look like ``name`` (rapidfuzz WRatio, 0-100), best first."""
-        from rapidfuzz import fuzz, process
-
         index = self.partner_index()
         found = process.extract(name, index.names, scorer=fuzz.WRatio, limit=limit,
                                 processor=lambda s: str(s).lower())
@@ -418,13 +383,6 @@ class Store:
 
     def all_partners(self) -> list[Partner]:
         """Every stored partner, sorted by id."""
-        partners: list[Partner] = []
-        offset = 0
-        while True:
-            got = self.partners.get(include=["metadatas"], limit=PAGE, offset=offset)
-            if not got["ids"]:
-                break
-            partners.extend(Partner.model_validate_json(str(m["json"]))
-                            for m in got["metadatas"])
-            offset += len(got["ids"])
+        partners = [Partner.model_validate_json(str(m["json"]))
+                    for got in pages(self.partners, ["metadatas"]) for m in got["metadatas"]]
         return sorted(partners, key=lambda p: p.partner_id)

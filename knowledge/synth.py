@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import FrameworkError
 from tools.partners import Partner, PartnerType, QuarterRecord, Tier
+from tools.vocab import CRITERIA
 
 PARTNER_COLUMNS: tuple[str, ...] = (
     "partner_id",
@@ -52,13 +53,6 @@ QUARTER_COLUMNS: tuple[str, ...] = (
     "new_pipeline_usd",
 )
 QUARTERS: tuple[str, ...] = ("2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3")
-CRITERIA: tuple[str, ...] = (
-    "icp_overlap",
-    "market_influence",
-    "practice_alignment",
-    "partnership_appetite",
-    "revenue_potential",
-)
 MAX_PARTNERS = 9_999_999
 
 REGIONS: tuple[tuple[str, int], ...] = (("NA", 40), ("EMEA", 30), ("APAC", 20), ("LATAM", 10))

@@ -86,7 +86,7 @@ def _read_xlsx(path: Path, what: str) -> Table:
         magic = handle.read(4)
     if magic != b"PK\x03\x04":
         raise FrameworkError(what, f"{path.name} is not an XLSX workbook")
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: ~0.3-1.5 s, only XLSX files need it
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)

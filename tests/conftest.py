@@ -1,11 +1,100 @@
-"""Shared test set-up: no test may reach a real model or a hub by accident."""
+"""Shared test set-up: no test may reach a real model or a hub by accident.
+
+The fixtures below build one real Chroma store (framework documents and sample partners,
+embedded with MiniLM) once per test session, so the test files that need a full store no
+longer embed the same 155 texts each:
+
+* ``indexed_dir``: the data folder of that store; never write to it.
+* ``indexed_store``: the store itself, opened once; read only.
+* ``indexed_copy``: a private copy of the data folder for a test that writes.
+* ``warm_data_dir``: an empty data folder whose embedding cache already holds every
+  vector of the full store, for a test that indexes by itself (``partnerpilot index``).
+
+MiniLM is loaded once per process (``knowledge.embeddings`` caches the model), and the
+session keeps each text's vector in memory (``_one_vector_per_text``), so a test file that
+builds its own store from the same documents does not embed them again. It is the on-disk
+embedding cache's job, done across data folders; the vectors are the model's own.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_BACKEND", "CHROMA_HOST"):
     os.environ.pop(_key, None)
+
+import numpy as np  # noqa: E402 (after the offline flags above)
+
+from knowledge.embeddings import MiniLMEmbedder  # noqa: E402
+from knowledge.indexing import ensure_index  # noqa: E402
+from knowledge.settings import Settings  # noqa: E402
+from knowledge.store import Store  # noqa: E402
+
+EMBEDDING_CACHE = "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_vector_per_text() -> Iterator[None]:
+    """Embed each distinct text with MiniLM once per session (see the module docstring)."""
+    original = MiniLMEmbedder.embed
+    vectors: dict[str, np.ndarray] = {}
+
+    def embed(self: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
+        if missing:
+            vectors.update(zip(missing, original(self, missing), strict=True))
+        if not texts:
+            return original(self, texts)
+        return np.vstack([vectors[t] for t in texts]).astype(np.float32, copy=False)
+
+    MiniLMEmbedder.embed = embed  # type: ignore[method-assign]
+    yield
+    MiniLMEmbedder.embed = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def indexed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("indexed") / "data"
+    counts = ensure_index(Store.open(Settings(data_dir=folder, backend="offline")))
+    assert counts["chunks"] > 0 and counts["partners"] == 72
+    return folder
+
+
+@pytest.fixture(scope="session")
+def indexed_store(indexed_dir: Path) -> Store:
+    return Store.open(Settings(data_dir=indexed_dir, backend="offline"))
+
+
+@pytest.fixture
+def indexed_copy(indexed_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "data"
+    shutil.copytree(indexed_dir, copy)
+    return copy
+
+
+def copy_embedding_cache(source_dir: Path, target_dir: Path) -> None:
+    """Copy the SQLite embedding cache consistently (the source may still be open)."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(source_dir / EMBEDDING_CACHE)
+    target = sqlite3.connect(target_dir / EMBEDDING_CACHE)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+@pytest.fixture
+def warm_data_dir(indexed_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "warm-data"
+    copy_embedding_cache(indexed_dir, folder)
+    return folder

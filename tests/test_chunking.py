@@ -11,10 +11,10 @@ from knowledge.chunking import (
     chunk_markdown,
     default_docs_dir,
     load_documents,
-    slugify,
     split_front_matter,
 )
 from tools.errors import FrameworkError
+from tools.text import slugify
 
 DOC = """---
 id: partner-tiers
@@ -105,4 +105,4 @@ def test_shipped_documents_chunk_with_unique_ids_and_titles() -> None:
 
 def test_slugify() -> None:
     assert slugify("Tiers > Gold (2026)") == "tiers-gold-2026"
-    assert slugify("!!!") == "section"
+    assert slugify("!!!", default="section") == "section"

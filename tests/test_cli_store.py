@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,23 +24,27 @@ def run(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("cli-store") / "data"
-    code, out, _ = run(data, "index")
-    assert code == 0, out
-    return data
+@pytest.fixture
+def indexed(indexed_dir: Path) -> Path:
+    return indexed_dir  # the session's store, read only: tests that write take ``data``
 
 
 @pytest.fixture
-def data(indexed: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "data"
-    shutil.copytree(indexed, copy)
-    return copy
+def data(indexed_copy: Path) -> Path:
+    return indexed_copy
 
 
-def test_index_reports_and_is_idempotent(indexed: Path) -> None:
-    code, out, _ = run(indexed, "index", "--json")
+def test_index_builds_a_fresh_store(warm_data_dir: Path) -> None:
+    code, out, _ = run(warm_data_dir, "index", "--json")
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["passages"]["added"] == result["counts"]["chunks"] > 0
+    assert result["partners_loaded"]["added"] == result["counts"]["partners"] == 72
+    assert result["partners_source"] == "sample"
+
+
+def test_index_reports_and_is_idempotent(data: Path) -> None:
+    code, out, _ = run(data, "index", "--json")
     assert code == 0
     result = json.loads(out)
     passages = result["passages"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agent.backends import Backend
+from agent.backends import Backend, make_backend
 from agent.core import Agent, TurnResult
 from agent.events import (
     Citation,
@@ -59,8 +59,27 @@ SCORED: list[Event] = [
 ]
 
 
-def test_backend_protocol_is_checkable(tmp_path: Path) -> None:
-    assert isinstance(ListBackend([]), Backend)
+@pytest.mark.parametrize(("backend", "extra"), [
+    ("offline", {}),
+    ("openai", {"openai_base_url": "http://127.0.0.1:9/v1", "model": "m"}),
+])
+def test_the_factory_builds_real_backends_that_meet_the_protocol(
+        tmp_path: Path, backend: str, extra: dict[str, Any]) -> None:
+    settings = Settings(data_dir=tmp_path, backend=backend, **extra)
+    agent = Agent(make_backend(settings, Deps(settings)), Deps(settings))
+    try:
+        assert isinstance(agent.backend, Backend)
+        assert agent.backend_name == backend
+    finally:
+        agent.close()
+
+
+def test_an_object_without_stream_turn_is_not_a_backend() -> None:
+    class Named:
+        name = "x"
+        model = None
+
+    assert not isinstance(Named(), Backend)
 
 
 def test_guard_applies_to_streamed_text_and_final_answer(tmp_path: Path) -> None:

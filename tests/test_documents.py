@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from snapshot import assert_snapshot
 
 from tools.documents import (
     DEFAULT_RACI,
@@ -386,13 +386,7 @@ def test_schema_snapshot(model: Any) -> None:
     schema = json.dumps(model.model_json_schema(mode="serialization" if "Input" not in
                                                 model.__name__ else "validation"),
                         indent=2, sort_keys=True) + "\n"
-    path = SNAPSHOTS / f"{model.__name__}.json"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(schema, encoding="utf-8")
-    assert path.exists(), f"no snapshot for {model.__name__}; run with UPDATE_SNAPSHOTS=1"
-    assert path.read_text(encoding="utf-8") == schema, (
-        f"{model.__name__} schema changed; rerun with UPDATE_SNAPSHOTS=1 if intended")
+    assert_snapshot(SNAPSHOTS / f"{model.__name__}.json", schema)
 
 
 @pytest.mark.parametrize("kind", sorted(DOCUMENT_KINDS))

@@ -36,6 +36,7 @@ TEXTS = [
 ]
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers: 15-30 s on two cores
 def test_numpy_forward_pass_matches_sentence_transformers() -> None:
     ours = _load_numpy_minilm().encode(TEXTS)
     reference = _load_minilm().encode(TEXTS, normalize_embeddings=True)

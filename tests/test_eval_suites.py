@@ -16,10 +16,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from agent.core import Agent
+from cli.main import app
 from evals.cases import load_suites
 from evals.report import write_reports
 from evals.results import RunReport, compare, load_baseline
-from evals.runner import ensure_index, run_suites
+from evals.runner import run_suites
+from knowledge.settings import Settings, get_settings
+from knowledge.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "evals" / "baseline.json"
@@ -27,43 +31,32 @@ REGENERATE = "partnerpilot eval --backend offline --jobs 2 --write-baseline eval
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from knowledge.settings import Settings
-    from knowledge.store import Store
-
-    folder = tmp_path_factory.mktemp("eval-data")
-    counts = ensure_index(Store.open(Settings(data_dir=folder, backend="offline")))
-    assert counts["chunks"] > 0 and counts["partners"] > 0
-    return folder
-
-
-@pytest.fixture(scope="module")
-def offline_run(data_dir: Path) -> Iterator[RunReport]:
-    from agent.core import Agent
-    from knowledge.settings import Settings
-    from knowledge.store import Store
-
-    settings = Settings(data_dir=data_dir, backend="offline")
-    store = Store.open(settings)
+def offline_run(indexed_store: Store, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[RunReport]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("eval-run"), backend="offline")
+    store = indexed_store
     suites = [s for s in load_suites() if s.deterministic]
     report = run_suites(suites, lambda: Agent.from_settings(settings, store=store),
                         backend="offline", jobs=2, timeout_s=60)
-    write_reports(report, data_dir / "report")
+    write_reports(report, settings.data_dir / "report")
     yield report
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_no_regression_against_the_baseline(offline_run: RunReport) -> None:
     diff = compare(offline_run, load_baseline(BASELINE), str(BASELINE))
     lines = [f"{c.case_id} ({c.suite}): {c.detail}" for c in diff.regressions]
     assert not lines, "regressions against evals/baseline.json:\n" + "\n".join(lines)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_baseline_covers_exactly_the_cases_that_ran(offline_run: RunReport) -> None:
     diff = compare(offline_run, load_baseline(BASELINE), str(BASELINE))
     stale = [c.case_id for c in diff.new + diff.missing]
     assert not stale, f"baseline is stale for {stale}; regenerate it: {REGENERATE}"
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_every_case_completed_without_error_or_timeout(offline_run: RunReport) -> None:
     broken = [f"{c.case_id}: {g.detail}" for c in offline_run.cases for g in c.grades
               if g.grader == "completed" and not g.passed]
@@ -71,6 +64,7 @@ def test_every_case_completed_without_error_or_timeout(offline_run: RunReport) -
     assert all(c.error is None for c in offline_run.cases)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) -> None:
     baseline = load_baseline(BASELINE)["cases"]
     new_failures = [
@@ -81,12 +75,10 @@ def test_offline_answers_never_state_ungrounded_numbers(offline_run: RunReport) 
     assert not new_failures, "\n".join(new_failures)
 
 
+@pytest.mark.slow  # runs every deterministic eval case (30-40 s)
 def test_cli_gates_exit_1_on_threshold_and_regression(
-        data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli.main import app
-    from knowledge.settings import get_settings
-
-    monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(data_dir))
+        indexed_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARTNERPILOT_DATA_DIR", str(indexed_copy))
     get_settings.cache_clear()
     cases = {"suite": "mini", "cases": [
         {"id": "mini-tier", "message": "Tier check: $650K pipeline and 3 certified people.",

@@ -74,6 +74,11 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
     name = request.node.name.removeprefix("test_") + ".yaml"
     with cassette_vcr().use_cassette(name) as played:
         yield played
+    check_cassette(name, played)
+
+
+def check_cassette(name: str, played: Any) -> None:
+    """After a test: every recorded request was replayed, and no secret was recorded."""
     assert RECORDING or played.all_played, f"{name}: not every recorded request was replayed"
     assert all("authorization" not in {h.lower() for h in r.headers} for r in played.requests)
 
@@ -124,7 +129,18 @@ def test_forced_tool_call(base_url: str, cassette: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(RECORDING, reason="checks replay of an existing cassette")
-def test_a_partly_played_cassette_is_detected() -> None:
+def test_the_cassette_check_fails_a_partly_played_cassette() -> None:
     with cassette_vcr().use_cassette("plain_chat.yaml") as played:
         pass
-    assert not played.all_played
+    with pytest.raises(AssertionError, match="not every recorded request was replayed"):
+        check_cassette("plain_chat.yaml", played)
+
+
+def test_no_cassette_holds_an_authorization_header() -> None:
+    names = sorted(p.name for p in CASSETTES.glob("*.yaml"))
+    assert names
+    for name in names:
+        with cassette_vcr().use_cassette(name) as recorded:
+            headers = {h.lower() for r in recorded.requests for h in r.headers}
+        assert "authorization" not in headers, name
+        assert SECRET not in (CASSETTES / name).read_text(encoding="utf-8"), name

@@ -221,3 +221,20 @@ def test_size_limit_is_configurable(store: Store, tmp_path: Path) -> None:
     with pytest.raises(FrameworkError, match=r"crm.csv is \d+ bytes, over the 100 bytes limit"):
         import_file(store, path, max_bytes=100)
     assert import_file(store, path, max_bytes=None).imported == 2
+
+
+@pytest.mark.parametrize(("cell", "value"), [("1.2M", 1_200_000), ("$500K", 500_000),
+                                             ("\"2,000,000\"", 2_000_000),
+                                             ("1.2 million", 1_200_000)])
+def test_money_cells_read_as_the_cli_reads_them(tmp_path: Path, cell: str, value: float) -> None:
+    row = ("A-9,Nine Ltd,ISV,silver,NA,retail,Retail analytics,60,60,60,60,60,"
+           f"{cell},3,no,Lee")
+    partners, report = parse_partners(crm_csv(tmp_path, row))
+    assert report.issues == []
+    assert {p.partner_id: p.annual_pipeline_usd for p in partners}["A-9"] == value
+
+
+def test_a_money_cell_that_is_not_an_amount_names_the_field(tmp_path: Path) -> None:
+    row = "A-9,Nine Ltd,ISV,silver,NA,retail,Retail analytics,60,60,60,60,60,lots,3,no,Lee"
+    _, report = parse_partners(crm_csv(tmp_path, row))
+    assert [(i.row, i.field) for i in report.issues] == [(4, "annual_pipeline_usd")]

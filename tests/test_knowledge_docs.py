@@ -15,7 +15,7 @@ import yaml
 from tools.decisions import ACQUIRE_MIN_MONTHS
 from tools.models import PARTNERSHIP_MODELS, Commitment
 from tools.partners import Tier
-from tools.program import COMPETITOR_MAP_MONTHS, KPI_TARGETS, PHASE_TARGETS, PROOF_POINT_DAYS
+from tools.program import COMPETITOR_MAP_MONTHS, PROOF_POINT_DAYS
 from tools.scoring import (
     CRITERIA,
     DEFAULT_WEIGHTS,
@@ -24,6 +24,7 @@ from tools.scoring import (
     score_partner,
 )
 from tools.star import DIMENSIONS, PROCEED_MIN_DIMENSION, PROCEED_MIN_OVERALL, REJECT_BELOW_OVERALL
+from tools.targets import KPI_TARGETS, PHASE_TARGETS
 from tools.tiers import (
     DEMOTE_AFTER_MISSES,
     EXIT_MONTHS,

@@ -6,15 +6,10 @@ from typing import Any
 import pytest
 
 from tools.errors import FrameworkError
-from tools.program import (
-    GapDimension,
-    Horizon,
-    check_program,
-    classify_horizon,
-    gap_matrix,
-    months_before,
-    program_targets,
-)
+from tools.gaps import GapDimension, gap_matrix
+from tools.horizons import Horizon, classify_horizon
+from tools.program import check_program, months_before
+from tools.targets import program_targets
 
 
 def row(dim: str, importance: int, capability: int) -> dict[str, Any]:

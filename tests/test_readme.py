@@ -14,6 +14,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+import typer
+
+from cli.main import app
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -49,9 +54,18 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def test_readme_has_examples() -> None:
-    assert len(EXAMPLES) >= 1
-    assert all(example.command.startswith("partnerpilot") for example in EXAMPLES)
+INTERACTIVE = {"chat"}  # waits for keyboard input: no README example can run it
+
+
+def test_every_dollar_line_is_an_example_and_every_command_is_shown() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    dollar_lines = [line for line in readme.splitlines() if line.startswith("$ ")]
+    assert [f"$ {e.command}" for e in EXAMPLES] == [
+        re.sub(r"\s+#\s*exits\s+\d+\s*$", "", line) for line in dollar_lines]
+    assert all(example.command.startswith("partnerpilot ") for example in EXAMPLES)
+    shown = {example.command.split()[1] for example in EXAMPLES}
+    commands = set(typer.main.get_command(app).commands)
+    assert commands - INTERACTIVE <= shown, "README shows no example of some commands"
 
 
 def test_readme_parser_reads_status_and_output() -> None:
@@ -59,26 +73,26 @@ def test_readme_parser_reads_status_and_output() -> None:
     assert parsed == [Example("partnerpilot x --y", 2, ["error: y"])]
 
 
-def test_readme_commands_run(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def readme_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One fresh data folder that every README command shares, in README order."""
     env = dict(os.environ)
-    env["PARTNERPILOT_DATA_DIR"] = str(tmp_path / "data")
+    env["PARTNERPILOT_DATA_DIR"] = str(tmp_path_factory.mktemp("readme") / "data")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "PARTNERPILOT_BACKEND"):
         env.pop(key, None)
-    failures: list[str] = []
-    for example in EXAMPLES:
-        proc = subprocess.run(
-            shlex.split(example.command), cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=600,
-        )
-        output = _normalise(proc.stdout + "\n" + proc.stderr)
-        if proc.returncode != example.expected_status:
-            failures.append(
-                f"{example.command}: exit {proc.returncode}, README says "
-                f"{example.expected_status}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-            )
-            continue
-        for expected in example.expected_lines:
-            if _normalise(expected) not in output:
-                failures.append(f"{example.command}: missing {expected!r} in\n{output[-3000:]}")
-    assert not failures, "\n\n".join(failures)
+    return env
+
+
+@pytest.mark.slow  # a new `partnerpilot` process per README command (47 of them)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[f"{i:02d}-{e.command[:60]}"
+                                                   for i, e in enumerate(EXAMPLES, 1)])
+def test_readme_command(example: Example, readme_env: dict[str, str]) -> None:
+    proc = subprocess.run(shlex.split(example.command), cwd=ROOT, env=readme_env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == example.expected_status, (
+        f"exit {proc.returncode}, README says {example.expected_status}\n"
+        f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    output = _normalise(proc.stdout + "\n" + proc.stderr)
+    missing = [line for line in example.expected_lines if _normalise(line) not in output]
+    assert not missing, f"missing {missing!r} in\n{output[-3000:]}"

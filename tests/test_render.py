@@ -50,6 +50,8 @@ def open_docx(data: bytes) -> Any:
     ("Dear <partner name>,", ["<partner name>"]),
     ("Signed: ________", ["________"]),
     ("[X] then [X] again", ["[X]"]),
+    ("Budget: tbd, owner XXX", ["tbd", "XXX"]),
+    ("Lorem ipsum dolor", ["Lorem ipsum"]),
 ])
 def test_find_placeholders_finds_slots(text: str, expected: list[str]) -> None:
     assert find_placeholders(text) == expected

@@ -50,7 +50,7 @@ PARTNERS_FIXTURE = [
 ]
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     if request.param == "embedded":
         yield Settings(data_dir=tmp_path / "data")

@@ -1,21 +1,25 @@
 """Snapshot of the JSON schema of every framework tool input model.
 
 A docstring or bound edit changes the schema the agent sends to the model, so it must show
-up as a diff here. Regenerate with ``UPDATE_SNAPSHOTS=1``.
+up as a diff here. Regenerate with ``PARTNERPILOT_UPDATE_SNAPSHOTS=1``; a missing snapshot
+fails.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from snapshot import assert_snapshot
 
 from tools.decisions import DecisionInput
+from tools.documents.kinds import DOCUMENT_KINDS
+from tools.gaps import GapMatrixInput
+from tools.horizons import HorizonInput
 from tools.models import ModelNeed
-from tools.program import GapMatrixInput, HorizonInput, ProgramDescription
+from tools.program import ProgramDescription
 from tools.scoring import AttractivenessInput, WeightSet
 from tools.star import StarInput
 from tools.tiers import TierFigures, TierReviewInput
@@ -33,14 +37,14 @@ def render(model: type[BaseModel]) -> str:
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_schema_matches_snapshot(model: type[BaseModel]) -> None:
-    path = SNAPSHOTS / f"{model.__name__}.json"
-    current = render(model)
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_text(current, encoding="utf-8")
-    assert path.exists(), f"no snapshot for {model.__name__}; run with UPDATE_SNAPSHOTS=1"
-    assert path.read_text(encoding="utf-8") == current, (
-        f"{model.__name__} schema changed; review and rerun with UPDATE_SNAPSHOTS=1")
+    assert_snapshot(SNAPSHOTS / f"{model.__name__}.json", render(model))
+
+
+def test_every_snapshot_file_belongs_to_a_model() -> None:
+    documents = {m.__name__ for kind in DOCUMENT_KINDS.values()
+                 for m in (kind.input_model, kind.document_model)}
+    expected = {f"{name}.json" for name in documents | {m.__name__ for m in MODELS}}
+    assert {p.name for p in SNAPSHOTS.glob("*.json")} == expected
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

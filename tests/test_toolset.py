@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from snapshot import assert_snapshot
 
 from agent.events import Citation, DocumentProduced, ToolCall, ToolResult
 from agent.registry import TOOLS, as_langchain_tools, execute
 from agent.toolset import Deps, ExecutedTool
 from knowledge.settings import Settings
+from knowledge.store import Store
 
 SNAPSHOT = Path(__file__).parent / "data" / "toolset_schemas.json"
 EXPECTED = {
@@ -27,26 +27,12 @@ CRITERIA = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
             "partnership_appetite": 60, "revenue_potential": 50}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from knowledge.chunking import default_docs_dir, load_documents
-    from knowledge.sample import load_sample_partners
-    from knowledge.store import Store
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("store"))
-    opened = Store.open(settings)
-    opened.index_documents(load_documents(default_docs_dir()))
-    opened.upsert_partners(load_sample_partners())
-    yield opened
-
-
 @pytest.fixture
-def deps(store: Any, tmp_path: Path) -> Deps:
-    return Deps(Settings(data_dir=tmp_path), store=store, output_dir=tmp_path / "docs")
+def deps(indexed_store: Store, tmp_path: Path) -> Deps:
+    return Deps(Settings(data_dir=tmp_path), store=indexed_store, output_dir=tmp_path / "docs")
 
 
 def test_registry_covers_every_tool_and_all_resolve() -> None:
-    assert set(TOOLS) == EXPECTED
     assert set(TOOLS) == EXPECTED
     for spec in TOOLS.values():
         assert spec.description and "{" not in spec.description
@@ -57,10 +43,7 @@ def test_schemas_match_the_snapshot() -> None:
     schemas = {name: {"description": spec.description, "parameters": spec.json_schema()}
                for name, spec in sorted(TOOLS.items())}
     text = json.dumps(schemas, indent=1, sort_keys=True) + "\n"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
-        SNAPSHOT.write_text(text, encoding="utf-8")
-    assert SNAPSHOT.read_text(encoding="utf-8") == text, (
-        "a tool schema changed; review the diff and re-run with UPDATE_SNAPSHOTS=1")
+    assert_snapshot(SNAPSHOT, text)
 
 
 def test_score_from_criteria_needs_no_store(tmp_path: Path) -> None:

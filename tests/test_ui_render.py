@@ -21,6 +21,7 @@ from agent.events import (
     ToolResult,
 )
 from tools.scoring import score_partner
+from tools.text import slugify
 from ui import render
 
 
@@ -146,8 +147,9 @@ def test_result_without_call_still_gets_a_step() -> None:
 
 def test_pure_helpers() -> None:
     assert render.tool_title("draft_term_sheet") == "Draft term sheet"
-    assert render.slug("Partnership Term Sheet: Acme & Co") == "partnership-term-sheet-acme-co"
-    assert render.slug("!!!") == "document"
+    assert slugify("Partnership Term Sheet: Acme & Co") == "partnership-term-sheet-acme-co"
+    assert slugify("!!!") == "document"
+    assert slugify("a" * 80, 60) == "a" * 60
     long = Citation(doc_id="d", title="T", section="A > " + "word " * 30, snippet="s")
     name = render.citation_name(3, long)
     assert name.startswith("Source 3 - word") and len(name) <= 60

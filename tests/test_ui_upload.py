@@ -1,4 +1,4 @@
-"""A partner file dropped in the chat goes through the store's importer; the report is shown."""
+"""The UI renders the typed upload result of ``agent.uploads`` and holds no import logic."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from pathlib import Path
 import pytest
 
 import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
-from knowledge.settings import Settings
+from agent.uploads import UploadResult
+from knowledge.importer import ImportIssue, ImportReport
 from ui import upload
-
-HEADER = ("partner_id,name,partner_type,tier,region,industry,description,icp_overlap,"
-          "market_influence,practice_alignment,partnership_appetite,revenue_potential")
-GOOD = "P-9001,Good Row Ltd,boutique,registered,EMEA,retail,Fine,60,60,60,60,60"
-BAD = "P-9002,Bad Score Ltd,spaceship,registered,EMEA,retail,Bad,140,60,60,60,60"
 
 
 @pytest.fixture(autouse=True)
@@ -24,53 +20,41 @@ def _keep_ui_clean() -> None:
         pass
 
 
-class Untouchable:
-    """A store that fails the test if the importer writes to it."""
-
-    data_dir = "."
-
-    def __getattr__(self, name: str) -> object:
-        raise AssertionError(f"the store was touched ({name}) for a rejected file")
+def issue(row: int, field: str, reason: str) -> ImportIssue:
+    return ImportIssue(source="partners", row=row, partner_id="P-9002", field=field,
+                       reason=reason)
 
 
-def upload_file(tmp_path: Path, *rows: str) -> Path:
-    path = tmp_path / "chainlit-upload-id"  # Chainlit keeps uploads without an extension
-    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
-    return path
-
-
-def test_a_bad_file_is_rejected_whole_and_the_store_is_not_touched(tmp_path: Path) -> None:
-    report, rejected = upload.run_import(upload_file(tmp_path, GOOD, BAD), "crm export.csv",
-                                         Untouchable())
-    assert rejected
-    text = upload.report_markdown(report, rejected)
+def test_a_rejected_file_shows_the_row_report_and_no_write_counts() -> None:
+    report = ImportReport(file="/tmp/x/crm_export.csv", rows=2, valid=1, issues=[
+        issue(3, "partner_type", "Input should be 'gsi' | 'isv'"),
+        issue(3, "icp_overlap", "less than or equal to 100")])
+    text = upload.report_markdown(UploadResult(name="crm_export.csv", outcome="rejected",
+                                               report=report))
     assert text.startswith("**Import of `crm_export.csv`: rejected, nothing changed**")
     assert "rows: 2" in text and "imported" not in text
-    assert "| 3 | P-9002 | partner_type |" in text
+    assert "| 3 | P-9002 | partner_type | Input should be 'gsi' / 'isv' |" in text
     assert "| 3 | P-9002 | icp_overlap |" in text
 
 
-def test_a_good_file_is_imported_into_a_real_store(tmp_path: Path) -> None:
-    from knowledge.store import Store
-
-    store = Store.open(Settings(data_dir=tmp_path / "data"))
-    report, rejected = upload.run_import(upload_file(tmp_path, GOOD), "partners.csv", store)
-    assert not rejected
-    assert report.added == 1 and report.imported == 1
-    assert store.get_partner("P-9001") is not None
-    text = upload.report_markdown(report, rejected)
+def test_an_imported_file_shows_the_counts() -> None:
+    report = ImportReport(file="partners.csv", rows=1, valid=1, imported=1, added=1)
+    text = upload.report_markdown(UploadResult(name="partners.csv", outcome="imported",
+                                               report=report))
     assert "`partners.csv`: done" in text and "added: 1" in text
 
 
-def test_file_level_problems_raise_framework_errors(tmp_path: Path) -> None:
-    from tools.errors import FrameworkError
+def test_a_long_report_is_cut_with_a_count() -> None:
+    issues = [issue(n, "name", "Field required") for n in range(2, 2 + upload.MAX_REPORT_ROWS + 5)]
+    report = ImportReport(file="big.csv", rows=40, issues=issues)
+    text = upload.report_markdown(UploadResult(name="big.csv", outcome="rejected",
+                                               report=report))
+    assert "5 more problems not shown." in text
+    assert text.count("| P-9002 |") == upload.MAX_REPORT_ROWS
 
-    empty = tmp_path / "upload"
-    empty.write_text("", encoding="utf-8")
-    with pytest.raises(FrameworkError):
-        upload.run_import(empty, "empty.csv", Untouchable())
 
-
-def test_safe_name_keeps_the_extension() -> None:
-    assert upload.safe_name("../../etc/partners list.xlsx") == "partners_list.xlsx"
-    assert upload.safe_name("...") == "partners.csv"
+def test_a_refused_file_says_why() -> None:
+    text = upload.report_markdown(UploadResult(name="notes.txt", outcome="refused",
+                                               error="only CSV or XLSX partner files"))
+    assert text == ("Import of `notes.txt` refused, nothing changed: only CSV or XLSX "
+                    "partner files")

@@ -6,14 +6,16 @@ the agent. Keep its metadata scalar-friendly: the store flattens it into Chroma 
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tools.parsing import normalise_quarter
+from tools.parsing import parse_quarter as parse_quarter  # re-exported: tool inputs import it here
+from tools.vocab import CRITERIA
+
 Score = Annotated[int, Field(ge=0, le=100)]
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 class PartnerType(StrEnum):
@@ -43,30 +45,6 @@ class Tier(StrEnum):
     def rank(self) -> int:
         """Position in the ladder: registered 0 ... platinum 3."""
         return list(Tier).index(self)
-
-
-def parse_quarter(value: str) -> tuple[int, int]:
-    """Parse ``"2026-Q3"`` (also ``"Q3 2026"``, ``"2026Q3"``) into ``(2026, 3)``.
-
-    Raises:
-        ValueError: When the text is not a quarter.
-    """
-    text = value.strip().upper().replace(" ", "")
-    match = QUARTER_RE.match(text) or re.match(r"^(\d{4})Q([1-4])$", text)
-    if match:
-        return int(match.group(1)), int(match.group(2))
-    swapped = re.match(r"^Q([1-4])-?(\d{4})$", text)
-    if swapped:
-        return int(swapped.group(2)), int(swapped.group(1))
-    raise ValueError(f"quarter must look like 2026-Q3, got {value!r}")
-
-
-def normalise_quarter(value: str | None) -> str | None:
-    """``"Q3 2026"`` -> ``"2026-Q3"``; empty or None -> None."""
-    if not value:
-        return None
-    year, q = parse_quarter(value)
-    return f"{year}-Q{q}"
 
 
 def ordered_history(value: list[QuarterRecord]) -> list[QuarterRecord]:
@@ -162,10 +140,4 @@ class Partner(BaseModel):
 
     def criteria(self) -> dict[str, int]:
         """The five attractiveness inputs, keyed as the scorer expects."""
-        return {
-            "icp_overlap": self.icp_overlap,
-            "market_influence": self.market_influence,
-            "practice_alignment": self.practice_alignment,
-            "partnership_appetite": self.partnership_appetite,
-            "revenue_potential": self.revenue_potential,
-        }
+        return {name: int(getattr(self, name)) for name in CRITERIA}

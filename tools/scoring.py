@@ -20,14 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.errors import FrameworkError, validate
 from tools.partners import Partner
+from tools.vocab import CRITERIA
 
-CRITERIA: tuple[str, ...] = (
-    "icp_overlap",
-    "market_influence",
-    "practice_alignment",
-    "partnership_appetite",
-    "revenue_potential",
-)
 PRIORITY_THRESHOLD = 75
 SECONDARY_THRESHOLD = 50
 

@@ -10,7 +10,6 @@ tier starts).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -20,20 +19,24 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from tools.errors import FrameworkError, validate
+from tools.errors import validate
+from tools.parsing import (
+    format_usd,
+    last_completed_quarters,
+    normalise_quarter,
+    parse_quarter,
+    previous_quarter,
+    quarter_end,
+)
 from tools.partners import (
     Partner,
     QuarterRecord,
     Tier,
-    normalise_quarter,
     ordered_history,
-    parse_quarter,
 )
 
 EXIT_MONTHS = 12
 REGISTERED_EXIT_MONTHS = 6
-_MONEY = re.compile(r"^\$?(\d+(?:\.\d+)?)([kmb]?)$")
-_SCALE = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 PROMOTE_AFTER_QUARTERS = 2
 DEMOTE_AFTER_MISSES = 2
 
@@ -68,29 +71,6 @@ def _load_criteria() -> dict[Tier, TierCriteria]:
 
 
 TIER_CRITERIA: dict[Tier, TierCriteria] = _load_criteria()
-
-
-def format_usd(amount: float) -> str:
-    """Short money text: ``$2M``, ``$1.7M``, ``$500K``, ``$499,999``."""
-    value = round(amount)
-    if value >= 1_000_000 and value % 10_000 == 0:
-        return f"${value / 1_000_000:g}M"
-    if value >= 1_000 and value % 1_000 == 0:
-        return f"${value // 1_000:,}K"
-    return f"${value:,}"
-
-
-def parse_usd(text: str, field: str = "amount") -> float:
-    """Parse ``1.2M``, ``$500K``, ``2,000,000`` or ``750`` into dollars.
-
-    Raises:
-        FrameworkError: Naming ``field`` when the text is not an amount.
-    """
-    compact = re.sub(r"[\s,_]", "", text).lower().removeprefix("usd")
-    match = _MONEY.match(compact)
-    if not match:
-        raise FrameworkError(field, "must be an amount like 500000, 500K or $1.2M", text)
-    return float(match.group(1)) * _SCALE[match.group(2)]
 
 
 class TierFigures(BaseModel):
@@ -248,29 +228,6 @@ class TierReview(BaseModel):
     quarters_considered: list[str]
 
 
-def quarter_end(year: int, quarter: int) -> date:
-    """Last day of a calendar quarter."""
-    month = quarter * 3
-    day = 31 if month in (3, 12) else 30
-    return date(year, month, day)
-
-
-def _previous_quarter(year: int, quarter: int) -> tuple[int, int]:
-    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-
-
-def last_completed_quarters(as_of: date, count: int) -> list[tuple[int, int]]:
-    """The ``count`` most recent calendar quarters that ended on or before ``as_of``."""
-    year, q = as_of.year, (as_of.month - 1) // 3 + 1
-    if quarter_end(year, q) > as_of:
-        year, q = _previous_quarter(year, q)
-    found = []
-    for _ in range(count):
-        found.append((year, q))
-        year, q = _previous_quarter(year, q)
-    return found[::-1]
-
-
 def _exit_review(data: TierReviewInput, as_of: date) -> str | None:
     months = REGISTERED_EXIT_MONTHS if data.current_tier is Tier.REGISTERED else EXIT_MONTHS
     window = last_completed_quarters(as_of, months // 3)
@@ -288,7 +245,7 @@ def _exit_review(data: TierReviewInput, as_of: date) -> str | None:
 
 
 def _adjacent(earlier: QuarterRecord, later: QuarterRecord) -> bool:
-    return _previous_quarter(*parse_quarter(later.quarter)) == parse_quarter(earlier.quarter)
+    return previous_quarter(*parse_quarter(later.quarter)) == parse_quarter(earlier.quarter)
 
 
 def _movement(data: TierReviewInput, used: list[QuarterRecord]) -> tuple[ReviewAction, Tier, str]:
@@ -363,7 +320,7 @@ def review_tier(partner: TierReviewInput | Partner | Mapping[str, Any], as_of: d
         )
     else:
         data = validate(TierReviewInput, partner)
-    done = [r for r in data.history if quarter_end(*parse_quarter(r.quarter)) <= as_of]
+    done = [r for r in data.history if quarter_end(r.quarter) <= as_of]
     considered = [r.quarter for r in done]
     current = data.current_tier
     exit_reason = _exit_review(data, as_of)

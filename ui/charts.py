@@ -1,24 +1,18 @@
 """Plotly figures for what an executive would rather look at than read.
 
 Each figure is drawn from a tool result (the numbers are the tools'; nothing is computed
-here beyond counting): the portfolio's tier pyramid, the attractiveness bands, and one
+here): the portfolio's tier pyramid, the attractiveness bands, and one
 partner's score breakdown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import plotly.graph_objects as go
 
-from tools.partners import Partner, Tier
-from tools.scoring import (
-    PRIORITY_THRESHOLD,
-    SECONDARY_THRESHOLD,
-    band_for,
-    score_partner_record,
-)
+from tools.partners import Tier
 
 TIER_ORDER = [t.value for t in reversed(list(Tier))]  # platinum first: the top of the pyramid
 BAND_ORDER = ["priority", "secondary", "opportunistic"]
@@ -48,31 +42,18 @@ def tier_pyramid(by_tier: Mapping[str, int]) -> go.Figure:
     return fig
 
 
-def band_distribution(by_band: Mapping[str, int],
-                      scores: Iterable[float] | None = None) -> go.Figure:
-    """Partners per attractiveness band; with ``scores``, a histogram coloured by band.
+def band_distribution(by_band: Mapping[str, int]) -> go.Figure:
+    """Partners per attractiveness band, as the portfolio tool counted them.
 
     Args:
         by_band: Count of partners per band.
-        scores: Optional individual scores (as the scoring tool computed them).
     """
-    values = list(scores or [])
-    if values:
-        fig = go.Figure()
-        for band in BAND_ORDER:
-            in_band = [s for s in values if band_for(s).value == band]
-            fig.add_trace(go.Histogram(x=in_band, name=band.title(), xbins={"size": 5},
-                                       marker_color=BAND_COLOURS[band]))
-        fig.update_layout(barmode="stack", xaxis={"range": [0, 100], "title": "score"})
-        for threshold in (SECONDARY_THRESHOLD, PRIORITY_THRESHOLD):
-            fig.add_vline(x=threshold, line_dash="dot", line_color="#555")
-    else:
-        fig = go.Figure(go.Bar(
-            x=[b.title() for b in BAND_ORDER], y=[int(by_band.get(b, 0)) for b in BAND_ORDER],
-            marker_color=[BAND_COLOURS[b] for b in BAND_ORDER], text=[
-                int(by_band.get(b, 0)) for b in BAND_ORDER], textposition="auto",
-        ))
-    total = sum(int(v) for v in by_band.values()) or len(values)
+    fig = go.Figure(go.Bar(
+        x=[b.title() for b in BAND_ORDER], y=[int(by_band.get(b, 0)) for b in BAND_ORDER],
+        marker_color=[BAND_COLOURS[b] for b in BAND_ORDER], text=[
+            int(by_band.get(b, 0)) for b in BAND_ORDER], textposition="auto",
+    ))
+    total = sum(int(v) for v in by_band.values())
     fig.update_layout(title=f"Attractiveness by band ({total} partners)", **LAYOUT)
     return fig
 
@@ -98,23 +79,6 @@ def score_breakdown(contributions: Mapping[str, float], score: float, band: str,
                       yaxis={"autorange": "reversed"}, xaxis={"title": "weighted points"},
                       **LAYOUT)
     return fig
-
-
-def portfolio_figures(partners: list[Partner]) -> list[tuple[str, go.Figure]]:
-    """Tier pyramid and score distribution for a list of partner records.
-
-    Scores come from :func:`tools.scoring.score_partner_record`.
-    """
-    by_tier: dict[str, int] = {}
-    by_band: dict[str, int] = {}
-    scores: list[float] = []
-    for partner in partners:
-        by_tier[partner.tier.value] = by_tier.get(partner.tier.value, 0) + 1
-        result = score_partner_record(partner)
-        by_band[result.band.value] = by_band.get(result.band.value, 0) + 1
-        scores.append(result.score)
-    return [("Tier pyramid", tier_pyramid(by_tier)),
-            ("Score distribution", band_distribution(by_band, scores))]
 
 
 def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:

@@ -30,6 +30,7 @@ from agent.events import (
     ToolCall,
     ToolResult,
 )
+from tools.text import slugify
 from ui.charts import figures_for_tool
 
 TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
@@ -114,11 +115,6 @@ def partner_table(rows: list[Mapping[str, Any]]) -> str:
     if len(rows) > MAX_TABLE_ROWS:
         lines.append(f"\n{len(rows) - MAX_TABLE_ROWS} more not shown.")
     return "\n".join(lines)
-
-
-def slug(text: str) -> str:
-    """A file-name-safe version of a title."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "document"
 
 
 async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
@@ -222,7 +218,7 @@ class TurnRenderer:
         self.citations.append(cl.Text(name=name, content=body, display="side"))
 
     async def _document(self, event: DocumentProduced) -> None:
-        base = slug(event.title)
+        base = slugify(event.title, 60)
         files: list[Any] = []
         if event.docx_path and Path(event.docx_path).is_file():
             files.append(cl.File(name=f"{base}.docx", path=event.docx_path, mime=DOCX_MIME,

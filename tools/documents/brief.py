@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from prompts import format_pct
 from tools.decisions import Decision, DecisionInput, DecisionResult, decide
 from tools.documents.common import (
     DocumentModel,
@@ -14,7 +15,6 @@ from tools.documents.common import (
     ModelKey,
     Name,
     Text,
-    format_pct,
     format_usd,
     parse_input,
 )

@@ -29,7 +29,7 @@ PLACEHOLDER_PATTERNS: tuple[re.Pattern[str], ...] = (
     # [X], [N], [Company Name], $[X]; not Markdown link text "[text](url)" nor footnotes "[1]".
     re.compile(r"\$?\[(?=[^\]\n]*[A-Za-z])[^\]\n]{1,60}\](?!\()"),
     re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S),
-    re.compile(r"\b(?:TBD|TBC|TODO|FIXME)\b"),
+    re.compile(r"\b(?:TBD|TBC|TODO|FIXME|XXX)\b|lorem ipsum", re.IGNORECASE),
     re.compile(r"<[A-Za-z][^<>\n]{0,60}>"),
     re.compile(r"_{4,}"),
 )
@@ -180,9 +180,3 @@ def format_usd(amount: float) -> str:
             text = f"{value:.1f}".rstrip("0").rstrip(".")
             return f"${text}{unit}"
     return f"${amount:,.0f}"
-
-
-def format_pct(value: float) -> str:
-    """Format a percentage without a needless decimal: ``30%``, ``12.5%``."""
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text}%"

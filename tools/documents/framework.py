@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tools.documents.common import DocumentModel, PartnershipModelName, format_pct
+from prompts import format_pct
+from tools.documents.common import DocumentModel, PartnershipModelName
 from tools.models import PARTNERSHIP_MODELS
 
 # Models that pay a direct fee, margin or royalty; the others move no cash between the sides.

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, computed_field
 
+from prompts import format_pct
 from tools.documents.common import (
     DocumentModel,
     InputModel,
@@ -14,7 +15,6 @@ from tools.documents.common import (
     Name,
     Percent,
     Text,
-    format_pct,
     parse_input,
 )
 from tools.documents.framework import ModelTerms, model_terms

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, computed_field
 
+from prompts import format_pct
 from tools.documents.common import (
     DocumentModel,
     InputModel,
@@ -13,7 +14,6 @@ from tools.documents.common import (
     Name,
     PartnershipModelName,
     Text,
-    format_pct,
     join_words,
     parse_input,
 )
