@@ -8,8 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.planner import parsing as planner_parsing
-from tools import parsing
 from tools.errors import FrameworkError
 from tools.parsing import (
     format_usd,
@@ -75,25 +73,3 @@ def test_quarter_arithmetic() -> None:
     assert quarter_for_date(date(2026, 12, 31)) == "2026-Q4"
 
 
-PLANNER_NAMES = sorted(name for name in vars(planner_parsing)
-                       if not name.startswith("_") and name not in {
-                           "annotations", "re", "dataclass", "date", "Decimal",
-                           "InvalidOperation"})
-
-
-def test_every_planner_parser_name_has_a_home_here() -> None:
-    missing = [name for name in PLANNER_NAMES if not hasattr(parsing, name)]
-    assert not missing
-
-
-TEXTS = ["$1.2M in Q3 2026", "five certified, 30% share", "2026-09-30", "end of Q3 2026",
-         "half a million", "twenty-two people", "Q3'26 and 2026-Q4", "nothing here", "1.2mm",
-         "30 September 2026", "Sept 30, 2026", "12.5 per cent", "$500K or 2,000,000"]
-
-
-@pytest.mark.parametrize("name", ["parse_money", "parse_number", "parse_percent",
-                                  "parse_quarter_text", "parse_date", "find_quarters",
-                                  "find_word_numbers"])
-@pytest.mark.parametrize("text", TEXTS)
-def test_finders_read_text_as_the_planner_does(name: str, text: str) -> None:
-    assert getattr(parsing, name)(text) == getattr(planner_parsing, name)(text)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.planner.parsing import (
+from tools.parsing import (
     find_amounts,
     find_quarters,
     format_money,

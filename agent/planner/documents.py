@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.planner import drafting, slots
 from agent.planner.factors import extract_decision, extract_needs, extract_star
-from agent.planner.parsing import parse_date, parse_money, parse_percent
 from agent.planner.plan import Plan
+from tools.parsing import parse_date, parse_money, parse_percent
 
 if TYPE_CHECKING:
     from agent.planner.partners import PartnerMatch

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.planner import slots
 from agent.planner.factors import extract_star
-from agent.planner.parsing import parse_money, parse_percent
+from tools.parsing import parse_money, parse_percent
+from tools.vocab import CRITERIA
 
 if TYPE_CHECKING:
     from agent.planner.partners import PartnerMatch
@@ -221,7 +222,7 @@ def inline_candidates(text: str) -> list[dict[str, Any]]:
         body = match.group("body")
         criteria = slots.extract_criteria(body)
         star = extract_star(body)
-        if len(criteria) == len(slots.CRITERIA):
+        if len(criteria) == len(CRITERIA):
             out.append({"name": match.group("name").strip(), "attractiveness": criteria,
                         "star": star})
     return out

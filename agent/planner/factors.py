@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.planner.parsing import COUNT_WORDS
+from tools.parsing import COUNT_WORDS
 
 STAR_WORDS: dict[str, tuple[str, ...]] = {
     "strategic_fit": ("strategic fit", "strategy fit", "strategic alignment", "strategic",

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
 
-from agent.planner.parsing import format_money
+from tools.parsing import format_money
 
 NARRATION_DIR = "narration"
 

@@ -33,12 +33,12 @@ from agent.planner.memory import carry_over, remember, what_if_plan
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.plan import Plan
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
-from agent.planner.slots import CRITERIA
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
 from agent.session import Pending, Session
 from agent.toolset import Deps
 from tools.errors import FrameworkError
+from tools.vocab import CRITERIA
 
 CANCEL_RE = re.compile(r"^\s*(?:ok,?\s+|okay,?\s+|actually,?\s+)?(cancel|stop|never ?mind|"
                        r"forget (?:it|that|about it)|no thanks|abort|quit|drop (?:it|that)|"

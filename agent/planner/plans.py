@@ -12,6 +12,7 @@ from typing import Any
 from agent.planner import documents, factors, slots
 from agent.planner.partners import PartnerMatch
 from agent.planner.plan import Plan
+from tools.vocab import CRITERIA
 
 STAR_DIMENSIONS = tuple(factors.STAR_WORDS)
 #: Tools that need a stored partner.
@@ -57,7 +58,7 @@ def plan_score(text: str, partner: PartnerMatch) -> Plan:
         args["partner"] = partner.partner_id
     plan = Plan("score_partner", args, context={"partner_name": partner.name})
     if not partner.found:
-        plan.missing = [c for c in slots.CRITERIA if c not in args]
+        plan.missing = [c for c in CRITERIA if c not in args]
     return plan
 
 
@@ -170,12 +171,12 @@ BARE_NUMBERS_RE = re.compile(r"^\s*(?:\$?\d[\d,.]*\s?[kKmM]?|[a-z]+)(?:\s*(?:,|a
 
 def _fill_bare(missing: list[str], text: str) -> dict[str, Any]:
     """A bare answer ("80", "70, 40", "five") fills the asked-for numeric slots in order."""
-    from agent.planner.parsing import find_amounts, find_word_numbers, parse_money
+    from tools.parsing import find_amounts, find_word_numbers, parse_money
 
     if missing == ["annual_pipeline_usd"]:
         money = parse_money(text)
         return {} if money is None else {"annual_pipeline_usd": money}
-    numeric = [m for m in missing if m in (*slots.CRITERIA, "certified_individuals")]
+    numeric = [m for m in missing if m in (*CRITERIA, "certified_individuals")]
     if not numeric or not BARE_NUMBERS_RE.match(text):
         return {}
     values = sorted([(a.start, a.value) for a in find_amounts(text)]
@@ -224,7 +225,7 @@ def fill_plan(tool: str, saved: dict[str, Any], missing: list[str], text: str,
 
 def drop_out_of_range(plan: Plan) -> list[str]:
     """Remove criteria outside 0-100 from ``plan`` (asked again); returns their names."""
-    bad = [c for c in slots.CRITERIA
+    bad = [c for c in CRITERIA
            if isinstance(plan.args.get(c), int | float) and not 0 <= plan.args[c] <= 100]
     for key in bad:
         del plan.args[key]
@@ -236,7 +237,7 @@ def drop_out_of_range(plan: Plan) -> list[str]:
 def still_missing(tool: str, args: dict[str, Any]) -> list[str]:
     """Required slots of ``tool`` that ``args`` lacks."""
     if tool == "score_partner":
-        return [] if args.get("partner") else [c for c in slots.CRITERIA if c not in args]
+        return [] if args.get("partner") else [c for c in CRITERIA if c not in args]
     if tool == "check_tier":
         if args.get("partner"):
             return []

@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from agent.planner.parsing import (
+from tools.parsing import (
     COUNT_WORDS,
     find_amounts,
     find_quarters,
@@ -25,11 +25,8 @@ from agent.planner.parsing import (
 )
 from tools.partners import PartnerType, Tier
 from tools.scoring import Band
+from tools.vocab import CRITERIA
 
-CRITERIA: tuple[str, ...] = (
-    "icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
-    "revenue_potential",
-)
 #: Words that name each criterion, longest first within a criterion.
 CRITERION_WORDS: dict[str, tuple[str, ...]] = {
     "icp_overlap": ("icp overlap", "icp fit", "icp match", "customer overlap",
