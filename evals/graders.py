@@ -227,6 +227,9 @@ def _tool_scores(turn: TurnRecord) -> list[Decimal]:
     return found
 
 
+CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
 def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade | None:
     """Every number in the answer is grounded, and any stated score equals a tool's score.
 
@@ -236,7 +239,8 @@ def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade
     """
     if not expect.grounded_numbers:
         return None
-    stated = nz.numbers_in(turn.answer, skip_enumerators=True)
+    # Inline code spans are file paths and ids (a drafted document's path), not claims.
+    stated = nz.numbers_in(CODE_SPAN.sub(" ", turn.answer), skip_enumerators=True)
     scores = _tool_scores(turn)
     claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)] if scores else []
     withheld = [w for final in turn.of(FinalAnswer) for w in final.ungrounded]
