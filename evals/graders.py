@@ -227,9 +227,6 @@ def _tool_scores(turn: TurnRecord) -> list[Decimal]:
     return found
 
 
-CODE_SPAN = re.compile(r"`[^`\n]*`")
-
-
 def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade | None:
     """Every number in the answer is grounded, and any stated score equals a tool's score.
 
@@ -239,8 +236,7 @@ def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade
     """
     if not expect.grounded_numbers:
         return None
-    # Inline code spans are file paths and ids (a drafted document's path), not claims.
-    stated = nz.numbers_in(CODE_SPAN.sub(" ", turn.answer), skip_enumerators=True)
+    stated = nz.numbers_in(nz.without_code(turn.answer), skip_enumerators=True)
     scores = _tool_scores(turn)
     claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)] if scores else []
     withheld = [w for final in turn.of(FinalAnswer) for w in final.ungrounded]

@@ -170,3 +170,11 @@ def find_key(data: Any, key: str) -> list[Any]:
                 nxt.extend(item)
         level = nxt
     return found
+
+
+CODE_SPAN_RE = re.compile(r"`[^`\n]*`")
+
+
+def without_code(text: str) -> str:
+    """``text`` without inline code spans: file paths and ids, not claims to ground."""
+    return CODE_SPAN_RE.sub(" ", text)
