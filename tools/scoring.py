@@ -14,13 +14,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.errors import FrameworkError, validate
-from tools.partners import Partner
 from tools.vocab import CRITERIA
+
+if TYPE_CHECKING:  # only annotated here; `partnerpilot score` need not build Partner
+    from tools.partners import Partner
 
 PRIORITY_THRESHOLD = 75
 SECONDARY_THRESHOLD = 50
