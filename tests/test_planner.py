@@ -11,7 +11,7 @@ import yaml
 
 from agent.core import Agent
 from agent.events import DocumentProduced, FinalAnswer, FollowUp, ToolCall, ToolResult
-from agent.planner import OfflinePlanner
+from agent.planner import OfflinePlanner, narrate
 from agent.registry import TOOLS
 from agent.session import Session
 from agent.toolset import Deps
@@ -92,7 +92,9 @@ def test_phrasing(case: dict[str, Any], planner: OfflinePlanner, deps: Deps) -> 
         assert first(events, FollowUp) is None
         marker = "can't make up" if case["message"].lower().startswith(
             ("make up", "invent", "guess", "predict", "just ballpark")) else "I can"
-        assert marker in final.text or case["kind"] == "help"
+        if case["kind"] == "help":
+            marker = narrate.render("help")
+        assert marker in final.text
         return
     if "follow_up" in case:
         follow = first(events, FollowUp)

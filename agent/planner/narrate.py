@@ -11,31 +11,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound
+from jinja2 import Environment
 
+from prompts import make_environment
 from tools.parsing import format_money
 
 NARRATION_DIR = "narration"
-
-
-class _ResourceLoader(BaseLoader):
-    """Loads ``prompts/narration/<name>`` through importlib.resources."""
-
-    def get_source(self, environment: Environment, template: str) -> tuple[str, None, Any]:
-        path = resources.files("prompts").joinpath(NARRATION_DIR, template)
-        if not path.is_file():
-            raise TemplateNotFound(template)
-        text = path.read_text(encoding="utf-8")
-        return text, None, lambda: True
-
-
-def format_number(value: Any) -> str:
-    """``24.0`` -> ``24``, ``78.35`` -> ``78.35``, other values as text."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if float(value).is_integer():
-        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def label(value: Any) -> str:
@@ -46,13 +27,9 @@ def label(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    """The narration environment (StrictUndefined, the formatting filters)."""
-    env = Environment(loader=_ResourceLoader(), undefined=StrictUndefined, autoescape=False,
-                      keep_trailing_newline=False, trim_blocks=False)
-    env.filters["money"] = format_money
-    env.filters["num"] = format_number
-    env.filters["label"] = label
-    return env
+    """The narration environment: the shared factory's, plus ``money`` and ``label``."""
+    return make_environment("prompts", NARRATION_DIR, trim=False, keep_trailing_newline=False,
+                            filters={"money": format_money, "label": label})
 
 
 def template_names() -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -22,6 +21,7 @@ from tools.parsing import (
     find_word_amounts,
     find_word_numbers,
     parse_date,
+    quarter_for_date,
 )
 from tools.partners import PartnerType, Tier
 from tools.scoring import Band
@@ -231,18 +231,6 @@ def extract_tier_figures(text: str) -> dict[str, Any]:
     elif PRACTICE_RE.search(text):
         found["dedicated_practice"] = True
     return found
-
-
-def quarter_for_date(day: date) -> str:
-    """The latest calendar quarter that has ended on or before ``day``."""
-    q = (day.month - 1) // 3 + 1
-    ends = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
-    month, last = ends[q]
-    if (day.month, day.day) != (month, last):
-        q -= 1
-    if q == 0:
-        return f"{day.year - 1}-Q4"
-    return f"{day.year}-Q{q}"
 
 
 def extract_as_of(text: str) -> str | None:
