@@ -156,7 +156,8 @@ class Agent:
         """Answer one user message, yielding typed events; the session records the turn."""
         session.add_turn("user", message)
         facts = Facts()
-        facts.add_text(message)
+        for turn in session.turns:  # this message, and earlier turns (answers already guarded)
+            facts.add_text(turn.content)
         guard = StreamGuard(facts)
         streamed: list[str] = []
         final: FinalAnswer | None = None
