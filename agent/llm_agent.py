@@ -38,7 +38,7 @@ from agent.llm_rules import (
     classify_error,
     estimate_tokens,
 )
-from agent.llm_stream import StreamState
+from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
 from agent.session import Session
@@ -224,6 +224,7 @@ class LLMBackend:
         text = state.final_text or (LIMIT_NOTE if ledger.stopped else "")
         if not state.text and text:
             yield TextDelta(text=text)
+        yield from used_citations(text, state.citations)
         text = _with_assumptions(text, message, session, ledger)
         yield FinalAnswer(text=text, backend=self.name, model=self.model, usage=state.usage)
 

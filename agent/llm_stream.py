@@ -2,21 +2,52 @@
 
 Text streams as the model sends it, except a ``<tool_call>`` written as text (held back:
 the rules parse it into a real call). Tool events come out in the order the model called
-them. The final answer is the text of the model's *last* message: what it wrote before a
+them; citations are held until the answer is known, and only the passages it used are
+cited. The final answer is the text of the model's *last* message: what it wrote before a
 tool call was already streamed and is not repeated.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
-from agent.events import Event, TextDelta
+from agent.events import Citation, Event, TextDelta
+from agent.guard import extract_numbers
 from agent.toolset import ExecutedTool
 
 TAG = "<tool_call>"
+_WORD_RE = re.compile(r"[a-z][a-z-]{4,}")
+MIN_SHARED_WORDS = 4
+
+
+def _telling_numbers(text: str) -> set[float]:
+    return {m.value for m in extract_numbers(text) if m.value > 12 or m.value != int(m.value)}
+
+
+def used_citations(text: str, citations: list[Citation]) -> list[Citation]:
+    """The passages an answer used, in their order.
+
+    Used: named by title or section, or sharing a telling number (not a small count) or
+    several distinctive words with the answer. When none is recognisably used, the
+    best-ranked passage.
+    """
+    lowered = text.lower()
+    words = set(_WORD_RE.findall(lowered))
+    numbers = _telling_numbers(text)
+    kept = []
+    for citation in citations:
+        snippet = citation.snippet.lower()
+        shared = words & set(_WORD_RE.findall(snippet))
+        if (citation.section.lower() in lowered or citation.title.lower() in lowered
+                or numbers & _telling_numbers(citation.snippet)
+                or len(shared) >= MIN_SHARED_WORDS):
+            kept.append(citation)
+    unique = list({(c.doc_id, c.section, c.chunk_id): c for c in kept}.values())
+    return unique or citations[:1]
 
 
 def _held_from(text: str) -> int:
@@ -43,6 +74,7 @@ class StreamState:
         self._order: list[str] = []
         self._done: dict[str, ExecutedTool] = {}
         self._last_final: str | None = None
+        self.citations: list[Citation] = []  # held until the answer shows which were used
 
     @property
     def final_text(self) -> str:
@@ -114,12 +146,19 @@ class StreamState:
         """Tools finish in any order; their events come out in the order they were called."""
         while self._done:
             if self._order and self._order[0] in self._done:
-                yield from self._done.pop(self._order.pop(0)).events()
+                yield from self._hold_citations(self._done.pop(self._order.pop(0)).events())
             elif self._order:
                 return
             else:
                 call_id = next(iter(self._done))
-                yield from self._done.pop(call_id).events()
+                yield from self._hold_citations(self._done.pop(call_id).events())
+
+    def _hold_citations(self, events: list[Event]) -> Iterator[Event]:
+        for event in events:
+            if isinstance(event, Citation):
+                self.citations.append(event)
+            else:
+                yield event
 
     def flush(self) -> Iterator[Event]:
         """Whatever tool events are still held back, in call order where known."""

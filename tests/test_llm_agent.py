@@ -276,3 +276,21 @@ def test_draft_and_unknown_tool_through_the_loop(tmp_path: Path) -> None:
     assert errors["draft_thesis"] is None
     assert errors["make_coffee"].startswith("unknown tool 'make_coffee'")
     assert result.answer == "Your thesis is drafted."
+
+
+def test_only_the_passages_the_answer_used_are_cited() -> None:
+    from agent.events import Citation
+    from agent.llm_stream import used_citations
+
+    demotion = Citation(doc_id="partner-tiers", title="Partner tiers", section="Movement rules",
+                        snippet="Two consecutive missed quarters lead to demotion by one tier.")
+    fees = Citation(doc_id="partnership-models", title="Partnership models", section="Referral",
+                    snippet="A referral fee of 5-15% of the annual contract value.")
+    mdf = Citation(doc_id="partner-tiers", title="Partner tiers", section="Gold benefits",
+                   snippet="A market development fund allocation and joint webinars.")
+    answer = ("Per Movement rules, two consecutive missed quarters lead to a demotion "
+              "by one tier.")
+    assert used_citations(answer, [fees, demotion, mdf]) == [demotion]
+    assert used_citations("I do not know.", [fees, demotion]) == [fees]  # best-ranked
+    assert used_citations("Referral fees are 5-15% of the annual contract value.",
+                          [demotion, fees]) == [fees]
