@@ -209,7 +209,9 @@ def text_tool_calls(ai: AIMessage) -> AIMessage | None:
                           "type": "tool_call"})
     before = text.split("<tool_call>", 1)[0].strip()
     if not calls:
-        return AIMessage(content=(before + "\n\n" if before else "") + TEXT_CALL_NOTE, id=ai.id)
+        return AIMessage(content=(before + "\n\n" if before else "") + TEXT_CALL_NOTE, id=ai.id,
+                         usage_metadata=ai.usage_metadata,
+                         response_metadata=ai.response_metadata)
     return AIMessage(content=before, tool_calls=calls, id=ai.id,
                      usage_metadata=ai.usage_metadata, response_metadata=ai.response_metadata)
 
