@@ -43,6 +43,7 @@ class Backend(Protocol):
 
 
 DUMMY_API_KEY = "not-needed"  # keyless local servers still need a non-empty key
+LOCAL_MAX_TOKENS = 512  # reply cap for the local model
 
 
 def make_chat_model(settings: Settings, *, base_url: str | None = None,
@@ -62,10 +63,17 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
     """
     from langchain_openai import ChatOpenAI
 
-    options: dict[str, Any] = {"streaming": True, "timeout": settings.request_timeout,
+    name = (model if model is not None else settings.model or "").strip()
+    if not name:
+        raise FrameworkError("model", "is empty; set PARTNERPILOT_MODEL to the server's model "
+                             "name", model if model is not None else settings.model)
+    # Chat completions only: some names (gpt-5.1-codex, o1-pro) make LangChain switch to the
+    # Responses API, which llama.cpp, vLLM and Ollama servers do not serve.
+    options: dict[str, Any] = {"streaming": True, "stream_usage": True,
+                               "use_responses_api": False, "timeout": settings.request_timeout,
                                "max_retries": 0, "max_tokens": max_tokens, **extra}
     return ChatOpenAI(
-        model=model or settings.model,
+        model=name,
         base_url=base_url or settings.openai_base_url,
         api_key=api_key or settings.openai_api_key or DUMMY_API_KEY,
         **options,
@@ -103,14 +111,15 @@ def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
     raise FrameworkError("backend", "must be offline, openai or local", backend)
 
 
-def make_local_backend(settings: Settings, deps: Deps, *, max_tokens: int | None = None,
+def make_local_backend(settings: Settings, deps: Deps, *,
+                       max_tokens: int | None = LOCAL_MAX_TOKENS,
                        n_ctx: int | None = None, **options: Any) -> Backend:
     """Start the embedded llama.cpp server on ``settings.gguf`` and talk to it like openai.
 
     Args:
         settings: ``gguf`` and ``threads`` (and the agent limits).
         deps: Store, settings and output folder for the tools.
-        max_tokens: Cap on each reply.
+        max_tokens: Cap on each reply (llama.cpp otherwise writes until the context is full).
         n_ctx: Context length (default :data:`agent.local_server.DEFAULT_CONTEXT`).
         options: Passed to :class:`agent.llm_agent.LLMBackend` (e.g. ``tool_names``).
 
@@ -126,7 +135,9 @@ def make_local_backend(settings: Settings, deps: Deps, *, max_tokens: int | None
     server.start()
     try:
         chat = make_chat_model(settings, base_url=server.base_url, api_key=DUMMY_API_KEY,
-                               model=server.model_name, max_tokens=max_tokens)
+                               model=server.model_name, max_tokens=max_tokens,
+                               extra_body={"cache_prompt": True})
+        options.setdefault("context_tokens", server.n_ctx - (max_tokens or 0))
         backend = LLMBackend(chat, deps, name="local", model=server.model_name,
                              max_tool_calls=settings.max_tool_calls,
                              max_retries=settings.max_retries, on_close=server.stop, **options)

@@ -159,7 +159,8 @@ class Agent:
         """Answer one user message, yielding typed events; the session records the turn."""
         session.add_turn("user", message)
         facts = Facts()
-        facts.add_text(message)
+        for turn in session.turns:  # this message, and earlier turns (answers already guarded)
+            facts.add_text(turn.content)
         if session.last_call is not None:  # a what-if may name the last call's figures
             facts.add_data(session.last_call.args)
         guard = StreamGuard(facts)

@@ -6,16 +6,20 @@ readings matches a fact within the precision the answer states it at.
 
 Decisions (documented here because evals and the UI rely on them):
 
-* **Readings.** ``30%`` reads as 30 and 0.3; ``$1.2M`` / ``1.2 million`` / ``1,200,000`` all
-  read as 1200000; ``500K`` as 500000; ``2bn`` as 2e9. A fact between 0 and 1 (a weight of
-  0.3) also counts as its percentage (30), and a fact written with ``%`` also as a fraction.
-  The length of every list in a tool result is a fact too ("5 partners found").
+* **Readings.** ``30%`` reads as 30 and 0.3; ``0.30`` as 0.3 and 30 (a weight written as a
+  fraction); ``$1.2M`` / ``1.2 million`` / ``1,200,000`` all read as 1200000; ``500K`` as
+  500000; ``2bn`` as 2e9; ``three`` as 3 (two to ninety-nine in words; "one" is not read).
+  A fact written with ``%`` also counts as a fraction. Each item of a slash list
+  (``35/25/20/10/10``) is checked. The length of every list in a tool result is a fact
+  too ("5 partners found"); similarity and distance scores are not facts.
 * **Precision.** An answer may round: ``78`` matches 78.35 and ``$1.2M`` matches 1,234,567,
-  i.e. the tolerance is half a unit of the last digit shown, but never more than 5% of the
-  value (so ``$1M`` does *not* match 1,400,000).
+  i.e. the fact must round to the number shown (half-up: 74.5 is "75", never "74"), and the
+  tolerance is never more than 5% of the value (so ``$1M`` does *not* match 1,400,000).
 * **Not checked.** List numbering at the start of a line (``1.``, ``2)``), bare years
-  1900-2100, and digits glued to letters or ids (``Q3``, ``P-0001``, ``H1``), dates and
-  ratios written with ``/`` or ``:``.
+  1900-2100, digits glued to letters or ids (``Q3``, ``P-0001``, ``H1``), dates
+  (``2026-12-01``, ``December 1``, ``11/22``), ratios and times with ``:``, names
+  (``Big 4``, ``Fortune 500``, ``24/7``, ``90-day plan``) and scales (``out of 100``,
+  ``/10``, ``1-5 scale``).
 * **What happens to an ungrounded number.** It is *replaced* by ``[unverified]`` (not
   silently removed), so the sentence still reads and the reader sees that a figure was
   withheld; the original text is listed in ``FinalAnswer.ungrounded``.
@@ -32,169 +36,149 @@ from typing import Any
 
 from pydantic import BaseModel
 
-UNVERIFIED = "[unverified]"
-MAX_RELATIVE_TOLERANCE = 0.05
-_MULTIPLIERS = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-}
-NUMBER_RE = re.compile(
-    r"(?<![A-Za-z_.\d/:])"
-    r"(?P<cur>[$€£]\s?)?"
-    r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d+))?"
-    r"(?![.,]?\d)(?!/\d)(?!:\d)"
-    r"(?P<suffix>\s?(?:%|percent\b|per\s?cent\b)"
-    r"|\s?(?:[kK]|MM|mn|[mM]|bn|[bB])(?![A-Za-z])"
-    r"|\s(?:thousand|million|billion)\b)?"
+from agent.numbers import (
+    CHAIN_GAP_RE,
+    UNCHECKED_RE,
+    Mention,
+    extract_numbers,
+    next_noun,
+    singular,
 )
-_LIST_MARKER_RE = re.compile(r"^[ \t]*(?:[#>*-]+[ \t]*)?(\d+)[.)][ \t]", re.M)
-_RANGE_GAP_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
-_SENTENCE_END_RE = re.compile(r"[.!?;:](?=\s)|\n")
+from tools.models import PARTNERSHIP_MODELS
+from tools.partners import Tier
+from tools.scoring import CRITERIA
+from tools.star import DIMENSIONS
+
+__all__ = ["UNCHECKED_RE", "UNVERIFIED", "Facts", "GuardResult", "Mention", "StreamGuard",
+           "add_event_facts", "extract_numbers", "facts_from_events", "guard_text"]
+
+UNVERIFIED = "[unverified]"
+# Counts the framework itself fixes ("the five criteria", "four STAR dimensions"): facts in
+# every turn, keyed by the word they count.
+FRAMEWORK_COUNTS: dict[str, float] = {
+    "criteria": len(CRITERIA), "criterion": len(CRITERIA), "score": len(CRITERIA),
+    "dimension": len(DIMENSIONS), "tier": len(Tier), "model": len(PARTNERSHIP_MODELS)}
+NOISE_KEYS = frozenset({"distance", "similarity", "chunk_id"})
+_MONEY_KEY_RE = re.compile(
+    r"usd|budget|pipeline|revenue(?!_potential)|price|acv|amount|cost|spend|mdf|arr\b", re.I)
+_PERCENT_KEY_RE = re.compile(r"pct|percent|weight|share|margin|rate\b|discount|split|growth",
+                             re.I)
+HOLD_CHARS = 16  # a number is held this long after it ends: its unit may still come
+CONTEXT_CHARS = 80
+_PARTIAL_TOKEN_RE = re.compile(r"[^\s]*$")
+
+def _key_words(key: str) -> list[str]:
+    return [singular(w) for w in re.split(r"[^A-Za-z]+", key) if len(w) > 1]
 
 
-@dataclass
-class Mention:
-    """One number found in a text, with the values it may stand for.
-
-    Args:
-        start: Offset of the first character (currency sign included).
-        end: Offset after the last character (suffix included).
-        raw: The text as written.
-        base: The number without multiplier (``1.2`` in ``$1.2M``).
-        decimals: Digits after the decimal point as written.
-        multiplier: 1, 1e3, 1e6 or 1e9.
-        percent: Written with ``%`` or "percent".
-        currency: Written with a currency sign.
-    """
-
-    start: int
-    end: int
-    raw: str
-    base: float
-    decimals: int
-    multiplier: float = 1.0
-    percent: bool = False
-    currency: bool = False
-
-    @property
-    def value(self) -> float:
-        """The number the text states (``$1.2M`` -> 1200000)."""
-        return self.base * self.multiplier
-
-    def readings(self) -> list[tuple[float, float]]:
-        """``(value, tolerance)`` pairs: the stated value, and a fraction for percentages."""
-        unit = 0.5 * 10 ** (-self.decimals) * self.multiplier
-        tol = min(unit, MAX_RELATIVE_TOLERANCE * abs(self.value)) if self.value else unit
-        pairs = [(self.value, tol)]
-        if self.percent:
-            pairs.append((self.value / 100, tol / 100))
-        return pairs
-
-    @property
-    def is_year(self) -> bool:
-        """A bare integer that reads as a year."""
-        plain = not (self.currency or self.percent or self.decimals) and self.multiplier == 1
-        return plain and 1900 <= self.base <= 2100 and "," not in self.raw
+def _kind_of_key(key: str) -> str | None:
+    if _MONEY_KEY_RE.search(key):
+        return "money"
+    if _PERCENT_KEY_RE.search(key):
+        return "percent"
+    return None
 
 
-def _suffix_info(suffix: str) -> tuple[float, bool]:
-    word = suffix.strip().lower().replace(" ", "")
-    if word in ("%", "percent", "percent."):
-        return 1.0, True
-    return _MULTIPLIERS.get(word, 1.0), False
+def _insert(values: list[float], value: float) -> None:
+    bisect.insort(values, value)
 
 
-def extract_numbers(text: str, *, checked_only: bool = False, line_prefix: str = ""
-                    ) -> list[Mention]:
-    """Every number in ``text``, with currency, percent and multiplier readings.
-
-    Args:
-        text: Any text.
-        checked_only: Drop what the guard does not check (list markers, years).
-        line_prefix: Text before ``text`` on its first line (when ``text`` is a streamed
-            piece), so list markers are recognised only at a real line start.
-    """
-    shift = len(line_prefix)
-    markers = {m.start(1) - shift for m in _LIST_MARKER_RE.finditer(line_prefix + text)}
-    found: list[Mention] = []
-    for match in NUMBER_RE.finditer(text):
-        start = match.start("cur") if match.group("cur") else match.start("int")
-        if start >= 2 and text[start - 1] in "-–" and text[start - 2].isalpha():
-            continue  # an id such as P-0001
-        multiplier, percent = _suffix_info(match.group("suffix") or "")
-        frac = match.group("frac") or ""
-        mention = Mention(
-            start=start, end=match.end(), raw=match.group(0).strip(),
-            base=float(match.group("int").replace(",", "") + ("." + frac if frac else "")),
-            decimals=len(frac), multiplier=multiplier, percent=percent,
-            currency=bool(match.group("cur")))
-        if checked_only and (match.start("int") in markers or mention.is_year):
-            continue
-        found.append(mention)
-    _share_range_units(text, found)
-    return found
-
-
-def _share_range_units(text: str, mentions: list[Mention]) -> None:
-    """In ``$10-20M`` or ``30 to 40%`` both ends take the sign and the unit."""
-    for left, right in zip(mentions, mentions[1:], strict=False):
-        if not _RANGE_GAP_RE.match(text[left.end:right.start]):
-            continue
-        if left.multiplier == 1 and not left.percent and (right.multiplier != 1 or right.percent):
-            left.multiplier, left.percent = right.multiplier, right.percent
-        if left.currency and not right.currency:
-            right.currency = True
+def _matches(values: list[float], value: float, tol: float) -> bool:
+    eps = tol * 1e-6
+    i = bisect.bisect_left(values, value - tol - eps)
+    # half-open: the fact must round to the number shown (74.5 is "75", never "74")
+    return i < len(values) and values[i] < value + tol - eps
 
 
 @dataclass
 class Facts:
-    """The numbers a turn may state, kept sorted for lookup."""
+    """The numbers a turn may state, kept sorted for lookup.
+
+    ``values`` holds every fact. A number written with ``%`` in an answer must match a
+    percentage fact (written with ``%``, or under a key such as ``weight`` or ``*_pct``), and
+    one written with a currency sign a money fact (written with one, or under a key such as
+    ``*_usd``, ``budget`` or ``pipeline``): so "9%" is not grounded by a score contribution
+    of 9.0.
+    """
 
     values: list[float] = field(default_factory=list)
+    percent: list[float] = field(default_factory=list)
+    money: list[float] = field(default_factory=list)
+    nouns: dict[str, list[float]] = field(
+        default_factory=lambda: {word: [float(n)] for word, n in FRAMEWORK_COUNTS.items()})
 
-    def add(self, value: float) -> None:
-        """Add one number (and its percentage when it is a fraction)."""
+    def _count(self, words: Iterable[str], value: float) -> None:
+        for word in words:
+            _insert(self.nouns.setdefault(word, []), value)
+
+    def add(self, value: float, kind: str | None = None) -> None:
+        """Add one number, and to the ``percent`` or ``money`` facts when it is one."""
         if not math.isfinite(value):
             return
-        bisect.insort(self.values, value)
-        if 0 < abs(value) <= 1:
-            bisect.insort(self.values, value * 100)
+        _insert(self.values, value)
+        if kind == "percent":
+            _insert(self.percent, value)
+            if 0 < abs(value) <= 1:
+                _insert(self.percent, value * 100)
+        elif kind == "money":
+            _insert(self.money, value)
 
     def add_text(self, text: str) -> None:
         """Add every number written in a text (percentages also as fractions)."""
-        for mention in extract_numbers(text):
-            self.add(mention.value)
+        for mention in extract_numbers(text, drop_names=True):
+            kind = "percent" if mention.percent else "money" if mention.currency else None
+            self.add(mention.value, kind)
+            noun, _ = next_noun(text, mention.end, wrapped=True)
+            if noun:
+                self._count([noun], mention.value)
             if mention.multiplier != 1:
                 self.add(mention.base)
             if mention.percent:
-                self.add(mention.value / 100)
+                self.add(mention.value / 100, kind)
 
-    def add_data(self, data: Any) -> None:
-        """Add every number in JSON-like data: values, numbers inside strings, list lengths."""
+    def add_data(self, data: Any, kind: str | None = None, words: Iterable[str] = ()) -> None:
+        """Add every number in JSON-like data: values, numbers inside strings, list lengths.
+
+        A number also counts its key's words (``certified_individuals: 6`` is "6 certified").
+        """
         if isinstance(data, BaseModel):
             data = data.model_dump(mode="json")
         if isinstance(data, bool) or data is None:
             return
         if isinstance(data, int | float):
-            self.add(float(data))
+            self.add(float(data), kind)
+            self._count(words, float(data))
         elif isinstance(data, str):
             self.add_text(data)
         elif isinstance(data, dict):
             for key, value in data.items():
+                if key in NOISE_KEYS:
+                    continue
                 self.add_text(str(key))
-                self.add_data(value)
+                self.add_data(value, kind or _kind_of_key(str(key)), _key_words(str(key)))
         elif isinstance(data, list | tuple):
             self.add(float(len(data)))
+            self._count(words, float(len(data)))
             for item in data:
-                self.add_data(item)
+                self.add_data(item, kind, words)
 
-    def grounds(self, mention: Mention) -> bool:
-        """Whether some reading of ``mention`` matches a fact within its precision."""
-        for value, tol in mention.readings():
-            i = bisect.bisect_left(self.values, value - tol - 1e-9)
-            if i < len(self.values) and self.values[i] <= value + tol + 1e-9:
-                return True
-        return False
+    def has(self, value: float) -> bool:
+        """Whether ``value`` itself is a fact (to a relative 1e-9)."""
+        tol = 1e-9 * max(1.0, abs(value))
+        i = bisect.bisect_left(self.values, value - tol)
+        return i < len(self.values) and self.values[i] <= value + tol
+
+    def grounds(self, mention: Mention, noun: str | None = None) -> bool:
+        """Whether some reading of ``mention`` matches a fact of its kind within its precision.
+
+        A plain number that counts a word the facts count too ("three *months*") must match
+        one of the numbers the facts give for that word.
+        """
+        pool = self.percent if mention.percent else self.money if mention.currency else self.values
+        plain = not (mention.percent or mention.currency) and mention.multiplier == 1
+        if plain and noun is not None and noun in self.nouns:
+            pool = self.nouns[noun]
+        return any(_matches(pool, value, tol) for value, tol in mention.readings())
 
 
 def facts_from_events(events: Iterable[Any], texts: Iterable[str] = ()) -> Facts:
@@ -236,20 +220,23 @@ class GuardResult(BaseModel):
     checked: int
 
 
-def guard_text(text: str, facts: Facts, line_prefix: str = "") -> GuardResult:
+def guard_text(text: str, facts: Facts, line_prefix: str = "", after: str = ""
+               ) -> GuardResult:
     """Replace every number in ``text`` that ``facts`` cannot ground with ``[unverified]``.
 
     Args:
         text: The answer (or a piece of it).
         facts: The turn's facts.
-        line_prefix: Text already shown on the first line of ``text`` (streaming).
+        line_prefix: Text already shown before ``text`` (streaming).
+        after: Text held back after ``text`` (streaming).
     """
-    mentions = extract_numbers(text, checked_only=True, line_prefix=line_prefix)
+    mentions = extract_numbers(text, checked_only=True, line_prefix=line_prefix, after=after)
     pieces: list[str] = []
     ungrounded: list[str] = []
     cursor = 0
+    whole = text + after
     for mention in mentions:
-        if facts.grounds(mention):
+        if facts.grounds(mention, next_noun(whole, mention.end)[0]):
             continue
         ungrounded.append(mention.raw)
         pieces.append(text[cursor:mention.start])
@@ -260,29 +247,51 @@ def guard_text(text: str, facts: Facts, line_prefix: str = "") -> GuardResult:
 
 
 class StreamGuard:
-    """Guards streamed text: holds it back to a sentence end, then releases it checked.
+    """Guards streamed text: shows it as it comes, holding back only a span with a number.
 
-    A number can only be judged once its unit has arrived (``1.2`` then `` million``), so
-    text is released at sentence boundaries (or a newline); :meth:`flush` releases the rest.
+    A number can only be judged once what follows it has arrived (``1.2`` then ``million``,
+    ``10-`` then ``20M``), so a number is held until :data:`HOLD_CHARS` of other text follow
+    it, and a word still being written is held; everything before is released at once,
+    checked with the text already shown as context. :meth:`flush` releases the rest.
     """
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self._buffer = ""
-        self._line = ""
+        self._shown = ""
+
+    def _context(self) -> str:
+        tail = self._shown[-CONTEXT_CHARS:]
+        if len(self._shown) > CONTEXT_CHARS and self._shown[-CONTEXT_CHARS - 1] != "\n":
+            tail = "x" + tail  # cut mid-line: the context does not start a line
+        return tail
 
     def _release(self, ready: str) -> str:
-        checked = guard_text(ready, self.facts, line_prefix=self._line).text
-        self._line = (self._line + ready).rsplit("\n", 1)[-1]
+        checked = guard_text(ready, self.facts, line_prefix=self._context(),
+                             after=self._buffer).text
+        self._shown = (self._shown + ready)[-(CONTEXT_CHARS + 1):]
         return checked
+
+    def _safe_cut(self) -> int:
+        buf = self._buffer
+        partial = _PARTIAL_TOKEN_RE.search(buf)
+        hold = partial.start() if partial else len(buf)
+        for mention in reversed(extract_numbers(buf, line_prefix=self._context())):
+            after = buf[mention.end:]
+            if (len(after) < HOLD_CHARS or not next_noun(buf, mention.end, final=False)[1]
+                    or CHAIN_GAP_RE.match(after)
+                    or CHAIN_GAP_RE.match(buf[mention.end:hold])):
+                hold = min(hold, mention.start)
+            else:
+                break
+        return hold
 
     def feed(self, delta: str) -> str:
         """Take a delta; return the checked text that can be shown now (maybe empty)."""
         self._buffer += delta
-        ends = list(_SENTENCE_END_RE.finditer(self._buffer))
-        if not ends:
+        cut = self._safe_cut()
+        if cut <= 0:
             return ""
-        cut = ends[-1].end()
         ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
         return self._release(ready)
 

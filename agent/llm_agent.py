@@ -1,222 +1,98 @@
 """The LLM backend: a LangChain ``create_agent`` loop over the tool registry, as our events.
 
-The model only narrates: it picks tools, our registry runs them (``agent.registry.execute``),
-and the results go back as tool messages. One middleware enforces the turn's rules:
+The model only narrates: it picks tools, our registry runs them, and the results go back as
+tool messages. Per turn the model is offered a compact tool set (:mod:`agent.llm_tools`);
+the rules of a turn are middleware (:mod:`agent.llm_rules`).
 
-* a tool call with bad arguments is answered with a tool message naming the field, so the
-  model can correct itself;
-* an identical repeated call (same name, same arguments) is refused with a tool message;
-* at most ``max_tool_calls`` calls per turn: later calls are refused, the next model call
-  gets no tools, and if the model still asks for tools the loop ends;
-* timeouts, connection errors, 429 and 5xx are retried with exponential backoff
-  (``max_retries``), as is a reply whose tool-call JSON does not parse; then the turn ends
-  with an :class:`~agent.events.ErrorEvent` that says what failed.
+History keeps earlier turns' tool calls and their results (so a later turn can repeat an
+earlier figure), newest first within :data:`HISTORY_TOKENS` (estimated), and the whole
+request is kept under ``context_tokens`` when the server's context is known.
+
+Degrade, never die: a server that rejects ``tools`` (some vLLM and Ollama models answer 400)
+is retried without them: the offline planner runs the tools and the model only narrates
+their results. A server that ignores ``stream`` is read as one message.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agent.events import ErrorEvent, Event, FinalAnswer, TextDelta
-from agent.registry import as_langchain_tools, execute
-from agent.session import Session, Turn
-from agent.toolset import Deps, ExecutedTool
+from jinja2 import Environment, StrictUndefined
+from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
+from agent.events import ErrorEvent, Event, FinalAnswer, FollowUp, TextDelta, ToolResult
+from agent.guard import Facts
+from agent.llm_rules import (
+    LIMIT_NOTE,
+    ModelFailure,
+    TurnLedger,
+    TurnRules,
+    classify_error,
+    estimate_tokens,
+)
+from agent.llm_stream import StreamState, used_citations
+from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
+from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
+from agent.session import Session
+from agent.toolset import Deps
+
+__all__ = ["LIMIT_NOTE", "LLMBackend", "ModelFailure", "TurnLedger", "classify_error",
+           "system_prompt"]
 
 HISTORY_TURNS = 10
-BACKOFF_CAP_SECONDS = 8.0
-LIMIT_NOTE = ("I reached the tool-call limit for this turn, so I stopped; the tool results "
-              "above are what I found.")
+HISTORY_TOKENS = 2500
+REPLY_RESERVE = 512
+TRANSCRIPTS_KEPT = 64
 
 
-class ModelFailure(Exception):
-    """The model could not be reached or kept answering badly; ``kind`` is for code."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-
-
-def system_prompt(max_tool_calls: int, today: date | None = None) -> str:
-    """The system prompt, from ``prompts/system.md`` (Jinja2, StrictUndefined)."""
-    from jinja2 import Environment, StrictUndefined
-
-    source = resources.files("prompts").joinpath("system.md").read_text(encoding="utf-8")
+def system_prompt(max_tool_calls: int, today: date | None = None, name: str = "system.md",
+                  **values: Any) -> str:
+    """A system prompt from ``prompts/`` (Jinja2, StrictUndefined)."""
+    source = resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
     template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(
         source)
     return template.render(max_tool_calls=max_tool_calls,
-                           today=(today or date.today()).isoformat())
+                           today=(today or date.today()).isoformat(), **values)
 
 
 @dataclass
-class TurnLedger:
-    """What one turn has called so far (shared by the tool threads of that turn)."""
+class Exchange:
+    """One earlier turn as the model saw it: the user text and its tool messages."""
 
-    deps: Deps
-    max_calls: int
-    calls: int = 0
-    seen: set[str] = field(default_factory=set)
-    executed: list[ExecutedTool] = field(default_factory=list)
-    cap_hit: bool = False
-    stopped: bool = False
-    decisions: dict[str, str | None] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def plan(self, tool_calls: list[Any]) -> None:
-        """Admit a reply's tool calls in the order the model wrote them.
-
-        Tools then run in parallel threads, so the order is decided here, not by whichever
-        thread comes first.
-        """
-        for tool_call in tool_calls:
-            self.decisions[tool_call["id"]] = self.admit(
-                tool_call["name"], dict(tool_call.get("args") or {}))
-
-    def decision(self, call_id: str, name: str, args: dict[str, Any]) -> str | None:
-        """The refusal text planned for this call (admitting it now if it was not planned)."""
-        with self.lock:
-            planned = call_id in self.decisions
-            refusal = self.decisions.pop(call_id, None)
-        return refusal if planned else self.admit(name, args)
-
-    def admit(self, name: str, args: dict[str, Any]) -> str | None:
-        """Count a call; return the refusal text when it must not run."""
-        signature = name + json.dumps(args, sort_keys=True, default=str)
-        with self.lock:
-            if self.calls >= self.max_calls:
-                self.cap_hit = True
-                return (f"refused: the limit of {self.max_calls} tool calls for this turn is "
-                        "reached; answer now with the results you have")
-            self.calls += 1
-            if self.calls >= self.max_calls:
-                self.cap_hit = True
-            if signature in self.seen:
-                return (f"refused: {name} was already called with these exact arguments in "
-                        "this turn; use that result instead of calling it again")
-            self.seen.add(signature)
-        return None
+    user: str
+    steps: list[BaseMessage] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
 
 
-def classify_error(exc: BaseException) -> tuple[str, bool]:
-    """``(kind, retryable)`` for an exception raised by a model call."""
-    import httpx
-    import openai
+def trim_history(turns: list[tuple[HumanMessage, list[BaseMessage], AIMessage | None]],
+                 budget: int) -> list[BaseMessage]:
+    """The history that fits ``budget`` (estimated tokens), newest turns first.
 
-    timeouts: tuple[type[BaseException], ...] = (openai.APITimeoutError, httpx.TimeoutException,
-                                                 TimeoutError)
-    transport: tuple[type[BaseException], ...] = (openai.APIConnectionError,
-                                                  httpx.TransportError, ConnectionError)
-    try:
-        import httpx2  # the transport openai 3.x uses
-
-        timeouts += (httpx2.TimeoutException,)
-        transport += (httpx2.TransportError,)
-    except ImportError:  # pragma: no cover - older openai
-        pass
-    if isinstance(exc, timeouts):
-        return "timeout", True
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited", True
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return "server_error", True
-        return ("auth", False) if exc.status_code in (401, 403) else ("bad_request", False)
-    if isinstance(exc, transport):
-        return "connection", True
-    if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
-        return "malformed_response", True
-    return "model_error", False
-
-
-_MESSAGES = {
-    "timeout": "the model server did not answer in time",
-    "rate_limited": "the model server kept refusing with 429 (rate limited)",
-    "server_error": "the model server kept failing with a 5xx error",
-    "connection": "could not connect to the model server",
-    "malformed_response": "the model server sent a reply that could not be read",
-    "malformed_tool_call": "the model kept sending tool calls whose arguments are not valid "
-                           "JSON",
-}
-
-
-def _failure(kind: str, attempts: int, exc: BaseException | None) -> ModelFailure:
-    base = _MESSAGES.get(kind, "the model call failed")
-    detail = f": {exc}" if exc is not None and kind not in ("malformed_tool_call",) else ""
-    tries = f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
-    return ModelFailure(kind, f"{base}{tries}{detail}")
-
-
-def _last_ai(response: Any) -> Any:
-    from langchain_core.messages import AIMessage
-
-    messages = response.result if hasattr(response, "result") else [response]
-    for message in reversed(messages):
-        if isinstance(message, AIMessage):
-            return message
-    return None
-
-
-def make_middleware(max_retries: int, backoff: float,
-                    sleep: Callable[[float], None] = time.sleep) -> Any:
-    """The middleware that runs our tools and enforces retries, the cap and no repeats."""
-    from langchain.agents.middleware import AgentMiddleware
-    from langchain_core.messages import AIMessage, ToolMessage
-
-    class TurnRules(AgentMiddleware):
-        def wrap_model_call(self, request: Any, handler: Any) -> Any:
-            ledger: TurnLedger = request.runtime.context
-            if ledger.cap_hit:
-                request = request.override(tools=[], tool_choice=None)
-            last_exc: BaseException | None = None
-            kind = "model_error"
-            for attempt in range(max_retries + 1):
-                if attempt:
-                    sleep(min(backoff * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS))
-                try:
-                    response = handler(request)
-                except Exception as exc:  # classified below; non-retryable ones re-raise
-                    kind, retryable = classify_error(exc)
-                    if not retryable:
-                        raise ModelFailure(kind, f"the model call failed: {exc}") from exc
-                    last_exc = exc
-                    continue
-                ai = _last_ai(response)
-                if ai is not None and ai.invalid_tool_calls:
-                    kind, last_exc = "malformed_tool_call", None
-                    continue
-                if ledger.cap_hit and ai is not None and ai.tool_calls:
-                    ledger.stopped = True
-                    return AIMessage(content=ai.content or LIMIT_NOTE, id=ai.id)
-                if ai is not None:
-                    ledger.plan(ai.tool_calls)
-                return response
-            raise _failure(kind, max_retries + 1, last_exc)
-
-        def wrap_tool_call(self, request: Any, handler: Any) -> Any:
-            ledger: TurnLedger = request.runtime.context
-            call = request.tool_call
-            name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"]
-            refusal = ledger.decision(call_id, name, args)
-            if refusal is not None:
-                done = ExecutedTool(call_id=call_id, name=name, input=args, error=refusal)
-            else:
-                done = execute(name, args, ledger.deps, call_id=call_id)
-            with ledger.lock:
-                ledger.executed.append(done)
-            return ToolMessage(content=done.content(), tool_call_id=call_id, name=name,
-                               artifact=done, status="success" if done.ok else "error")
-
-    return TurnRules()
+    An older turn that does not fit whole loses its tool steps; the first turn that does not
+    fit even so ends the history.
+    """
+    kept: list[list[BaseMessage]] = []
+    used = 0
+    for human, steps, answer in reversed(turns):
+        tail = [answer] if answer is not None else []
+        whole = [human, *steps, *tail]
+        cost = estimate_tokens(whole)
+        if used + cost > budget:
+            whole = [human, *tail]
+            cost = estimate_tokens(whole)
+            if used + cost > budget:
+                break
+        kept.append(whole)
+        used += cost
+    return [m for turn in reversed(kept) for m in turn]
 
 
 class LLMBackend:
@@ -232,51 +108,109 @@ class LLMBackend:
         backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
         sleep: How to wait between retries (tests pass a recorder).
         on_close: Called by :meth:`close` (stops a local server).
-        tool_names: Offer only these tools (None: every available tool). A small local
-            model with a short context may need a few.
+        tool_names: Allow only these tools (None: ``PARTNERPILOT_TOOLS``, else all).
+        context_tokens: The server's context length, when known (the request is kept under
+            it, with room for the reply).
+        select: Pick the turn's tools with the offline scorer (False: offer every allowed
+            tool on every call).
+        today: The date the system prompt states (default: today; cassettes pin it).
     """
 
     def __init__(self, chat_model: BaseChatModel, deps: Deps, *, name: str = "openai",
                  model: str | None = None, max_tool_calls: int = 8, max_retries: int = 3,
                  backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
                  on_close: Callable[[], None] | None = None,
-                 tool_names: list[str] | None = None) -> None:
-        from langchain.agents import create_agent
-
+                 tool_names: list[str] | None = None, context_tokens: int | None = None,
+                 select: bool = True, today: date | None = None) -> None:
         self.name = name
         self.model = model
         self.max_tool_calls = max_tool_calls
+        self.context_tokens = context_tokens
+        self.select = select
+        self.tools_supported = True
         self._on_close = on_close
         self.local_server: Any = None  # the LocalServer behind a ``local`` backend
-        self.graph = create_agent(
-            chat_model, tools=as_langchain_tools(deps, tool_names),
-            system_prompt=system_prompt(max_tool_calls),
-            middleware=[make_middleware(max_retries, backoff, sleep)],
-            context_schema=TurnLedger,
-        )
+        setting = ",".join(tool_names) if tool_names is not None else deps.settings.tools
+        self.allowed = allowed_tools(setting) if (tool_names is None or tool_names) else []
+        self.chat_model = chat_model
+        self.today = today
+        self.system = system_prompt(max_tool_calls, today)
+        self.graph: Any = create_agent(
+            chat_model, tools=langchain_tools(deps, self.allowed), system_prompt=self.system,
+            middleware=[TurnRules(max_retries, backoff, sleep)], context_schema=TurnLedger)
+        self._transcripts: dict[str, list[Exchange]] = {}
 
-    def _history(self, message: str, session: Session) -> list[Any]:
-        from langchain_core.messages import AIMessage, HumanMessage
+    def _earlier(self, session: Session) -> list[tuple[HumanMessage, list[BaseMessage],
+                                                      AIMessage | None]]:
+        """Earlier turns of the session, with their tool steps where this backend ran them."""
+        turns = list(session.turns[:-1] if session.turns else [])[-2 * HISTORY_TURNS:]
+        known = {x.user: x for x in self._transcripts.get(session.session_id, [])}
+        pairs: list[tuple[HumanMessage, list[BaseMessage], AIMessage | None]] = []
+        for turn in turns:
+            if turn.role == "user":
+                exchange = known.get(turn.content)
+                pairs.append((HumanMessage(turn.content),
+                              list(exchange.steps) if exchange else [], None))
+            elif pairs and pairs[-1][2] is None:
+                pairs[-1] = (pairs[-1][0], pairs[-1][1], AIMessage(turn.content))
+            else:
+                pairs.append((HumanMessage(""), [], AIMessage(turn.content)))
+        return [p for p in pairs if p[0].content or p[2] is not None]
 
-        turns = list(session.turns[-HISTORY_TURNS:])
-        current = Turn(role="user", content=message)
-        if not turns or turns[-1] != current:
-            turns.append(current)
-        return [HumanMessage(t.content) if t.role == "user" else AIMessage(t.content)
-                for t in turns]
+    def _messages(self, message: str, session: Session) -> list[BaseMessage]:
+        budget = HISTORY_TOKENS
+        if self.context_tokens:
+            budget = min(budget, max(0, self.context_tokens // 3))
+        history = trim_history(self._earlier(session), budget)
+        return [*history, HumanMessage(message)]
+
+    def _recent_tools(self, session: Session) -> list[str]:
+        exchanges = self._transcripts.get(session.session_id, [])
+        return exchanges[-1].tools if exchanges else []
+
+    def _record(self, session: Session, message: str, ledger: TurnLedger) -> None:
+        steps: list[BaseMessage] = []
+        for done in ledger.executed:
+            name = done.name
+            steps.append(AIMessage("", tool_calls=[
+                {"name": name, "args": done.input, "id": done.call_id, "type": "tool_call"}]))
+            steps.append(ToolMessage(done.content(), tool_call_id=done.call_id, name=name))
+        exchanges = self._transcripts.setdefault(session.session_id, [])
+        exchanges.append(Exchange(message, steps, [surface_name(d.name) for d in ledger.executed]))
+        del exchanges[:-HISTORY_TURNS]
+        while len(self._transcripts) > TRANSCRIPTS_KEPT:
+            self._transcripts.pop(next(iter(self._transcripts)))
+
+    def offered_tools(self, message: str, session: Session, deps: Deps) -> list[str]:
+        """The surface tools offered to the model for this message."""
+        if not self.select or not self.allowed:
+            return list(self.allowed)
+        return select_tools(message, deps, self.allowed, recent=self._recent_tools(session))
 
     def stream_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
         """Run the agent loop for one message and yield our events."""
-        ledger = TurnLedger(deps=deps, max_calls=self.max_tool_calls)
-        state = _StreamState()
+        if not self.tools_supported:
+            yield from self._narrated_turn(message, session, deps)
+            return
+        ledger = TurnLedger(deps=deps, max_calls=self.max_tool_calls,
+                            offered=self.offered_tools(message, session, deps),
+                            allowed=self.allowed, context_tokens=self.context_tokens)
+        ledger.earlier_results = [str(m.content) for x in
+                                  self._transcripts.get(session.session_id, [])
+                                  for m in x.steps if isinstance(m, ToolMessage)]
+        state = StreamState()
         limit = 4 * self.max_tool_calls + 10
         try:
             for mode, chunk in self.graph.stream(
-                {"messages": self._history(message, session)}, context=ledger,
+                {"messages": self._messages(message, session)}, context=ledger,
                 stream_mode=["messages", "updates"], config={"recursion_limit": limit},
             ):
                 yield from state.convert(mode, chunk)
         except ModelFailure as exc:
+            if exc.kind == "tools_unsupported" and not ledger.executed:
+                self.tools_supported = False
+                yield from self._narrated_turn(message, session, deps)
+                return
             yield ErrorEvent(kind=exc.kind, message=exc.message)
             return
         except Exception as exc:
@@ -286,10 +220,47 @@ class LLMBackend:
                 return
             raise
         yield from state.flush()
-        text = "".join(state.text) or (LIMIT_NOTE if ledger.stopped else "")
+        self._record(session, message, ledger)
+        text = state.final_text or (LIMIT_NOTE if ledger.stopped else "")
         if not state.text and text:
             yield TextDelta(text=text)
+        yield from used_citations(text, state.citations)
+        text = _with_assumptions(text, message, session, ledger)
         yield FinalAnswer(text=text, backend=self.name, model=self.model, usage=state.usage)
+
+    def _narrated_turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
+        """No tools on this server: the offline planner runs them, the model narrates."""
+        results: list[ToolResult] = []
+        planned = ""
+        for event in OfflinePlanner(deps).stream_turn(message, session, deps):
+            if isinstance(event, FollowUp | ErrorEvent):
+                yield event
+                return
+            if isinstance(event, FinalAnswer):
+                planned = event.text
+            elif not isinstance(event, TextDelta):
+                results.extend([event] if isinstance(event, ToolResult) else [])
+                yield event
+        context = "\n".join(f"{r.name}: {json.dumps(r.output, default=str)}" for r in results)
+        prompt = system_prompt(self.max_tool_calls, self.today, name="narrate.md",
+                               results=context or planned)
+        text: list[str] = []
+        usage: dict[str, int] = {}
+        try:
+            for chunk in self.chat_model.stream([SystemMessage(prompt), HumanMessage(message)]):
+                piece = chunk.text if isinstance(chunk.text, str) else chunk.text()
+                if piece:
+                    text.append(piece)
+                    yield TextDelta(text=piece)
+                for key, count in (getattr(chunk, "usage_metadata", None) or {}).items():
+                    if isinstance(count, int):
+                        usage[key] = usage.get(key, 0) + count
+        except Exception as exc:  # the narration failed: the planner's own answer stands
+            kind, _ = classify_error(exc)
+            text = [planned]
+            yield TextDelta(text=planned)
+            usage = {"narration_error": 1} if kind else usage
+        yield FinalAnswer(text="".join(text), backend=self.name, model=self.model, usage=usage)
 
     def close(self) -> None:
         """Stop what this backend started (a local server)."""
@@ -298,76 +269,29 @@ class LLMBackend:
             self._on_close = None
 
 
-class _StreamState:
-    """Turns LangGraph stream chunks into our events, one chunk at a time."""
+def _numbers(args: dict[str, Any]) -> Iterator[tuple[str, float]]:
+    for key, value in args.items():
+        if isinstance(value, dict):
+            yield from _numbers(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield key, float(value)
 
-    def __init__(self) -> None:
-        self.text: list[str] = []
-        self.usage: dict[str, int] = {}
-        self._message_id: str | None = None
-        self._seen_results: set[str] = set()
-        self._order: list[str] = []
-        self._done: dict[str, ExecutedTool] = {}
 
-    def convert(self, mode: str, chunk: Any) -> Iterator[Event]:
-        if mode == "messages":
-            yield from self._message(*chunk)
-        elif mode == "updates":
-            for node, update in (chunk or {}).items():
-                yield from self._update(node, update)
-
-    def _message(self, message: Any, meta: dict[str, Any]) -> Iterator[Event]:
-        from langchain_core.messages import AIMessage, AIMessageChunk
-
-        if meta.get("langgraph_node") != "model":
-            return
-        if not isinstance(message, AIMessage | AIMessageChunk):
-            return
-        piece = message.text if isinstance(message.text, str) else message.text()
-        if not piece:
-            return
-        if message.id != self._message_id:
-            if self.text and not self.text[-1].endswith("\n\n"):
-                self.text.append("\n\n")
-                yield TextDelta(text="\n\n")
-            self._message_id = message.id
-        self.text.append(piece)
-        yield TextDelta(text=piece)
-
-    def _update(self, node: str, update: Any) -> Iterator[Event]:
-        from langchain_core.messages import AIMessage, ToolMessage
-
-        messages = update.get("messages", []) if isinstance(update, dict) else []
-        for message in messages:
-            if isinstance(message, ToolMessage) and isinstance(message.artifact, ExecutedTool):
-                if message.tool_call_id in self._seen_results:
-                    continue
-                self._seen_results.add(message.tool_call_id)
-                self._done[message.tool_call_id] = message.artifact
-            elif isinstance(message, AIMessage):
-                self._order.extend(c["id"] or "" for c in message.tool_calls)
-                self._count_usage(message)
-        yield from self._release_in_call_order()
-
-    def _release_in_call_order(self) -> Iterator[Event]:
-        """Tools finish in any order; their events come out in the order they were called."""
-        while self._done:
-            if self._order and self._order[0] in self._done:
-                yield from self._done.pop(self._order.pop(0)).events()
-            elif self._order:
-                return
-            else:
-                call_id = next(iter(self._done))
-                yield from self._done.pop(call_id).events()
-
-    def flush(self) -> Iterator[Event]:
-        """Whatever tool events are still held back, in call order where known."""
-        self._order = [i for i in self._order if i in self._done]
-        yield from self._release_in_call_order()
-
-    def _count_usage(self, message: Any) -> None:
-        if not message.usage_metadata:
-            return
-        for key in ("input_tokens", "output_tokens", "total_tokens"):
-            count: Any = message.usage_metadata.get(key, 0)
-            self.usage[key] = self.usage.get(key, 0) + int(count or 0)
+def _with_assumptions(text: str, message: str, session: Session, ledger: TurnLedger) -> str:
+    """Name the numeric tool arguments the model supplied that no user text or tool gave."""
+    given = Facts()
+    given.add_text(message)
+    for turn in session.turns:
+        given.add_text(turn.content)
+    for exchange in ledger.earlier_results:
+        given.add_text(exchange)
+    assumed: list[str] = []
+    for done in ledger.executed:
+        for key, value in _numbers(ledger.supplied.get(done.call_id, {}) if done.ok else {}):
+            if not given.has(value):
+                assumed.append(f"{key.replace('_', ' ')} {value:g}")
+        if done.result is not None:
+            given.add_data(done.result)
+    if not assumed:
+        return text
+    return f"{text}\n\n(assumed: {', '.join(dict.fromkeys(assumed))})"

@@ -7,6 +7,7 @@ The server listens on a free loopback port; the agent then talks to it with the 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -19,7 +20,10 @@ from typing import Any
 from tools.errors import FrameworkError
 
 READY_TIMEOUT_SECONDS = 60.0
-DEFAULT_CONTEXT = 16384  # the full tool list takes about 11k tokens
+DEFAULT_CONTEXT = 8192  # system prompt and the turn's tools take at most 3k tokens
+# llama.cpp's OpenMP threads spin-wait by default: on a shared 2-core machine that cut
+# generation from 24-39 to 4-5 tokens/s. Read when the OpenMP runtime loads (first start).
+OMP_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def tool_chat_template() -> str:
@@ -75,7 +79,7 @@ class LocalServer:
         return self._server is not None
 
     def _params(self, port: int) -> Any:
-        import xllamacpp
+        import xllamacpp  # already loaded by start()
 
         params = xllamacpp.CommonParams()
         params.model.path = str(self.gguf)
@@ -104,7 +108,9 @@ class LocalServer:
         with self._lock:
             if self._server is not None:
                 return self
-            import xllamacpp
+            for key, value in OMP_ENV.items():
+                os.environ.setdefault(key, value)
+            import xllamacpp  # lazy: loads llama.cpp and OpenMP (after OMP_ENV is set)
 
             port = free_port()
             try:

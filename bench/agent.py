@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import statistics
 import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -174,6 +176,7 @@ class TimingProxy:
         self.host, self.port = target.hostname or "127.0.0.1", target.port or 80
         self.seconds = 0.0
         self.requests = 0
+        self.intervals: list[tuple[float, float]] = []  # (start, end) of each request
         self._lock = threading.Lock()
         proxy = self
 
@@ -192,6 +195,7 @@ class TimingProxy:
                 with proxy._lock:
                     proxy.seconds += elapsed
                     proxy.requests += 1
+                    proxy.intervals.append((start, start + elapsed))
                 self.send_response(response.status)
                 for key, value in response.getheaders():
                     if key.lower() not in ("transfer-encoding", "content-length", "connection"):
@@ -205,6 +209,22 @@ class TimingProxy:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def busy(self, start: float, end: float) -> float:
+        """Seconds within ``[start, end]`` in which some request was at the model server.
+
+        The union of the request intervals, so a request that outlived an earlier turn (a
+        client timeout) is not counted twice against the next one.
+        """
+        with self._lock:
+            spans = sorted((max(a, start), min(b, end)) for a, b in self.intervals
+                           if b > start and a < end)
+        total, reach = 0.0, start
+        for a, b in spans:
+            if b > reach:
+                total += b - max(a, reach)
+                reach = b
+        return total
 
     @property
     def url(self) -> str:
@@ -231,44 +251,110 @@ def smollm_path() -> Path:
     return next(folder.glob("*.gguf"))
 
 
+def _template_tokens(server: Any, body: dict[str, Any]) -> int:
+    """Tokens of a chat request as the server renders it (its template, its tokenizer)."""
+
+    root = server.base_url.removesuffix("/v1")
+
+    def post(path: str, data: dict[str, Any]) -> Any:
+        request = urllib.request.Request(root + path, data=json.dumps(data).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            return json.loads(reply.read())
+
+    prompt = post("/apply-template", body)["prompt"]
+    return len(post("/tokenize", {"content": prompt})["tokens"])
+
+
+def one_tool_tokens(server: Any, settings: Any, deps: Any) -> dict[str, int]:
+    """Prompt tokens of a one-tool answer (two model calls), before and after issue 10.
+
+    Before: every registry tool with its full schema. After: the turn's selected compact
+    tools. Counted with the served model's tokenizer, the same messages both times.
+    """
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from agent.llm_agent import system_prompt
+    from agent.llm_tools import SURFACE, select_tools
+    from agent.registry import as_langchain_tools, execute
+
+    message = ("Score a prospect: ICP overlap 80, market influence 90, practice alignment 70, "
+               "partnership appetite 60, revenue potential 50")
+    args = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
+            "partnership_appetite": 60, "revenue_potential": 50}
+    done = execute("score_partner", args, deps, call_id="call_1")
+    first = [{"role": "system", "content": system_prompt(settings.max_tool_calls)},
+             {"role": "user", "content": message}]
+    second = [*first, {"role": "assistant", "content": "", "tool_calls": [{
+        "id": "call_1", "type": "function", "function": {
+            "name": "score_partner", "arguments": json.dumps(args)}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": done.content()}]
+    before_tools = [convert_to_openai_tool(t) for t in as_langchain_tools(deps)]
+    after_tools = [SURFACE[n].openai() for n in select_tools(message, deps, list(SURFACE))]
+    out = {}
+    for name, tools in (("before", before_tools), ("after", after_tools)):
+        out[name] = sum(_template_tokens(server, {"messages": m, "tools": tools})
+                        for m in (first, second))
+        out[f"{name}_tools"] = len(tools)
+    return out
+
+
 def bench_local(settings: Any, store: Any, questions: list[str], threads: int,
-                max_tokens: int) -> list[dict[str, Any]]:
-    """Turn time vs model time with the local llama.cpp backend."""
+                max_tokens: int) -> dict[str, Any]:
+    """Turn time vs model time with the local llama.cpp backend, successful turns only.
+
+    The same parts as ``make_local_backend`` (8,192-token context, ``cache_prompt``,
+    ``OMP_WAIT_POLICY=PASSIVE``, the turn's compact tools), with a timing proxy in front of
+    the server. A turn that ends in an error is counted as a failure and never timed.
+    """
     from agent.backends import DUMMY_API_KEY, make_chat_model
     from agent.core import Agent
+    from agent.events import ErrorEvent, FinalAnswer
     from agent.llm_agent import LLMBackend
-    from agent.local_server import LocalServer
+    from agent.local_server import DEFAULT_CONTEXT, LocalServer
     from agent.session import Session
     from agent.toolset import Deps
 
     deps = Deps(settings, store=store, output_dir=Path(settings.data_dir) / "bench-documents")
-    rows = []
-    with LocalServer(smollm_path(), threads=threads) as server, \
+    rows: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    with LocalServer(smollm_path(), threads=threads, n_ctx=DEFAULT_CONTEXT) as server, \
             TimingProxy(server.base_url.removesuffix("/v1")) as proxy:
-        base = proxy.url + ("/v1" if server.base_url.endswith("/v1") else "")
-        chat = make_chat_model(settings, base_url=base, api_key=DUMMY_API_KEY,
-                               model=server.model_name, max_tokens=max_tokens)
+        tokens = one_tool_tokens(server, settings, deps)
+        chat = make_chat_model(settings, base_url=proxy.url + "/v1", api_key=DUMMY_API_KEY,
+                               model=server.model_name, max_tokens=max_tokens,
+                               extra_body={"cache_prompt": True})
         backend = LLMBackend(chat, deps, name="local", model=server.model_name,
-                             max_tool_calls=settings.max_tool_calls, max_retries=0)
+                             max_tool_calls=settings.max_tool_calls, max_retries=0,
+                             context_tokens=server.n_ctx - max_tokens)
         agent = Agent(backend, deps)
         agent.run("hello", Session())  # warm-up: prompt cache, embedder, store
         for question in questions:
-            before_s, before_n = proxy.seconds, proxy.requests
+            before_n = proxy.requests
             start = time.perf_counter()
-            result = agent.run(question, Session())
+            events = list(agent.stream(question, Session()))
             total = time.perf_counter() - start
-            model = proxy.seconds - before_s
+            errors = [e for e in events if isinstance(e, ErrorEvent)]
+            finals = [e for e in events if isinstance(e, FinalAnswer)]
+            if errors or not finals:
+                failures.append({"question": question, "error": errors[0].message if errors
+                                 else "no answer", "context": any(
+                                     "context" in e.message for e in errors)})
+                continue
+            time.sleep(0.05)  # let the proxy record the turn's last response
+            model = proxy.busy(start, start + total)
             rows.append({"question": question, "turn_s": total, "model_s": model,
-                         "requests": proxy.requests - before_n,
-                         "overhead_s": total - model,
-                         "tools": [c["name"] for c in result.tool_calls]})
-    return rows
+                         "requests": proxy.requests - before_n, "overhead_s": total - model,
+                         "prompt_tokens": finals[0].usage.get("input_tokens", 0),
+                         "tools": [e.name for e in events if e.type == "tool_call"]})
+    return {"rows": rows, "failures": failures, "tokens": tokens}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="timed passes (offline)")
     parser.add_argument("--local", action="store_true", help="also bench the local backend")
+    parser.add_argument("--local-only", action="store_true", help="only the local backend")
     parser.add_argument("--local-questions", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=96)
@@ -284,8 +370,19 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}"
           f", load average {os.getloadavg()[0]:.1f}")
-    result = bench_offline(settings, store, args.rounds)
-    print(f"\nOffline planner: {result['questions']} eval questions x {args.rounds} rounds "
+    if args.local_only:
+        args.local = True
+    result = None if args.local_only else bench_offline(settings, store, args.rounds)
+    if result is not None:
+        print_offline(result, args.rounds)
+    if not args.local:
+        return
+    bench_and_print_local(settings, store, args)
+
+
+def print_offline(result: dict[str, Any], rounds: int) -> None:
+    """The offline planner's tables."""
+    print(f"\nOffline planner: {result['questions']} eval questions x {rounds} rounds "
           f"= {result['turns']} turns, after one warm-up pass")
     print("| measure | ms |")
     print("| --- | ---: |")
@@ -299,25 +396,44 @@ def main() -> None:
         print(f"| {kind} | {count} | {p50:.1f} | {p95:.1f} |")
     verdict = "meets" if result["p95_ms"] < 150 else "misses"
     print(f"\np95 {result['p95_ms']:.1f} ms {verdict} the 150 ms target")
-    if not args.local:
-        return
+
+
+def bench_and_print_local(settings: Any, store: Any, args: Any) -> None:
+    """The local backend's table (successful turns timed, failures counted)."""
     questions = [s[0] for s in eval_sessions()
                  if len(s) == 1][:: max(1, len(eval_sessions()) // args.local_questions)]
-    rows = bench_local(settings, store, questions[: args.local_questions], args.threads,
-                       args.max_tokens)
+    local = bench_local(settings, store, questions[: args.local_questions], args.threads,
+                        args.max_tokens)
+    rows, failures, tokens = local["rows"], local["failures"], local["tokens"]
     print(f"\nLocal backend (SmolLM2-135M Q4_1, xllamacpp, {args.threads} threads, "
-          f"max_tokens {args.max_tokens})")
-    print("| question | model requests | turn s | model s | agent overhead s | share |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+          f"8,192-token context, max_tokens {args.max_tokens})")
+    print(f"one-tool answer, prompt tokens over its two model calls (served tokenizer): "
+          f"before {tokens['before']} ({tokens['before_tools']} tools), after "
+          f"{tokens['after']} ({tokens['after_tools']} tools)")
+    print(f"turns: {len(rows) + len(failures)}, failed: {len(failures)} (context-size: "
+          f"{sum(f['context'] for f in failures)})")
+    for failure in failures:
+        print(f"  FAILED {failure['question'][:60]}: {failure['error'][:160]}")
+    print("| question | model requests | tools | prompt tokens | turn s | model s | "
+          "agent overhead s | share |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         share = row["overhead_s"] / row["model_s"] if row["model_s"] else float("nan")
-        print(f"| {row['question'][:50]} | {row['requests']} | {row['turn_s']:.2f} | "
-              f"{row['model_s']:.2f} | {row['overhead_s']:.3f} | {share:.1%} |")
+        print(f"| {row['question'][:50]} | {row['requests']} | {', '.join(row['tools']) or '-'}"
+              f" | {row['prompt_tokens']} | {row['turn_s']:.2f} | {row['model_s']:.2f} | "
+              f"{row['overhead_s']:.3f} | {share:.1%} |")
+    if not rows:
+        print("no successful turn: nothing to time")
+        return
     model = sum(r["model_s"] for r in rows)
     overhead = sum(r["overhead_s"] for r in rows)
     share = overhead / model if model else float("nan")
+    prompts = [r["prompt_tokens"] for r in rows]
+    print(f"\nprompt tokens per successful turn: p50 {percentile(prompts, 50)}, "
+          f"max {max(prompts)}")
     verdict = "meets" if share < 0.10 else "misses"
-    print(f"\nagent overhead / model time: {share:.1%} ({verdict} the 10% target)")
+    print(f"agent overhead / model time over {len(rows)} successful turns: {share:.1%} "
+          f"({verdict} the 10% target)")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
     max_tool_calls: int = Field(default=8, ge=1, le=50)
+    tools: str | None = None  # PARTNERPILOT_TOOLS: comma list of the tools a model may call
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "PARTNERPILOT_CHROMA_HOST")
     )

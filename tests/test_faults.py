@@ -169,7 +169,8 @@ def test_a_good_tool_call_runs_and_the_result_goes_back(serve: Any, tmp_path: Pa
                        "partnership_appetite": 60, "revenue_potential": 50})
     server = serve(lambda n: (200, sse_chunks(tool_call=("score_partner", args))) if n == 1
                    else (200, sse_chunks("The score is 74.5.")))
-    events = list(agent_for(server, tmp_path, []).stream("score", Session()))
+    message = "score: ICP 80, influence 90, alignment 70, appetite 60, revenue 50"
+    events = list(agent_for(server, tmp_path, []).stream(message, Session()))
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["score_partner"]
     assert [e.text for e in events if isinstance(e, FinalAnswer)] == ["The score is 74.5."]
     tool_message = server.requests[1]["messages"][-1]

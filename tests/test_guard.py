@@ -104,8 +104,11 @@ def test_a_tool_error_grounds_the_bounds_it_names() -> None:
 def test_stream_guard_holds_numbers_until_their_unit_arrives() -> None:
     facts = facts_of({"pipeline": 1_200_000})
     guard = StreamGuard(facts)
-    shown = [guard.feed("Pipeline is 1.2"), guard.feed(" million. Next"), guard.flush()]
-    assert shown == ["", "Pipeline is 1.2 million.", " Next"]
+    shown = [guard.feed("Pipeline is 1.2"), guard.feed(" million. Next"),
+             guard.feed(" we plan the first call with the team."), guard.flush()]
+    # only the span with the number is held, until enough text follows it
+    assert shown == ["Pipeline is ", "", "1.2 million. Next we plan the first call with the ",
+                     "team."]
 
 
 def test_stream_guard_knows_list_markers_only_at_line_start() -> None:

@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import vcr
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessageChunk, HumanMessage
 
 from agent.backends import make_chat_model
-from agent.registry import as_langchain_tools
+from agent.core import Agent
+from agent.events import FinalAnswer
+from agent.llm_agent import LLMBackend
+from agent.session import Session
 from agent.toolset import Deps
 from knowledge.settings import Settings
 
@@ -58,7 +62,7 @@ def base_url() -> Iterator[str]:
         return
     from agent.local_server import LocalServer
 
-    with LocalServer(GGUF, threads=1, n_ctx=4096, alias=MODEL) as server:
+    with LocalServer(GGUF, threads=2, n_ctx=8192, alias=MODEL) as server:
         yield server.base_url
 
 
@@ -97,35 +101,36 @@ def test_streaming(base_url: str, cassette: Any) -> None:
     pieces = [c.content for c in chunks if isinstance(c, AIMessageChunk) and c.content]
     assert len(pieces) >= 3  # it really streamed, token by token
     assert "".join(str(p) for p in pieces).strip()
-    assert json.loads(cassette.requests[0].body)["stream"] is True
-
-
-def earlier_call(text: str, args: dict[str, int], call_id: str) -> list[Any]:
-    return [HumanMessage(text),
-            AIMessage("", tool_calls=[{"name": "score_partner", "args": args, "id": call_id}]),
-            ToolMessage("ok", tool_call_id=call_id)]
-
-
-def test_forced_tool_call(base_url: str, cassette: Any, tmp_path: Path) -> None:
-    [tool] = as_langchain_tools(Deps(Settings(data_dir=tmp_path)), ["score_partner"])
-    model = chat_model(base_url, max_tokens=120, streaming=False).bind_tools(
-        [tool], tool_choice="required")
-    history = [  # two earlier calls show a 135M model the pattern
-        *earlier_call("Score: ICP overlap 10, market influence 20", {
-            "icp_overlap": 10, "market_influence": 20}, "c0"),
-        *earlier_call("Score: ICP overlap 30, market influence 40", {
-            "icp_overlap": 30, "market_influence": 40}, "c1"),
-        HumanMessage("Score: ICP overlap 80, market influence 90"),
-    ]
-    reply = model.invoke(history)
-    assert [c["name"] for c in reply.tool_calls] == ["score_partner"]
-    assert reply.tool_calls[0]["args"].get("icp_overlap") == 80
-    assert reply.response_metadata["finish_reason"] == "tool_calls"
     sent = json.loads(cassette.requests[0].body)
-    assert sent["tool_choice"] == "required"
-    assert sent["tools"][0]["function"]["name"] == "score_partner"
-    assert "icp_overlap" in sent["tools"][0]["function"]["parameters"]["properties"]
-    assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "tool"] * 2 + ["user"]
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    assert usage and usage[-1]["input_tokens"] > 0 and usage[-1]["output_tokens"] > 0
+
+
+SCORE = ("Score a partner: ICP overlap 80, market influence 90, practice alignment 70, "
+         "partnership appetite 60, revenue potential 50.")
+
+
+def test_product_request(base_url: str, cassette: Any, tmp_path: Path) -> None:
+    """The product's full default request (system prompt, the turn's tools, no tool_choice)
+    to a real llama.cpp server. SmolLM2-135M answers in text here (it is a 135M model); tool
+    calls over real HTTP are executed in ``test_openai_server.py``."""
+    deps = Deps(Settings(data_dir=tmp_path), store=None)
+    backend = LLMBackend(chat_model(base_url, max_tokens=160), deps, model=MODEL,
+                         max_retries=0, today=date(2026, 12, 1))
+    result = Agent(backend, deps).run(SCORE, Session())
+    first = json.loads(cassette.requests[0].body)
+    assert first["messages"][0]["role"] == "system"
+    assert "Tools compute, the knowledge base cites" in first["messages"][0]["content"]
+    assert first["messages"][-1] == {"role": "user", "content": SCORE}
+    names = [t["function"]["name"] for t in first["tools"]]
+    assert "score_partner" in names and "search_framework" in names and len(names) <= 5
+    assert "tool_choice" not in first and first["stream_options"] == {"include_usage": True}
+    assert result.error is None and result.answer.strip()
+    [final] = [e for e in result.events if isinstance(e, FinalAnswer)]
+    # the server counted the whole request with the model's own tokenizer
+    assert 0 < final.usage["input_tokens"] <= 3000 and final.usage["output_tokens"] > 0
+    assert len(cassette.requests) == 1 + len(result.tool_calls)
 
 
 @pytest.mark.skipif(RECORDING, reason="checks replay of an existing cassette")

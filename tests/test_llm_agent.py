@@ -106,9 +106,10 @@ def test_tool_calls_bad_args_repeats_and_guarded_answer(tmp_path: Path) -> None:
     final = by_type(events, FinalAnswer)[0]
     assert final.backend == "openai" and final.model == "scripted"
     assert final.ungrounded == ["42%"]
-    assert final.text.endswith(f"growth will be {UNVERIFIED}.")
+    assert final.text == f"The score is 74.5, band secondary; growth will be {UNVERIFIED}."
     streamed = "".join(d.text for d in by_type(events, TextDelta))
-    assert "42" not in streamed and streamed == final.text
+    # text written before the tool call streamed once and is not repeated in the answer
+    assert "42" not in streamed and streamed == "Scoring now.\n\n" + final.text
 
 
 def test_tool_call_cap_refuses_then_ends_the_loop(tmp_path: Path) -> None:
@@ -118,7 +119,8 @@ def test_tool_call_cap_refuses_then_ends_the_loop(tmp_path: Path) -> None:
         for i in range(4)
     ]
     agent, model, _ = make_agent(script, tmp_path, max_tool_calls=2)
-    events = list(agent.stream("score it", Session()))
+    events = list(agent.stream("score it: ICP 10, 11, 12 or 13, influence 90, alignment 70, "
+                               "appetite 60, revenue 50", Session()))
 
     results = by_type(events, ToolResult)
     assert [r.error is None for r in results] == [True, True]
@@ -135,7 +137,8 @@ def test_refusal_after_the_cap_within_one_message(tmp_path: Path) -> None:
         AIMessage(content="Done.", id="m2"),
     ]
     agent, _, _ = make_agent(script, tmp_path, max_tool_calls=2)
-    events = list(agent.stream("score three", Session()))
+    events = list(agent.stream("score three: ICP 1, 2 and 3; the rest 90, 70, 60, 50",
+                               Session()))
     errors = [r.error for r in by_type(events, ToolResult)]
     assert errors[:2] == [None, None]
     assert errors[2] is not None and "limit of 2 tool calls" in errors[2]
@@ -202,12 +205,34 @@ def test_history_is_sent_and_the_session_records_the_turn(tmp_path: Path) -> Non
     assert [t.content for t in session.turns][-2:] == ["second question", "Second."]
 
 
-def test_every_registered_tool_is_offered_to_the_model(tmp_path: Path) -> None:
-    from agent.registry import TOOLS
+def test_the_turn_is_offered_its_ranked_tools_and_knowledge_search(tmp_path: Path) -> None:
+    from agent.llm_tools import SURFACE, TOOLS_PER_CALL
 
     agent, model, _ = make_agent([AIMessage(content="Hi.", id="x")], tmp_path)
-    agent.run("hi", Session())
-    assert sorted(model.bound[0]) == sorted(TOOLS)
+    agent.run("Score Fenwick Advisory on the five criteria", Session())
+    offered = model.bound[0]
+    assert "score_partner" in offered and "search_framework" in offered
+    assert len(offered) <= TOOLS_PER_CALL + 1 and set(offered) <= set(SURFACE)
+    assert not any(name.startswith("draft_") and name != "draft_document" for name in offered)
+
+
+def test_settings_restrict_the_tools(tmp_path: Path) -> None:
+    agent, model, _ = make_agent([AIMessage(content="", id="m1", tool_calls=[
+        call("score_partner", CRITERIA, "c1")]), AIMessage(content="No.", id="m2")], tmp_path,
+        tool_names=["search_framework", "check_tier"])
+    result = agent.run("Score ICP 80, influence 90, alignment 70, appetite 60, revenue 50",
+                       Session())
+    assert set(model.bound[0]) <= {"search_framework", "check_tier"}
+    [refused] = result.tool_calls
+    assert refused["error"] == "refused: score_partner is not enabled (PARTNERPILOT_TOOLS)"
+
+
+def test_an_invented_tool_argument_is_named_in_the_answer(tmp_path: Path) -> None:
+    script = [AIMessage(content="", id="m1", tool_calls=[call("score_partner", CRITERIA, "c1")]),
+              AIMessage(content="The score is 74.5.", id="m2")]
+    agent, _, _ = make_agent(script, tmp_path)
+    result = agent.run("Score ICP 80, influence 90, alignment 70, appetite 60", Session())
+    assert result.answer == "The score is 74.5.\n\n(assumed: revenue potential 50)"
 
 
 def test_system_prompt_states_the_one_rule() -> None:
@@ -243,7 +268,7 @@ def test_draft_and_unknown_tool_through_the_loop(tmp_path: Path) -> None:
         AIMessage(content="Your thesis is drafted.", id="m2"),
     ]
     agent, _, _ = make_agent(script, tmp_path)
-    result = agent.run("draft a thesis", Session())
+    result = agent.run("draft a thesis: 30% partner-led in 3 years", Session())
     [document] = result.documents
     assert document.kind == "thesis" and Path(document.docx_path or "").is_file()
     assert str(tmp_path / "docs") in (document.docx_path or "")
@@ -251,3 +276,21 @@ def test_draft_and_unknown_tool_through_the_loop(tmp_path: Path) -> None:
     assert errors["draft_thesis"] is None
     assert errors["make_coffee"].startswith("unknown tool 'make_coffee'")
     assert result.answer == "Your thesis is drafted."
+
+
+def test_only_the_passages_the_answer_used_are_cited() -> None:
+    from agent.events import Citation
+    from agent.llm_stream import used_citations
+
+    demotion = Citation(doc_id="partner-tiers", title="Partner tiers", section="Movement rules",
+                        snippet="Two consecutive missed quarters lead to demotion by one tier.")
+    fees = Citation(doc_id="partnership-models", title="Partnership models", section="Referral",
+                    snippet="A referral fee of 5-15% of the annual contract value.")
+    mdf = Citation(doc_id="partner-tiers", title="Partner tiers", section="Gold benefits",
+                   snippet="A market development fund allocation and joint webinars.")
+    answer = ("Per Movement rules, two consecutive missed quarters lead to a demotion "
+              "by one tier.")
+    assert used_citations(answer, [fees, demotion, mdf]) == [demotion]
+    assert used_citations("I do not know.", [fees, demotion]) == [fees]  # best-ranked
+    assert used_citations("Referral fees are 5-15% of the annual contract value.",
+                          [demotion, fees]) == [fees]

@@ -1,7 +1,7 @@
 """Live: the local backend starts llama.cpp in-process on the SmolLM2 GGUF and streams a reply.
 
-Marked ``live`` (it runs in CI by default). One thread, a short reply, no tools offered: a
-135M model with the full tool list would need an 11k-token prompt.
+Marked ``live`` (it runs in CI by default). One thread, a short reply, no tools offered; the
+run with the default tool set on an 8,192-token context is in ``test_context_budget.py``.
 """
 
 from __future__ import annotations

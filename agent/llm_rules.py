@@ -1,0 +1,366 @@
+"""The rules of one LLM turn, as LangChain middleware: offered tools, retries, cap, no repeats.
+
+* Each model call is offered only the turn's selected tools (:mod:`agent.llm_tools`), and
+  none once the cap is reached.
+* Timeouts, connection errors, 429 and 5xx are retried with exponential backoff, as is a
+  reply whose tool-call JSON does not parse; then the turn fails with a
+  :class:`ModelFailure` that says what failed.
+* A tool call written as text (``<tool_call>{...}</tool_call>``, Hermes style, from a
+  server without a tool parser) is parsed into a real call, or refused with a clear note.
+* Tools run through LangChain's handler (so tool middleware and conventions hold); a bad
+  argument comes back as a tool message naming the field, an identical repeat is refused,
+  and calls past ``max_calls`` are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import openai
+from langchain.agents.middleware import AgentMiddleware
+from langchain_core.messages import AIMessage, ToolMessage
+
+from agent.llm_tools import SURFACE, run_surface
+from agent.toolset import Deps, ExecutedTool
+
+BACKOFF_CAP_SECONDS = 8.0
+CHARS_PER_TOKEN = 3.0  # conservative for JSON (SmolLM2 measured 3.3 on tool schemas)
+LIMIT_NOTE = ("I reached the tool-call limit for this turn, so I stopped; the tool results "
+              "above are what I found.")
+TEXT_CALL_NOTE = ("The model wrote a tool call as text that could not be read as a call, so "
+                  "nothing was run. Please rephrase the question.")
+TEXT_CALL_RE = re.compile(r"<tool_call>\s*(?P<body>\{.*?\})\s*(?:</tool_call>|$)", re.S)
+TOOLS_REJECTED_RE = re.compile(r"tool|function", re.I)
+
+
+class ModelFailure(Exception):
+    """The model could not be reached or kept answering badly; ``kind`` is for code."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass
+class TurnLedger:
+    """What one turn has offered and called so far (shared by the tool threads of that turn).
+
+    Args:
+        deps: Store, settings and output folder for the tools.
+        max_calls: Cap on tool calls this turn.
+        offered: Surface tool names offered to the model this turn.
+        allowed: Surface tool names settings allow (a call outside them is refused).
+    """
+
+    deps: Deps
+    max_calls: int
+    offered: list[str] | None = None
+    allowed: list[str] | None = None
+    context_tokens: int | None = None
+    supplied: dict[str, dict[str, Any]] = field(default_factory=dict)
+    earlier_results: list[str] = field(default_factory=list)
+    calls: int = 0
+    seen: set[str] = field(default_factory=set)
+    executed: list[ExecutedTool] = field(default_factory=list)
+    cap_hit: bool = False
+    stopped: bool = False
+    decisions: dict[str, str | None] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def plan(self, tool_calls: list[Any]) -> None:
+        """Admit a reply's tool calls in the order the model wrote them.
+
+        Tools then run in parallel threads, so the order is decided here, not by whichever
+        thread comes first.
+        """
+        for tool_call in tool_calls:
+            self.decisions[tool_call["id"]] = self.admit(
+                tool_call["name"], dict(tool_call.get("args") or {}))
+
+    def decision(self, call_id: str, name: str, args: dict[str, Any]) -> str | None:
+        """The refusal text planned for this call (admitting it now if it was not planned)."""
+        with self.lock:
+            planned = call_id in self.decisions
+            refusal = self.decisions.pop(call_id, None)
+        return refusal if planned else self.admit(name, args)
+
+    def admit(self, name: str, args: dict[str, Any]) -> str | None:
+        """Count a call; return the refusal text when it must not run."""
+        signature = name + json.dumps(args, sort_keys=True, default=str)
+        with self.lock:
+            if self.calls >= self.max_calls:
+                self.cap_hit = True
+                return (f"refused: the limit of {self.max_calls} tool calls for this turn is "
+                        "reached; answer now with the results you have")
+            self.calls += 1
+            if self.calls >= self.max_calls:
+                self.cap_hit = True
+            if signature in self.seen:
+                return (f"refused: {name} was already called with these exact arguments in "
+                        "this turn; use that result instead of calling it again")
+            self.seen.add(signature)
+            if self.allowed is not None and name in SURFACE and name not in self.allowed:
+                return f"refused: {name} is not enabled (PARTNERPILOT_TOOLS)"
+        return None
+
+
+def _error_text(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        return str(message or exc)
+    return str(exc)
+
+
+def classify_error(exc: BaseException) -> tuple[str, bool]:
+    """``(kind, retryable)`` for an exception raised by a model call."""
+    timeouts: tuple[type[BaseException], ...] = (openai.APITimeoutError, httpx.TimeoutException,
+                                                 TimeoutError)
+    transport: tuple[type[BaseException], ...] = (openai.APIConnectionError,
+                                                  httpx.TransportError, ConnectionError)
+    try:
+        import httpx2  # the transport openai 3.x uses; optional, so imported here
+
+        timeouts += (httpx2.TimeoutException,)
+        transport += (httpx2.TransportError,)
+    except ImportError:  # pragma: no cover - older openai
+        pass
+    if isinstance(exc, timeouts):
+        return "timeout", True
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited", True
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500:
+            return "server_error", True
+        if exc.status_code in (401, 403):
+            return "auth", False
+        if exc.status_code in (400, 404, 422) and TOOLS_REJECTED_RE.search(_error_text(exc)):
+            return "tools_unsupported", False
+        return "bad_request", False
+    if isinstance(exc, transport):
+        return "connection", True
+    if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
+        return "malformed_response", True
+    if isinstance(exc, ValueError) and "No generations found in stream" in str(exc):
+        return "not_streamed", False
+    return "model_error", False
+
+
+_MESSAGES = {
+    "timeout": "the model server did not answer in time",
+    "rate_limited": "the model server kept refusing with 429 (rate limited)",
+    "server_error": "the model server kept failing with a 5xx error",
+    "connection": "could not connect to the model server",
+    "malformed_response": "the model server sent a reply that could not be read",
+    "malformed_tool_call": "the model kept sending tool calls whose arguments are not valid "
+                           "JSON",
+}
+
+
+def _failure(kind: str, attempts: int, exc: BaseException | None) -> ModelFailure:
+    base = _MESSAGES.get(kind, "the model call failed")
+    detail = f": {exc}" if exc is not None and kind not in ("malformed_tool_call",) else ""
+    tries = f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
+    return ModelFailure(kind, f"{base}{tries}{detail}")
+
+
+def _last_ai(response: Any) -> AIMessage | None:
+    messages = response.result if hasattr(response, "result") else [response]
+    for message in reversed(messages):
+        if isinstance(message, AIMessage):
+            return message
+    return None
+
+
+def text_tool_calls(ai: AIMessage) -> AIMessage | None:
+    """An AI message whose tool calls were written as ``<tool_call>`` text, made real.
+
+    Returns None when the message has no such text. A call that names no known tool or
+    whose JSON does not parse becomes a plain answer saying so (:data:`TEXT_CALL_NOTE`).
+    """
+    text = ai.text if isinstance(ai.text, str) else ai.text()
+    if ai.tool_calls or "<tool_call>" not in text:
+        return None
+    calls = []
+    for match in TEXT_CALL_RE.finditer(text):
+        try:
+            data = json.loads(match.group("body"))
+        except json.JSONDecodeError:
+            continue
+        name = data.get("name") if isinstance(data, dict) else None
+        args = data.get("arguments", data.get("parameters", {})) if name else None
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except json.JSONDecodeError:
+                args = None
+        if isinstance(name, str) and isinstance(args, dict):
+            calls.append({"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}",
+                          "type": "tool_call"})
+    before = text.split("<tool_call>", 1)[0].strip()
+    if not calls:
+        return AIMessage(content=(before + "\n\n" if before else "") + TEXT_CALL_NOTE, id=ai.id,
+                         usage_metadata=ai.usage_metadata,
+                         response_metadata=ai.response_metadata)
+    return AIMessage(content=before, tool_calls=calls, id=ai.id,
+                     usage_metadata=ai.usage_metadata, response_metadata=ai.response_metadata)
+
+
+def estimate_tokens(messages: list[Any], tools: Sequence[Any] = ()) -> int:
+    """A conservative token estimate of messages and tool schemas (about 3 characters each)."""
+    chars = 0
+    for message in messages:
+        chars += len(str(message.content)) + 12
+        for call in getattr(message, "tool_calls", None) or []:
+            chars += len(call["name"]) + len(json.dumps(call.get("args") or {})) + 30
+    for tool in tools:
+        name = getattr(tool, "name", "")
+        chars += len(json.dumps(SURFACE[name].openai())) if name in SURFACE else 400
+    return int(chars / CHARS_PER_TOKEN)
+
+
+def fit_context(request: Any, budget: int) -> Any:
+    """Keep a model call under ``budget`` estimated tokens.
+
+    The oldest history goes first (whole turns), then the longest tool results are shortened
+    (the model is told they were cut).
+    """
+    messages = list(request.messages)
+    fixed = estimate_tokens([request.system_message] if request.system_message else [],
+                            request.tools)
+    current = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
+    while current > 0 and fixed + estimate_tokens(messages) > budget:
+        messages.pop(0)
+        current -= 1
+        while current > 0 and messages[0].type != "human":  # never start inside a turn
+            messages.pop(0)
+            current -= 1
+    while fixed + estimate_tokens(messages) > budget:
+        tools = [(len(str(m.content)), i) for i, m in enumerate(messages) if m.type == "tool"]
+        if not tools or tools[-1][0] < 400:
+            break
+        size, index = max(tools)
+        keep = max(300, size - int((fixed + estimate_tokens(messages) - budget) * CHARS_PER_TOKEN)
+                   - 100)
+        cut = messages[index]
+        messages[index] = cut.model_copy(update={
+            "content": str(cut.content)[:keep] + " ... [cut to fit the context]"})
+    return request.override(messages=messages) if messages != request.messages else request
+
+
+def _unstreamed(request: Any) -> Any:
+    model = request.model
+    if getattr(model, "streaming", False) and hasattr(model, "model_copy"):
+        return request.override(model=model.model_copy(update={"streaming": False}))
+    return request
+
+
+class TurnRules(AgentMiddleware):
+    """The middleware that offers the turn's tools, retries, caps and runs the calls.
+
+    Args:
+        max_retries: Retries of a failed model call.
+        backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
+        sleep: How to wait between retries (tests pass a recorder).
+    """
+
+    def __init__(self, max_retries: int, backoff: float,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__()
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.streaming = True  # False once the server has answered a stream with one body
+
+    def _call(self, handler: Any, request: Any) -> Any:
+        """One model call; a server that ignores ``stream`` is asked again without it."""
+        if not self.streaming:
+            return handler(_unstreamed(request))
+        try:
+            return handler(request)
+        except ValueError as exc:
+            if classify_error(exc)[0] != "not_streamed":
+                raise
+            self.streaming = False
+            return handler(_unstreamed(request))
+
+    def wrap_model_call(self, request: Any, handler: Any) -> Any:
+        """Offer the turn's tools, retry transient failures, read text tool calls."""
+        ledger: TurnLedger = request.runtime.context
+        request = self._prepare(request, ledger)
+        last_exc: BaseException | None = None
+        kind = "model_error"
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self.sleep(min(self.backoff * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS))
+            try:
+                response = self._call(handler, request)
+            except Exception as exc:  # classified below; non-retryable ones re-raise
+                kind, retryable = classify_error(exc)
+                if not retryable:
+                    raise ModelFailure(kind, f"the model call failed: {_error_text(exc)}"
+                                       ) from exc
+                last_exc = exc
+                continue
+            ai = _last_ai(response)
+            if ai is not None and ai.invalid_tool_calls:
+                kind, last_exc = "malformed_tool_call", None
+                continue
+            if ai is not None:
+                parsed = text_tool_calls(ai)
+                if parsed is not None:
+                    ai = response = parsed
+            if ledger.cap_hit and ai is not None and ai.tool_calls:
+                ledger.stopped = True
+                return AIMessage(content=ai.content or LIMIT_NOTE, id=ai.id)
+            if ai is not None:
+                ledger.plan(ai.tool_calls)
+            return response
+        raise _failure(kind, self.max_retries + 1, last_exc)
+
+    @staticmethod
+    def _prepare(request: Any, ledger: TurnLedger) -> Any:
+        """The call as sent: the turn's tools (none past the cap), fit to the context."""
+        if ledger.cap_hit:
+            request = request.override(tools=[], tool_choice=None)
+        elif ledger.offered is not None:
+            offered = set(ledger.offered)
+            request = request.override(tools=[t for t in request.tools
+                                              if getattr(t, "name", None) in offered])
+        if ledger.context_tokens:
+            request = fit_context(request, ledger.context_tokens)
+        return request
+
+    def wrap_tool_call(self, request: Any, handler: Any) -> Any:
+        """Refuse repeats and calls past the cap; run the rest through the handler."""
+        ledger: TurnLedger = request.runtime.context
+        call = request.tool_call
+        name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"]
+        refusal = ledger.decision(call_id, name, args)
+        ledger.supplied[call_id] = args
+        if refusal is not None:
+            done = ExecutedTool(call_id=call_id, name=name, input=args, error=refusal)
+        elif request.tool is None:  # not offered as a surface tool: a registry name or unknown
+            done = run_surface(name, args, ledger.deps, call_id=call_id)
+        else:
+            reply = handler(request)
+            artifact = getattr(reply, "artifact", None)
+            if isinstance(artifact, ExecutedTool):
+                done = artifact.model_copy(update={"call_id": call_id})
+            else:
+                done = ExecutedTool(call_id=call_id, name=name, input=args,
+                                    error=str(getattr(reply, "content", reply)))
+        with ledger.lock:
+            ledger.executed.append(done)
+        return ToolMessage(content=done.content(), tool_call_id=call_id, name=name,
+                           artifact=done, status="success" if done.ok else "error")
