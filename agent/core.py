@@ -125,6 +125,20 @@ def _note_focus(result: ToolResult, session: Session) -> None:
         session.focus_partner_id = partner_id
 
 
+def session_facts(session: Session) -> Facts:
+    """What a turn may state before any tool runs: the conversation so far.
+
+    This message and the earlier turns (their answers were already guarded), and the
+    arguments of the last tool call, which a what-if names ("instead of 2").
+    """
+    facts = Facts()
+    for turn in session.turns:
+        facts.add_text(turn.content)
+    if session.last_call is not None:
+        facts.add_data(session.last_call.args)
+    return facts
+
+
 class Agent:
     """One agent over one store: ``stream`` / ``run`` a user turn through a backend.
 
@@ -158,11 +172,7 @@ class Agent:
     def stream(self, message: str, session: Session) -> Iterator[Event]:
         """Answer one user message, yielding typed events; the session records the turn."""
         session.add_turn("user", message)
-        facts = Facts()
-        for turn in session.turns:  # this message, and earlier turns (answers already guarded)
-            facts.add_text(turn.content)
-        if session.last_call is not None:  # a what-if may name the last call's figures
-            facts.add_data(session.last_call.args)
+        facts = session_facts(session)
         guard = StreamGuard(facts)
         streamed: list[str] = []
         final: FinalAnswer | None = None
