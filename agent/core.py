@@ -132,8 +132,10 @@ def session_facts(session: Session) -> Facts:
     arguments of the last tool call, which a what-if names ("instead of 2").
     """
     facts = Facts()
-    for turn in session.turns:
-        facts.add_text(turn.content)
+    for turn in session.turns[:-1]:
+        facts.add_text(turn.content, count_nouns=False)
+    if session.turns:
+        facts.add_text(session.turns[-1].content)
     if session.last_call is not None:
         facts.add_data(session.last_call.args)
     return facts

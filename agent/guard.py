@@ -123,13 +123,20 @@ class Facts:
         elif kind == "money":
             _insert(self.money, value)
 
-    def add_text(self, text: str) -> None:
-        """Add every number written in a text (percentages also as fractions)."""
+    def add_text(self, text: str, count_nouns: bool = True) -> None:
+        """Add every number written in a text (percentages also as fractions).
+
+        Args:
+            text: The text.
+            count_nouns: Also record the word each number counts ("18 *points*"). Off for
+                earlier turns: what an earlier answer counted must not narrow what this
+                turn's tools may ground.
+        """
         for mention in extract_numbers(text, drop_names=True):
             kind = "percent" if mention.percent else "money" if mention.currency else None
             self.add(mention.value, kind)
             noun, _ = next_noun(text, mention.end, wrapped=True)
-            if noun:
+            if noun and count_nouns:
                 self._count([noun], mention.value)
             if mention.multiplier != 1:
                 self.add(mention.base)
