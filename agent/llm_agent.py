@@ -20,10 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -43,6 +41,7 @@ from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surfac
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
 from agent.session import Session
 from agent.toolset import Deps
+from prompts import make_environment
 
 __all__ = ["LIMIT_NOTE", "LLMBackend", "ModelFailure", "TurnLedger", "classify_error",
            "system_prompt"]
@@ -56,9 +55,7 @@ TRANSCRIPTS_KEPT = 64
 def system_prompt(max_tool_calls: int, today: date | None = None, name: str = "system.md",
                   **values: Any) -> str:
     """A system prompt from ``prompts/`` (Jinja2, StrictUndefined)."""
-    source = resources.files("prompts").joinpath(name).read_text(encoding="utf-8")
-    template = Environment(undefined=StrictUndefined, keep_trailing_newline=True).from_string(
-        source)
+    template = make_environment("prompts", ".", trim=False).get_template(name)
     return template.render(max_tool_calls=max_tool_calls,
                            today=(today or date.today()).isoformat(), **values)
 

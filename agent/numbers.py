@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tools.parsing import MULTIPLIERS
+
 MAX_RELATIVE_TOLERANCE = 0.05
-_MULTIPLIERS = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-}
+_MULTIPLIERS = {word: float(factor) for word, factor in MULTIPLIERS.items()}
 _UNITS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()

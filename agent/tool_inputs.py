@@ -12,7 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tools.partners import Partner, PartnerType, Tier, parse_quarter
+from tools.parsing import normalise_quarter
+from tools.partners import Partner, PartnerType, Tier
+from tools.vocab import CRITERIA
 
 Criterion = Annotated[float, Field(ge=0, le=100)]
 PartnerRef = Annotated[
@@ -20,21 +22,13 @@ PartnerRef = Annotated[
     Field(min_length=1, max_length=200,
           description="Partner id (e.g. P-0001) or company name, as stored."),
 ]
-CRITERIA = (
-    "icp_overlap", "market_influence", "practice_alignment", "partnership_appetite",
-    "revenue_potential",
-)
 
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def _quarter(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    year, q = parse_quarter(value)
-    return f"{year}-Q{q}"
+
 
 
 class SearchFrameworkInput(_Input):
@@ -198,7 +192,7 @@ class ReviewTierInput(_Input):
     @field_validator("as_of")
     @classmethod
     def _as_of(cls, value: str | None) -> str | None:
-        return _quarter(value)
+        return normalise_quarter(value)
 
 
 class PortfolioSummaryInput(_Input):
@@ -212,7 +206,7 @@ class PortfolioSummaryInput(_Input):
     @field_validator("as_of")
     @classmethod
     def _as_of(cls, value: str | None) -> str | None:
-        return _quarter(value)
+        return normalise_quarter(value)
 
 
 class PortfolioSummary(BaseModel):

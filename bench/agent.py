@@ -73,17 +73,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def ensure_index(settings: Any) -> Any:
-    """Open the store; index the documents and sample partners when it is empty."""
-    from knowledge.chunking import default_docs_dir, load_documents
-    from knowledge.sample import load_sample_partners
+    """Open the store, indexed with the documents and (when empty) the sample partners."""
+    from knowledge.indexing import ensure_index as index
     from knowledge.store import Store
 
     store = Store.open(settings)
-    counts = store.counts()
-    if not counts.get("chunks") and not counts.get("knowledge"):
-        store.index_documents(load_documents(default_docs_dir()))
-    if not counts.get("partners"):
-        store.upsert_partners(load_sample_partners())
+    index(store)
     return store
 
 

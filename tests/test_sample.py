@@ -17,7 +17,8 @@ from knowledge.sample import (
     sample_csv_paths,
 )
 from tools.errors import FrameworkError
-from tools.partners import Partner, PartnerType, Tier, parse_quarter
+from tools.parsing import parse_quarter
+from tools.partners import Partner, PartnerType, Tier
 from tools.scoring import score_partner_record
 from tools.tiers import review_tier
 

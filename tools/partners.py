@@ -11,8 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tools.parsing import normalise_quarter
-from tools.parsing import parse_quarter as parse_quarter  # re-exported: tool inputs import it here
+from tools.parsing import normalise_quarter, parse_quarter
 from tools.vocab import CRITERIA
 
 Score = Annotated[int, Field(ge=0, le=100)]
