@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from agent.gguf_meta import metadata_string
 from tools.errors import FrameworkError
 
 READY_TIMEOUT_SECONDS = 60.0
@@ -47,9 +49,9 @@ class LocalServer:
         n_ctx: Context length in tokens.
         alias: Model name the server reports (default: the file's stem).
         verbosity: llama.cpp log verbosity (0 = errors only).
-        tool_template: When the model's own chat template cannot take tools but is ChatML
-            (``<|im_start|>``), restart with ``prompts/chatml_tools.j2`` so tool calls
-            work (SmolLM2 is such a model).
+        tool_template: When the model's own chat template (read from the GGUF metadata)
+            cannot take tools but is ChatML (``<|im_start|>``), start with
+            ``prompts/chatml_tools.j2`` so tool calls work (SmolLM2 is such a model).
     """
 
     def __init__(self, gguf: Path | str, *, threads: int = 1, n_ctx: int = DEFAULT_CONTEXT,
@@ -112,6 +114,8 @@ class LocalServer:
                 os.environ.setdefault(key, value)
             import xllamacpp  # lazy: loads llama.cpp and OpenMP (after OMP_ENV is set)
 
+            if self.tool_template and self.chat_template is None and self._needs_tool_template():
+                self.chat_template = tool_chat_template()
             port = free_port()
             try:
                 self._server = xllamacpp.Server(self._params(port))
@@ -120,24 +124,19 @@ class LocalServer:
                                      str(self.gguf)) from exc
             self.port = port
         self._wait_ready()
-        if self.tool_template and self.chat_template is None and self._needs_tool_template():
-            self.stop()
-            self.chat_template = tool_chat_template()
-            return self.start()
         return self
 
-    def props(self) -> dict[str, Any]:
-        """The server's ``/props`` (chat template and its capabilities)."""
-        url = self.base_url.removesuffix("/v1") + "/props"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            data: dict[str, Any] = json.loads(response.read())
-        return data
-
     def _needs_tool_template(self) -> bool:
-        props = self.props()
-        caps = props.get("chat_template_caps") or {}
-        return not caps.get("supports_tools", True) and "<|im_start|>" in str(
-            props.get("chat_template", ""))
+        """Whether the model's own template is ChatML that cannot render tools.
+
+        Decided from the GGUF metadata before the server starts: restarting llama.cpp's
+        in-process server right after a start can hang in its destructor.
+        """
+        try:
+            template = metadata_string(self.gguf) or ""
+        except (OSError, ValueError, struct.error):
+            return False
+        return "<|im_start|>" in template and "tools" not in template
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
