@@ -51,7 +51,8 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
                     max_tokens: int | None = None, **extra: Any) -> Any:
     """A streaming ``ChatOpenAI`` for any OpenAI-compatible server.
 
-    Retries are ours (with backoff, in the agent loop), so the client's are off.
+    Retries are the agent loop's (LangChain's ``ModelRetryMiddleware``, with backoff), so the
+    client's are off. Streams are checked (:mod:`agent.chat_model`).
 
     Args:
         settings: Model name, key, base URL and timeout.
@@ -61,7 +62,7 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
         max_tokens: Cap on the reply length.
         extra: More ``ChatOpenAI`` options.
     """
-    from langchain_openai import ChatOpenAI
+    from agent.chat_model import CheckedChatOpenAI
 
     name = (model if model is not None else settings.model or "").strip()
     if not name:
@@ -72,7 +73,7 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
     options: dict[str, Any] = {"streaming": True, "stream_usage": True,
                                "use_responses_api": False, "timeout": settings.request_timeout,
                                "max_retries": 0, "max_tokens": max_tokens, **extra}
-    return ChatOpenAI(
+    return CheckedChatOpenAI(
         model=name,
         base_url=base_url or settings.openai_base_url,
         api_key=api_key or settings.openai_api_key or DUMMY_API_KEY,
@@ -103,9 +104,12 @@ def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
     from agent.llm_agent import LLMBackend
 
     if backend == "openai":
+        names = [n.strip() for n in (settings.fallback_models or "").split(",") if n.strip()]
         return LLMBackend(make_chat_model(settings), deps, name="openai", model=settings.model,
                           max_tool_calls=settings.max_tool_calls,
-                          max_retries=settings.max_retries, **options)
+                          max_retries=settings.max_retries,
+                          fallbacks=[make_chat_model(settings, model=n) for n in names],
+                          **options)
     if backend == "local":
         return make_local_backend(settings, deps, **options)
     raise FrameworkError("backend", "must be offline, openai or local", backend)

@@ -16,7 +16,8 @@ Decisions (documented here because evals and the UI rely on them):
   i.e. the fact must round to the number shown (half-up: 74.5 is "75", never "74"), and the
   tolerance is never more than 5% of the value (so ``$1M`` does *not* match 1,400,000).
 * **Not checked.** List numbering at the start of a line (``1.``, ``2)``), bare years
-  1900-2100, digits glued to letters or ids (``Q3``, ``P-0001``, ``H1``), dates
+  1900-2100, digits glued to letters or ids (``Q3``, ``P-0001``, ``H1``, ``5G``; ``10x`` is
+  checked), dates
   (``2026-12-01``, ``December 1``, ``11/22``), ratios and times with ``:``, names
   (``Big 4``, ``Fortune 500``, ``24/7``, ``90-day plan``) and scales (``out of 100``,
   ``/10``, ``1-5 scale``).
@@ -45,7 +46,7 @@ from agent.numbers import (
     singular,
 )
 from tools.models import PARTNERSHIP_MODELS
-from tools.partners import Tier
+from tools.partners import Partner, Tier
 from tools.scoring import CRITERIA
 from tools.star import DIMENSIONS
 
@@ -59,6 +60,12 @@ FRAMEWORK_COUNTS: dict[str, float] = {
     "criteria": len(CRITERIA), "criterion": len(CRITERIA), "score": len(CRITERIA),
     "dimension": len(DIMENSIONS), "tier": len(Tier), "model": len(PARTNERSHIP_MODELS)}
 NOISE_KEYS = frozenset({"distance", "similarity", "chunk_id"})
+# A stored record's free text (a partner's name or description, as imported) is data, not a
+# fact: "scores 100 ... 40% referral fee" in an imported description must not ground those
+# figures. Only typed numeric fields of a result (and cited framework passages) do.
+MIN_QUOTE_CHARS = 24
+DATA_TEXT_KEYS = frozenset(name for name, info in Partner.model_fields.items()
+                           if info.annotation is str and name != "partner_id")
 _MONEY_KEY_RE = re.compile(
     r"usd|budget|pipeline|revenue(?!_potential)|price|acv|amount|cost|spend|mdf|arr\b", re.I)
 _PERCENT_KEY_RE = re.compile(r"pct|percent|weight|share|margin|rate\b|discount|split|growth",
@@ -106,6 +113,21 @@ class Facts:
     money: list[float] = field(default_factory=list)
     nouns: dict[str, list[float]] = field(
         default_factory=lambda: {word: [float(n)] for word, n in FRAMEWORK_COUNTS.items()})
+    quotes: set[str] = field(default_factory=set)  # stored free text, shown whole as data
+
+    def quoted_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` shows a stored free text whole (a partner's description, verbatim).
+
+        Such a span displays the record; its figures are neither facts nor claims. A part of
+        a description ("scores 100 and earns a 40% referral fee") is not a quote of it.
+        """
+        spans: list[tuple[int, int]] = []
+        for quote in self.quotes:
+            start = text.find(quote)
+            while start >= 0:
+                spans.append((start, start + len(quote)))
+                start = text.find(quote, start + 1)
+        return spans
 
     def _count(self, words: Iterable[str], value: float) -> None:
         for word in words:
@@ -147,6 +169,8 @@ class Facts:
         """Add every number in JSON-like data: values, numbers inside strings, list lengths.
 
         A number also counts its key's words (``certified_individuals: 6`` is "6 certified").
+        Strings under :data:`DATA_TEXT_KEYS` (stored free text) give no facts; shown whole,
+        they are quotes (:meth:`quoted_spans`).
         """
         if isinstance(data, BaseModel):
             data = data.model_dump(mode="json")
@@ -159,6 +183,10 @@ class Facts:
             self.add_text(data)
         elif isinstance(data, dict):
             for key, value in data.items():
+                if key in DATA_TEXT_KEYS and isinstance(value, str):
+                    if len(value) >= MIN_QUOTE_CHARS:
+                        self.quotes.add(value)
+                    continue
                 if key in NOISE_KEYS:
                     continue
                 self.add_text(str(key))
@@ -242,7 +270,11 @@ def guard_text(text: str, facts: Facts, line_prefix: str = "", after: str = ""
     ungrounded: list[str] = []
     cursor = 0
     whole = text + after
+    shift = len(line_prefix)
+    quoted = facts.quoted_spans(line_prefix + whole) if facts.quotes else []
     for mention in mentions:
+        if any(a <= mention.start + shift and mention.end + shift <= b for a, b in quoted):
+            continue  # a stored record's text shown whole: data on display, not a claim
         if facts.grounds(mention, next_noun(whole, mention.end)[0]):
             continue
         ungrounded.append(mention.raw)

@@ -16,7 +16,6 @@ their results. A server that ignores ``stream`` is read as one message.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,12 +28,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.events import ErrorEvent, Event, FinalAnswer, FollowUp, TextDelta, ToolResult
 from agent.guard import Facts
 from agent.llm_rules import (
+    CUT_NOTE,
     LIMIT_NOTE,
     ModelFailure,
     TurnLedger,
-    TurnRules,
     classify_error,
     estimate_tokens,
+    turn_middleware,
 )
 from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
@@ -103,7 +103,7 @@ class LLMBackend:
         max_tool_calls: Cap per turn.
         max_retries: Retries of a failed model call.
         backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
-        sleep: How to wait between retries (tests pass a recorder).
+        fallbacks: Chat models tried in order when ``chat_model`` keeps failing.
         on_close: Called by :meth:`close` (stops a local server).
         tool_names: Allow only these tools (None: ``PARTNERPILOT_TOOLS``, else all).
         context_tokens: The server's context length, when known (the request is kept under
@@ -115,7 +115,7 @@ class LLMBackend:
 
     def __init__(self, chat_model: BaseChatModel, deps: Deps, *, name: str = "openai",
                  model: str | None = None, max_tool_calls: int = 8, max_retries: int = 3,
-                 backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 backoff: float = 0.5, fallbacks: list[BaseChatModel] | None = None,
                  on_close: Callable[[], None] | None = None,
                  tool_names: list[str] | None = None, context_tokens: int | None = None,
                  select: bool = True, today: date | None = None) -> None:
@@ -134,7 +134,8 @@ class LLMBackend:
         self.system = system_prompt(max_tool_calls, today)
         self.graph: Any = create_agent(
             chat_model, tools=langchain_tools(deps, self.allowed), system_prompt=self.system,
-            middleware=[TurnRules(max_retries, backoff, sleep)], context_schema=TurnLedger)
+            middleware=turn_middleware(max_tool_calls, max_retries, backoff, fallbacks or []),
+            context_schema=TurnLedger)
         self._transcripts: dict[str, list[Exchange]] = {}
 
     def _earlier(self, session: Session) -> list[tuple[HumanMessage, list[BaseMessage],
@@ -221,6 +222,9 @@ class LLMBackend:
         text = state.final_text or (LIMIT_NOTE if ledger.stopped else "")
         if not state.text and text:
             yield TextDelta(text=text)
+        if ledger.cut or state.capped:
+            yield TextDelta(text=f"\n\n{CUT_NOTE}")
+            text = f"{text}\n\n{CUT_NOTE}"
         yield from used_citations(text, state.citations)
         text = _with_assumptions(text, message, session, ledger)
         yield FinalAnswer(text=text, backend=self.name, model=self.model, usage=state.usage)

@@ -1,15 +1,23 @@
 """The rules of one LLM turn, as LangChain middleware: offered tools, retries, cap, no repeats.
 
-* Each model call is offered only the turn's selected tools (:mod:`agent.llm_tools`), and
-  none once the cap is reached.
-* Timeouts, connection errors, 429 and 5xx are retried with exponential backoff, as is a
-  reply whose tool-call JSON does not parse; then the turn fails with a
-  :class:`ModelFailure` that says what failed.
-* A tool call written as text (``<tool_call>{...}</tool_call>``, Hermes style, from a
-  server without a tool parser) is parsed into a real call, or refused with a clear note.
-* Tools run through LangChain's handler (so tool middleware and conventions hold); a bad
-  argument comes back as a tool message naming the field, an identical repeat is refused,
-  and calls past ``max_calls`` are refused.
+The stack, outermost first (:func:`turn_middleware`):
+
+* :class:`TurnRules` offers each model call only the turn's selected tools
+  (:mod:`agent.llm_tools`), and none once the cap is reached; fits the call to the context;
+  reads a tool call written as text (``<tool_call>{...}</tool_call>``, Hermes style, from a
+  server without a tool parser) into a real call, or refuses it with a clear note; and turns
+  what is left of a failure into a :class:`ModelFailure` that says what failed. Its tool
+  hook refuses an identical repeat, a call outside the allowed tools and drafts past
+  :data:`DRAFTS_PER_TURN`, and runs the rest through LangChain's handler (so tool
+  middleware and conventions hold); a bad argument comes back naming the field.
+* LangChain's ``ModelFallbackMiddleware`` (when fallback models are configured).
+* LangChain's ``ModelRetryMiddleware``: timeouts, connection errors, 429, 5xx, an empty
+  reply and a reply whose tool-call JSON does not parse are retried with exponential
+  backoff.
+* :class:`ReplyCheck` raises on those last two (LangChain reads streamed arguments
+  leniently, :mod:`agent.chat_model` reports them) and asks a server that ignores
+  ``stream`` again without it.
+* LangChain's ``ToolCallLimitMiddleware`` caps the tool calls of a turn.
 """
 
 from __future__ import annotations
@@ -17,21 +25,29 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import openai
-from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelFallbackMiddleware,
+    ModelRetryMiddleware,
+    ToolCallLimitMiddleware,
+)
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 
 from agent.llm_tools import SURFACE, run_surface
 from agent.toolset import Deps, ExecutedTool
 
 BACKOFF_CAP_SECONDS = 8.0
+CHECK_KEY = "stream_check"  # agent.chat_model.CHECK_KEY (that module imports langchain_openai)
+DRAFTS_PER_TURN = 3  # drafting writes files: a turn may draft at most this many documents
+CUT_NOTE = "(The model's answer was cut off before it finished.)"
 CHARS_PER_TOKEN = 3.0  # conservative for JSON (SmolLM2 measured 3.3 on tool schemas)
 LIMIT_NOTE = ("I reached the tool-call limit for this turn, so I stopped; the tool results "
               "above are what I found.")
@@ -69,6 +85,8 @@ class TurnLedger:
     supplied: dict[str, dict[str, Any]] = field(default_factory=dict)
     earlier_results: list[str] = field(default_factory=list)
     calls: int = 0
+    drafts: int = 0
+    cut: bool = False
     seen: set[str] = field(default_factory=set)
     executed: list[ExecutedTool] = field(default_factory=list)
     cap_hit: bool = False
@@ -94,16 +112,19 @@ class TurnLedger:
         return refusal if planned else self.admit(name, args)
 
     def admit(self, name: str, args: dict[str, Any]) -> str | None:
-        """Count a call; return the refusal text when it must not run."""
+        """Count a call; return the refusal text when it must not run.
+
+        The cap itself is LangChain's ``ToolCallLimitMiddleware``: a call past it never gets
+        here.
+        """
         signature = name + json.dumps(args, sort_keys=True, default=str)
         with self.lock:
-            if self.calls >= self.max_calls:
-                self.cap_hit = True
-                return (f"refused: the limit of {self.max_calls} tool calls for this turn is "
-                        "reached; answer now with the results you have")
             self.calls += 1
-            if self.calls >= self.max_calls:
-                self.cap_hit = True
+            if name.startswith("draft_"):
+                self.drafts += 1
+                if self.drafts > DRAFTS_PER_TURN:
+                    return (f"refused: at most {DRAFTS_PER_TURN} documents are drafted per "
+                            "turn; say which others the user may ask for next")
             if signature in self.seen:
                 return (f"refused: {name} was already called with these exact arguments in "
                         "this turn; use that result instead of calling it again")
@@ -149,6 +170,8 @@ def classify_error(exc: BaseException) -> tuple[str, bool]:
         return "bad_request", False
     if isinstance(exc, transport):
         return "connection", True
+    if isinstance(exc, MalformedToolCall | EmptyReply):
+        return exc.kind, True
     if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
         return "malformed_response", True
     if isinstance(exc, ValueError) and "No generations found in stream" in str(exc):
@@ -164,12 +187,14 @@ _MESSAGES = {
     "malformed_response": "the model server sent a reply that could not be read",
     "malformed_tool_call": "the model kept sending tool calls whose arguments are not valid "
                            "JSON",
+    "empty_reply": "the model server kept sending empty replies",
 }
 
 
 def _failure(kind: str, attempts: int, exc: BaseException | None) -> ModelFailure:
     base = _MESSAGES.get(kind, "the model call failed")
-    detail = f": {exc}" if exc is not None and kind not in ("malformed_tool_call",) else ""
+    detail = (f": {exc}" if exc is not None and kind not in ("malformed_tool_call", "empty_reply")
+              else "")
     tries = f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
     return ModelFailure(kind, f"{base}{tries}{detail}")
 
@@ -265,21 +290,28 @@ def _unstreamed(request: Any) -> Any:
     return request
 
 
-class TurnRules(AgentMiddleware):
-    """The middleware that offers the turn's tools, retries, caps and runs the calls.
+class MalformedToolCall(ValueError):
+    """The reply's tool-call arguments are not one JSON object (retried)."""
 
-    Args:
-        max_retries: Retries of a failed model call.
-        backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
-        sleep: How to wait between retries (tests pass a recorder).
-    """
+    kind = "malformed_tool_call"
 
-    def __init__(self, max_retries: int, backoff: float,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+
+class EmptyReply(ValueError):
+    """The reply had no text, no tool call and no finish reason (``choices: []``; retried)."""
+
+    kind = "empty_reply"
+
+
+def retryable(exc: Exception) -> bool:
+    """Whether ``ModelRetryMiddleware`` should try a failed model call again."""
+    return classify_error(exc)[1]
+
+
+class ReplyCheck(AgentMiddleware):
+    """The innermost model-call rule: a reply must be whole and its tool calls readable."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.sleep = sleep
         self.streaming = True  # False once the server has answered a stream with one body
 
     def _call(self, handler: Any, request: Any) -> Any:
@@ -295,38 +327,60 @@ class TurnRules(AgentMiddleware):
             return handler(_unstreamed(request))
 
     def wrap_model_call(self, request: Any, handler: Any) -> Any:
-        """Offer the turn's tools, retry transient failures, read text tool calls."""
-        ledger: TurnLedger = request.runtime.context
-        request = self._prepare(request, ledger)
-        last_exc: BaseException | None = None
-        kind = "model_error"
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.sleep(min(self.backoff * 2 ** (attempt - 1), BACKOFF_CAP_SECONDS))
-            try:
-                response = self._call(handler, request)
-            except Exception as exc:  # classified below; non-retryable ones re-raise
-                kind, retryable = classify_error(exc)
-                if not retryable:
-                    raise ModelFailure(kind, f"the model call failed: {_error_text(exc)}"
-                                       ) from exc
-                last_exc = exc
-                continue
-            ai = _last_ai(response)
-            if ai is not None and ai.invalid_tool_calls:
-                kind, last_exc = "malformed_tool_call", None
-                continue
-            if ai is not None:
-                parsed = text_tool_calls(ai)
-                if parsed is not None:
-                    ai = response = parsed
-            if ledger.cap_hit and ai is not None and ai.tool_calls:
-                ledger.stopped = True
-                return AIMessage(content=ai.content or LIMIT_NOTE, id=ai.id)
-            if ai is not None:
-                ledger.plan(ai.tool_calls)
+        """Raise :class:`MalformedToolCall` / :class:`EmptyReply`; note a cut-off stream."""
+        response = self._call(handler, request)
+        ai = _last_ai(response)
+        if ai is None:
             return response
-        raise _failure(kind, self.max_retries + 1, last_exc)
+        check = ai.response_metadata.get(CHECK_KEY) or {}
+        if ai.invalid_tool_calls or (check.get("bad_tool_args") and ai.tool_calls):
+            raise MalformedToolCall("the reply's tool-call arguments are not valid JSON")
+        text = ai.text if isinstance(ai.text, str) else ai.text()
+        if check and not check.get("finished"):
+            if not text.strip() and not ai.tool_calls:
+                raise EmptyReply("the model server sent an empty reply")
+            if not ai.tool_calls:  # a stream cut off mid-answer: keep it, and say so
+                request.runtime.context.cut = True
+        return response
+
+
+class TurnRules(AgentMiddleware):
+    """The outermost rules: the turn's tools, the context fit, text calls, clear failures.
+
+    Args:
+        max_retries: Retries of a failed model call (reported in the failure message).
+    """
+
+    def __init__(self, max_retries: int) -> None:
+        super().__init__()
+        self.max_retries = max_retries
+
+    def wrap_model_call(self, request: Any, handler: Any) -> Any:
+        """Offer the turn's tools, read text tool calls, stop calls past the cap."""
+        ledger: TurnLedger = request.runtime.context
+        count = (request.state.get("run_tool_call_count") or {}).get("__all__", 0)
+        ledger.cap_hit = ledger.cap_hit or count >= ledger.max_calls
+        request = self._prepare(request, ledger)
+        try:
+            response = handler(request)
+        except ModelFailure:
+            raise
+        except Exception as exc:  # what retries and fallbacks could not mend
+            kind, again = classify_error(exc)
+            if again:
+                raise _failure(kind, self.max_retries + 1, exc) from exc
+            raise ModelFailure(kind, f"the model call failed: {_error_text(exc)}") from exc
+        ai = _last_ai(response)
+        if ai is not None:
+            parsed = text_tool_calls(ai)
+            if parsed is not None:
+                ai = response = parsed
+        if ledger.cap_hit and ai is not None and ai.tool_calls:
+            ledger.stopped = True
+            return AIMessage(content=ai.content or LIMIT_NOTE, id=ai.id)
+        if ai is not None:
+            ledger.plan(ai.tool_calls)
+        return response
 
     @staticmethod
     def _prepare(request: Any, ledger: TurnLedger) -> Any:
@@ -364,3 +418,26 @@ class TurnRules(AgentMiddleware):
             ledger.executed.append(done)
         return ToolMessage(content=done.content(), tool_call_id=call_id, name=name,
                            artifact=done, status="success" if done.ok else "error")
+
+
+def turn_middleware(max_calls: int, max_retries: int, backoff: float,
+                    fallbacks: Sequence[BaseChatModel] = ()
+                    ) -> list[AgentMiddleware[Any, Any, Any]]:
+    """The middleware of every LLM turn, outermost first (see the module docstring).
+
+    Args:
+        max_calls: Cap on tool calls per turn.
+        max_retries: Retries of a failed model call.
+        backoff: First backoff delay in seconds (doubles each retry, capped at 8 s).
+        fallbacks: Models tried in order when the main one keeps failing.
+    """
+    stack: list[AgentMiddleware[Any, Any, Any]] = [TurnRules(max_retries)]
+    if fallbacks:
+        stack.append(ModelFallbackMiddleware(*fallbacks))
+    stack += [ModelRetryMiddleware(max_retries=max_retries, retry_on=retryable,
+                                   on_failure="error", initial_delay=backoff,
+                                   backoff_factor=2.0, max_delay=BACKOFF_CAP_SECONDS,
+                                   jitter=False),
+              ReplyCheck(),
+              ToolCallLimitMiddleware(run_limit=max_calls, exit_behavior="continue")]
+    return stack

@@ -20,6 +20,7 @@ from agent.guard import extract_numbers
 from agent.toolset import ExecutedTool
 
 TAG = "<tool_call>"
+MAX_ANSWER_CHARS = 20_000  # an answer longer than this is cut (a model can stream megabytes)
 _WORD_RE = re.compile(r"[a-z][a-z-]{4,}")
 MIN_SHARED_WORDS = 4
 
@@ -74,13 +75,15 @@ class StreamState:
         self._order: list[str] = []
         self._done: dict[str, ExecutedTool] = {}
         self._last_final: str | None = None
+        self._calls: dict[str, tuple[str, dict[str, Any]]] = {}  # call id -> name, args
+        self.capped = False  # the answer passed MAX_ANSWER_CHARS and was cut
         self.citations: list[Citation] = []  # held until the answer shows which were used
 
     @property
     def final_text(self) -> str:
         """The answer: the last model message without tool calls (else all text shown)."""
         if self._last_final is not None:
-            return self._last_final
+            return self._last_final[:MAX_ANSWER_CHARS]
         return "".join(self.text)
 
     def convert(self, mode: str, chunk: Any) -> Iterator[Event]:
@@ -115,23 +118,36 @@ class StreamState:
                 self.text.append("\n\n")
                 yield TextDelta(text="\n\n")
         self._shown[key] = len(text)
-        self.text.append(text[done:])
-        yield TextDelta(text=text[done:])
+        piece = text[done:][:max(0, MAX_ANSWER_CHARS - sum(map(len, self.text)))]
+        self.capped = self.capped or len(piece) < len(text) - done
+        if piece:
+            self.text.append(piece)
+            yield TextDelta(text=piece)
 
     def _update(self, update: Any) -> Iterator[Event]:
         messages = update.get("messages", []) if isinstance(update, dict) else []
         for message in messages:
-            if isinstance(message, ToolMessage) and isinstance(message.artifact, ExecutedTool):
+            if isinstance(message, ToolMessage):
                 if message.tool_call_id in self._seen_results:
                     continue
                 self._seen_results.add(message.tool_call_id)
-                self._done[message.tool_call_id] = message.artifact
+                self._done[message.tool_call_id] = self._executed(message)
             elif isinstance(message, AIMessage):
                 self._order.extend(c["id"] or "" for c in message.tool_calls)
+                self._calls.update({c["id"] or "": (c["name"], dict(c.get("args") or {}))
+                                    for c in message.tool_calls})
                 self._count_usage(message)
                 if not message.tool_calls:
                     yield from self._settle(message)
         yield from self._release_in_call_order()
+
+    def _executed(self, message: ToolMessage) -> ExecutedTool:
+        """The tool run behind a tool message; a call the tool-call limit blocked never ran."""
+        if isinstance(message.artifact, ExecutedTool):
+            return message.artifact
+        name, args = self._calls.get(message.tool_call_id, (message.name or "", {}))
+        return ExecutedTool(call_id=message.tool_call_id, name=name, input=args,
+                            error=f"refused: {message.content}")
 
     def _settle(self, message: AIMessage) -> Iterator[Event]:
         """A final model message: show what streaming held back unless it was a tool call."""

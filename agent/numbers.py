@@ -126,6 +126,9 @@ def extract_numbers(text: str, *, checked_only: bool = False, line_prefix: str =
             continue
         if start >= 2 and whole[start - 1] in "-–" and whole[start - 2].isalpha():
             continue  # an id such as P-0001
+        glued = whole[match.end():match.end() + 1]
+        if not match.group("suffix") and glued.isalpha() and glued not in "xX":
+            continue  # a name such as 5G, 3D or 2FA (but 10x is a claim)
         multiplier, percent = _suffix_info(match.group("suffix") or "")
         frac = match.group("frac") or ""
         mention = Mention(

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=3, ge=0, le=10)
     max_tool_calls: int = Field(default=8, ge=1, le=50)
     tools: str | None = None  # PARTNERPILOT_TOOLS: comma list of the tools a model may call
+    # PARTNERPILOT_FALLBACK_MODELS: comma list of other models on the same server, tried in
+    # order when the main model keeps failing (LangChain's ModelFallbackMiddleware)
+    fallback_models: str | None = None
     chroma_host: str | None = Field(
         default=None, validation_alias=AliasChoices("CHROMA_HOST", "PARTNERPILOT_CHROMA_HOST")
     )

@@ -98,3 +98,15 @@ def warm_data_dir(indexed_dir: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "warm-data"
     copy_embedding_cache(indexed_dir, folder)
     return folder
+
+
+@pytest.fixture
+def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays LangChain's ModelRetryMiddleware waits between retries, recorded, not slept."""
+    from types import SimpleNamespace
+
+    from langchain.agents.middleware import model_retry
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(model_retry, "time", SimpleNamespace(sleep=sleeps.append))
+    return sleeps

@@ -114,28 +114,33 @@ def serve() -> Iterator[Callable[[Callable[[int], Reply | None]], FaultServer]]:
         server.__exit__()
 
 
-def agent_for(server: FaultServer, tmp_path: Path, sleeps: list[float], **settings: Any
+@pytest.fixture
+def sleeps(retry_sleeps: list[float]) -> list[float]:
+    return retry_sleeps
+
+
+def agent_for(server: FaultServer, tmp_path: Path, **settings: Any
               ) -> Agent:
     config = Settings(data_dir=tmp_path, backend="openai", openai_base_url=server.base_url,
                       openai_api_key=None, model="fault", **settings)
     deps = Deps(config, store=None)
-    return Agent(make_backend(config, deps, backoff=0.01, sleep=sleeps.append), deps)
+    return Agent(make_backend(config, deps, backoff=0.01), deps)
 
 
-def test_429_then_200_is_retried_and_answers(serve: Any, tmp_path: Path) -> None:
+def test_429_then_200_is_retried_and_answers(serve: Any, tmp_path: Path,
+                                   sleeps: list[float]) -> None:
     server = serve(lambda n: (429, None) if n == 1 else (200, sse_chunks("Hello there.")))
-    sleeps: list[float] = []
-    events = list(agent_for(server, tmp_path, sleeps, max_retries=2).stream("hi", Session()))
+    events = list(agent_for(server, tmp_path, max_retries=2).stream("hi", Session()))
     assert [e.text for e in events if isinstance(e, FinalAnswer)] == ["Hello there."]
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Hello there."
     assert len(server.requests) == 2 and sleeps == [0.01]
     assert server.requests[0]["stream"] is True
 
 
-def test_500_always_gives_up_with_a_clear_error(serve: Any, tmp_path: Path) -> None:
+def test_500_always_gives_up_with_a_clear_error(serve: Any, tmp_path: Path,
+                                   sleeps: list[float]) -> None:
     server = serve(lambda n: (500, None))
-    sleeps: list[float] = []
-    events = list(agent_for(server, tmp_path, sleeps, max_retries=2).stream("hi", Session()))
+    events = list(agent_for(server, tmp_path, max_retries=2).stream("hi", Session()))
     [error] = [e for e in events if isinstance(e, ErrorEvent)]
     assert error.kind == "server_error"
     assert "5xx" in error.message and "3 attempts" in error.message
@@ -143,21 +148,21 @@ def test_500_always_gives_up_with_a_clear_error(serve: Any, tmp_path: Path) -> N
     assert not [e for e in events if isinstance(e, FinalAnswer)]
 
 
-def test_timeout_is_retried_then_reported_without_hanging(serve: Any, tmp_path: Path) -> None:
+def test_timeout_is_retried_then_reported_without_hanging(serve: Any, tmp_path: Path,
+                                   sleeps: list[float]) -> None:
     server = serve(lambda n: None)
-    sleeps: list[float] = []
-    agent = agent_for(server, tmp_path, sleeps, max_retries=1, request_timeout=0.5)
+    agent = agent_for(server, tmp_path, max_retries=1, request_timeout=0.5)
     events = list(agent.stream("hi", Session()))
     [error] = [e for e in events if isinstance(e, ErrorEvent)]
     assert error.kind == "timeout" and "did not answer in time" in error.message
     assert len(server.requests) == 2
 
 
-def test_malformed_tool_call_json_is_retried_then_reported(serve: Any, tmp_path: Path) -> None:
+def test_malformed_tool_call_json_is_retried_then_reported(serve: Any, tmp_path: Path,
+                                   sleeps: list[float]) -> None:
     bad = ("score_partner", '{"icp_overlap": 80,, ]')
     server = serve(lambda n: (200, sse_chunks(tool_call=bad)))
-    sleeps: list[float] = []
-    events = list(agent_for(server, tmp_path, sleeps, max_retries=2).stream("score", Session()))
+    events = list(agent_for(server, tmp_path, max_retries=2).stream("score", Session()))
     [error] = [e for e in events if isinstance(e, ErrorEvent)]
     assert error.kind == "malformed_tool_call"
     assert len(server.requests) == 3
@@ -170,7 +175,7 @@ def test_a_good_tool_call_runs_and_the_result_goes_back(serve: Any, tmp_path: Pa
     server = serve(lambda n: (200, sse_chunks(tool_call=("score_partner", args))) if n == 1
                    else (200, sse_chunks("The score is 74.5.")))
     message = "score: ICP 80, influence 90, alignment 70, appetite 60, revenue 50"
-    events = list(agent_for(server, tmp_path, []).stream(message, Session()))
+    events = list(agent_for(server, tmp_path).stream(message, Session()))
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["score_partner"]
     assert [e.text for e in events if isinstance(e, FinalAnswer)] == ["The score is 74.5."]
     tool_message = server.requests[1]["messages"][-1]

@@ -17,6 +17,7 @@ from agent.core import Agent
 from agent.events import ErrorEvent, FinalAnswer, TextDelta, ToolCall, ToolResult
 from agent.guard import UNVERIFIED
 from agent.llm_agent import LIMIT_NOTE, LLMBackend, TurnLedger, classify_error, system_prompt
+from agent.llm_rules import DRAFTS_PER_TURN
 from agent.session import Session
 from agent.toolset import Deps
 from knowledge.settings import Settings
@@ -64,13 +65,21 @@ def call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
     return {"name": name, "args": args, "id": call_id}
 
 
+SLEEPS: list[list[float]] = [[]]  # this test's recorded retry delays
+
+
+@pytest.fixture(autouse=True)
+def _record_sleeps(retry_sleeps: list[float]) -> None:
+    SLEEPS[0] = retry_sleeps
+
+
 def make_agent(script: list[Any], tmp_path: Path, **options: Any
                ) -> tuple[Agent, ScriptedChatModel, list[float]]:
-    sleeps: list[float] = []
+    sleeps = SLEEPS[0]
     model = ScriptedChatModel(messages=iter(script), bound=[], seen=[])
     deps = Deps(Settings(data_dir=tmp_path), store=None, output_dir=tmp_path / "docs")
     options.setdefault("backoff", 0.5)
-    backend = LLMBackend(model, deps, model="scripted", sleep=sleeps.append, **options)
+    backend = LLMBackend(model, deps, model="scripted", **options)
     return Agent(backend, deps), model, sleeps
 
 
@@ -141,7 +150,7 @@ def test_refusal_after_the_cap_within_one_message(tmp_path: Path) -> None:
                                Session()))
     errors = [r.error for r in by_type(events, ToolResult)]
     assert errors[:2] == [None, None]
-    assert errors[2] is not None and "limit of 2 tool calls" in errors[2]
+    assert errors[2] is not None and "Tool call limit exceeded" in errors[2]
     assert by_type(events, FinalAnswer)[0].text == "Done."
 
 
@@ -242,11 +251,14 @@ def test_system_prompt_states_the_one_rule() -> None:
     assert "{{" not in text
 
 
-def test_ledger_counts_refusals_towards_the_cap(tmp_path: Path) -> None:
-    ledger = TurnLedger(deps=Deps(Settings(data_dir=tmp_path)), max_calls=2)
+def test_ledger_refuses_repeats_and_drafts_past_their_budget(tmp_path: Path) -> None:
+    ledger = TurnLedger(deps=Deps(Settings(data_dir=tmp_path)), max_calls=8)
     assert ledger.admit("a", {"x": 1}) is None
     assert "already called" in (ledger.admit("a", {"x": 1}) or "")
-    assert "limit of 2" in (ledger.admit("a", {"x": 2}) or "")
+    drafts = [ledger.admit("draft_document", {"kind": k}) for k in
+              ("thesis", "okrs", "scorecard", "term_sheet")]
+    assert drafts[:DRAFTS_PER_TURN] == [None] * DRAFTS_PER_TURN
+    assert f"at most {DRAFTS_PER_TURN} documents" in (drafts[DRAFTS_PER_TURN] or "")
 
 
 @pytest.mark.parametrize(("exc", "kind", "retry"), [

@@ -10,13 +10,12 @@ tool call comes back as Hermes-style text. Driven through the agent and the real
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openai_script import Reply, ScriptedServer, agent_for, completion, gpt_stream, serve
 from typer.testing import CliRunner
 
 from agent.backends import make_backend, make_chat_model
@@ -39,111 +38,7 @@ OLLAMA_NO_TOOLS = (400, {"error": {"message": "registry.ollama.ai/library/gemma2
 VLLM_NO_TOOLS = (400, {"object": "error", "message": "\"auto\" tool choice requires "
                        "--enable-auto-tool-choice and --tool-call-parser to be set",
                        "type": "BadRequestError", "param": None, "code": 400})
-Call = tuple[str, str, dict[str, Any]]
-Reply = tuple[str, Any]
-
-
-def gpt_stream(text: str = "", calls: list[Call] = (),  # type: ignore[assignment]
-               usage: tuple[int, int] = (120, 30)) -> Reply:
-    """An SSE reply as GPT-4o streams it: text, then each call's arguments in pieces."""
-    base = {"id": "chatcmpl-9", "object": "chat.completion.chunk", "created": 1,
-            "model": "gpt-4o-2024-08-06"}
-
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-
-    chunks = [chunk({"role": "assistant", "content": None if calls and not text else ""})]
-    words = text.split(" ")
-    chunks += [chunk({"content": w if i == 0 else " " + w}) for i, w in enumerate(words) if text]
-    for index, (call_id, name, _) in enumerate(calls):
-        chunks.append(chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                                             "function": {"name": name, "arguments": ""}}]}))
-    for index, (_, _, args) in enumerate(calls):  # parallel calls: arguments interleave
-        raw = json.dumps(args)
-        for piece in (raw[: len(raw) // 3], raw[len(raw) // 3: 2 * len(raw) // 3],
-                      raw[2 * len(raw) // 3:]):
-            chunks.append(chunk({"tool_calls": [{"index": index,
-                                                 "function": {"arguments": piece}}]}))
-    chunks.append(chunk({}, "tool_calls" if calls else "stop"))
-    chunks.append({**base, "choices": [], "usage": {
-        "prompt_tokens": usage[0], "completion_tokens": usage[1],
-        "total_tokens": usage[0] + usage[1]}})
-    return "sse", chunks
-
-
-def completion(text: str) -> Reply:
-    """A whole (non-streamed) chat completion: a server that ignores ``stream``."""
-    return "json", (200, {"id": "c1", "object": "chat.completion", "created": 1, "model": "m",
-                          "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                              "role": "assistant", "content": text}}],
-                          "usage": {"prompt_tokens": 50, "completion_tokens": 7,
-                                    "total_tokens": 57}})
-
-
-class ScriptedServer:
-    """Chat completions on loopback; reply n is ``script(n, body)``."""
-
-    def __init__(self, script: Callable[[int, dict[str, Any]], Reply]) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.paths: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                outer.paths.append(self.path)
-                kind, payload = script(len(outer.requests), body)
-                if kind == "json":
-                    status, data = payload
-                    raw = json.dumps(data).encode()
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(raw)))
-                    self.end_headers()
-                    self.wfile.write(raw)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                for item in payload:
-                    self.wfile.write(f"data: {json.dumps(item)}\n\n".encode())
-                self.wfile.write(b"data: [DONE]\n\n")
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., ScriptedServer]]:
-    servers: list[ScriptedServer] = []
-
-    def start(script: Callable[[int, dict[str, Any]], Reply]) -> ScriptedServer:
-        servers.append(ScriptedServer(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
-
-
-def agent_for(server: ScriptedServer, tmp_path: Path, model: str = "gpt-4o") -> Agent:
-    settings = Settings(data_dir=tmp_path, backend="openai", openai_base_url=server.base_url,
-                        model=model, max_retries=1)
-    deps = Deps(settings, store=None)
-    return Agent(make_backend(settings, deps, backoff=0.01), deps)
+__all__ = ["serve"]  # the fixture, imported from openai_script
 
 
 def test_text_before_parallel_calls_and_usage(serve: Any, tmp_path: Path) -> None:
@@ -268,3 +163,21 @@ def test_cli_eval_with_the_openai_backend(cli_server: ScriptedServer, tmp_path: 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["failed"] == [] and summary["backend"] == "openai"
+
+
+def test_a_failing_model_falls_back_to_the_next_configured_one(serve: Any,
+                                                               tmp_path: Path) -> None:
+    def script(n: int, body: dict[str, Any]) -> Reply:
+        if body["model"] == "gpt-4o":
+            return "json", (503, {"error": {"message": "overloaded", "type": "server_error"}})
+        return gpt_stream("Partners extend your reach.")
+
+    server = serve(script)
+    settings = Settings(data_dir=tmp_path, backend="openai", openai_base_url=server.base_url,
+                        model="gpt-4o", max_retries=1, fallback_models="backup-a, backup-b")
+    deps = Deps(settings, store=None)
+    result = Agent(make_backend(settings, deps, backoff=0.0), deps).run("Why partner?",
+                                                                        Session())
+    assert result.error is None and result.answer == "Partners extend your reach."
+    # the main model was retried once, then the first fallback answered
+    assert [r["model"] for r in server.requests] == ["gpt-4o", "gpt-4o", "backup-a"]

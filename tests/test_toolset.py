@@ -11,7 +11,7 @@ from snapshot import assert_snapshot
 
 from agent.events import Citation, DocumentProduced, ToolCall, ToolResult
 from agent.registry import TOOLS, as_langchain_tools, execute
-from agent.toolset import Deps, ExecutedTool
+from agent.toolset import DATA_NOTE, Deps, ExecutedTool
 from knowledge.settings import Settings
 from knowledge.store import Store
 
@@ -145,5 +145,6 @@ def test_langchain_tools_validate_and_return_artifacts(tmp_path: Path) -> None:
     assert tool.args_schema is TOOLS["score_partner"].input_model
     message = tool.invoke({"type": "tool_call", "name": "score_partner", "args": CRITERIA,
                            "id": "t1"})
-    assert json.loads(message.content)["result"]["score"] == 74.5
+    note, data = message.content.split("\n", 1)
+    assert note == DATA_NOTE and json.loads(data)["result"]["score"] == 74.5
     assert isinstance(message.artifact, ExecutedTool) and message.artifact.call_id != "t1"
