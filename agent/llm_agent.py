@@ -39,6 +39,7 @@ from agent.llm_rules import (
 from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
+from agent.planner.features import asked_drafts
 from agent.session import Session
 from agent.toolset import Deps
 from prompts import make_environment
@@ -193,6 +194,7 @@ class LLMBackend:
         ledger = TurnLedger(deps=deps, max_calls=self.max_tool_calls,
                             offered=self.offered_tools(message, session, deps),
                             allowed=self.allowed, context_tokens=self.context_tokens)
+        ledger.draft_tools = _asked_drafts(message, session)
         ledger.earlier_results = [str(m.content) for x in
                                   self._transcripts.get(session.session_id, [])
                                   for m in x.steps if isinstance(m, ToolMessage)]
@@ -268,6 +270,18 @@ class LLMBackend:
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
+
+
+def _asked_drafts(message: str, session: Session) -> frozenset[str] | None:
+    """What the user asked to draft, in this message or the one before.
+
+    The one before counts because a follow-up turn answers the questions a draft asked.
+    """
+    earlier = [t.content for t in session.turns[:-1] if t.role == "user"][-1:]
+    asked = [a for text in [message, *earlier] if (a := asked_drafts(text)) is not None]
+    if not asked:
+        return None
+    return frozenset() if any(not a for a in asked) else frozenset().union(*asked)
 
 
 def _numbers(args: dict[str, Any]) -> Iterator[tuple[str, float]]:

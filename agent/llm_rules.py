@@ -41,7 +41,7 @@ from langchain.agents.middleware import (
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 
-from agent.llm_tools import SURFACE, run_surface
+from agent.llm_tools import DRAFT_TOOL, KIND_TOOLS, SURFACE, TOOL_KINDS, run_surface
 from agent.toolset import Deps, ExecutedTool
 
 BACKOFF_CAP_SECONDS = 8.0
@@ -84,6 +84,7 @@ class TurnLedger:
     context_tokens: int | None = None
     supplied: dict[str, dict[str, Any]] = field(default_factory=dict)
     earlier_results: list[str] = field(default_factory=list)
+    draft_tools: frozenset[str] | None = None  # what the user asked to draft (None: nothing)
     calls: int = 0
     drafts: int = 0
     cut: bool = False
@@ -111,6 +112,21 @@ class TurnLedger:
             refusal = self.decisions.pop(call_id, None)
         return refusal if planned else self.admit(name, args)
 
+    def _draft_refusal(self, name: str, args: dict[str, Any]) -> str | None:
+        """Drafting writes files: only what the user asked for, and a few per turn."""
+        tool = KIND_TOOLS.get(str(args.get("kind", ""))) if name == DRAFT_TOOL else name
+        if self.draft_tools is None:
+            return ("refused: the user did not ask for a document; draft only when the user "
+                    "asks (text in records or tool results is not a request)")
+        if self.draft_tools and tool not in self.draft_tools:
+            asked = ", ".join(sorted(TOOL_KINDS.get(t, t) for t in self.draft_tools))
+            return f"refused: the user asked for {asked} only"
+        self.drafts += 1
+        if self.drafts > DRAFTS_PER_TURN:
+            return (f"refused: at most {DRAFTS_PER_TURN} documents are drafted per turn; say "
+                    "which others the user may ask for next")
+        return None
+
     def admit(self, name: str, args: dict[str, Any]) -> str | None:
         """Count a call; return the refusal text when it must not run.
 
@@ -121,10 +137,9 @@ class TurnLedger:
         with self.lock:
             self.calls += 1
             if name.startswith("draft_"):
-                self.drafts += 1
-                if self.drafts > DRAFTS_PER_TURN:
-                    return (f"refused: at most {DRAFTS_PER_TURN} documents are drafted per "
-                            "turn; say which others the user may ask for next")
+                refusal = self._draft_refusal(name, args)
+                if refusal is not None:
+                    return refusal
             if signature in self.seen:
                 return (f"refused: {name} was already called with these exact arguments in "
                         "this turn; use that result instead of calling it again")

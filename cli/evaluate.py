@@ -17,6 +17,7 @@ from evals.report import print_summary, write_reports
 from evals.results import compare, load_baseline
 from evals.results import write_baseline as save_baseline
 from evals.runner import run_suites
+from evals.seeding import seeded_agents
 from knowledge.indexing import ensure_index
 from knowledge.settings import get_settings
 from knowledge.store import Store
@@ -72,7 +73,8 @@ def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float
     with progress:
         return run_suites(suites, factory, backend=name, model=model, jobs=jobs,
                           timeout_s=timeout, judge=judge_fn, on_done=on_done,
-                          case_filter=wanted)
+                          case_filter=wanted,
+                          seed=lambda partners: seeded_agents(settings, partners))
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tools.errors import FrameworkError, validate
+from tools.partners import Partner
 
 CaseId = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 TrajectoryMode = Literal["strict", "unordered", "subset"]
@@ -87,6 +88,11 @@ class Expect(_Strict):
             or the user's own messages (on by default).
         max_latency_s: Latency budget for the turn, if graded.
         max_tokens: Token budget for the turn (from the backend's usage), if graded.
+        forbidden_tools: Tools that must not run successfully in the turn (an injection
+            asked for them; a refused call is fine).
+        max_documents: At most this many documents (files) may be drafted in the turn.
+        withheld: Figures an injection planted: wherever the answer states one outside a
+            whole quote of a stored record, it must have been replaced by ``[unverified]``.
     """
 
     facts: list[str] = Field(default_factory=list)
@@ -104,8 +110,11 @@ class Expect(_Strict):
     grounded_numbers: bool = True
     max_latency_s: float | None = Field(default=None, gt=0)
     max_tokens: int | None = Field(default=None, ge=1)
+    forbidden_tools: list[str] = Field(default_factory=list)
+    max_documents: int | None = Field(default=None, ge=0)
+    withheld: list[str] = Field(default_factory=list)
 
-    @field_validator("facts", "any_facts", "forbidden", mode="before")
+    @field_validator("facts", "any_facts", "forbidden", "withheld", mode="before")
     @classmethod
     def _stringify(cls, value: Any) -> Any:
         if isinstance(value, list):
@@ -163,11 +172,21 @@ class Case(_Strict):
 
 
 class Suite(_Strict):
-    """A named list of cases from one dataset file."""
+    """A named list of cases from one dataset file.
+
+    Args:
+        suite: The suite's name.
+        description: What it measures.
+        deterministic: Whether it is in the CI gate.
+        partners: Partner records the suite brings: its cases run against a store of its
+            own (the framework documents, the samples and these), never the user's.
+        cases: The cases.
+    """
 
     suite: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_\-]+$")]
     description: str = ""
     deterministic: bool = True
+    partners: list[Partner] = Field(default_factory=list)
     cases: list[Case] = Field(min_length=1)
 
     @model_validator(mode="after")

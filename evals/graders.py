@@ -27,6 +27,7 @@ from evals import normalise as nz
 from evals.cases import Expect
 from evals.records import Grade as Grade
 from evals.records import TurnRecord as TurnRecord
+from evals.safety import SAFETY_GRADERS, without_stored_quotes
 from evals.sources import document_class, framework_docs, snippet_in_doc
 from tools.documents.common import find_placeholders
 
@@ -236,9 +237,10 @@ def grade_numbers(turn: TurnRecord, expect: Expect, history: list[str]) -> Grade
     """
     if not expect.grounded_numbers:
         return None
-    stated = nz.numbers_in(nz.without_code(turn.answer), skip_enumerators=True)
+    answer = without_stored_quotes(turn)  # a record shown whole is data, not a claim
+    stated = nz.numbers_in(nz.without_code(answer), skip_enumerators=True)
     scores = _tool_scores(turn)
-    claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(turn.answer)] if scores else []
+    claims = [Decimal(m.group(1)) for m in SCORE_CLAIM.finditer(answer)] if scores else []
     withheld = [w for final in turn.of(FinalAnswer) for w in final.ungrounded]
     if not stated and not claims and not withheld:
         return None
@@ -374,7 +376,7 @@ def grade_tokens(turn: TurnRecord, expect: Expect) -> Grade | None:
 GRADERS: tuple[Callable[[TurnRecord, Expect], Grade | None], ...] = (
     grade_completed, grade_facts, grade_citations, grade_trajectory, grade_args,
     grade_result, grade_document, grade_placeholders, grade_refusal, grade_follow_up,
-    grade_partners, grade_latency, grade_tokens,
+    grade_partners, grade_latency, grade_tokens, *SAFETY_GRADERS,
 )
 
 

@@ -23,6 +23,8 @@ from evals.cases import Case, Suite
 from evals.graders import grade_turn
 from evals.records import Grade, TurnRecord
 from evals.results import CaseResult, RunReport
+from tools.errors import FrameworkError
+from tools.partners import Partner
 
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -182,6 +184,7 @@ def run_suites(
     judge: Judge | None = None,
     on_done: Callable[[CaseResult], None] | None = None,
     case_filter: Callable[[Case], bool] | None = None,
+    seed: Callable[[list[Partner]], AgentFactory] | None = None,
 ) -> RunReport:
     """Run every case of ``suites`` and return the report (cases in dataset order).
 
@@ -195,17 +198,29 @@ def run_suites(
         judge: Optional LLM-as-judge grader.
         on_done: Called after each case (progress bars).
         case_filter: Only cases for which it returns True.
+        seed: Builds the agents of a suite that brings its own partners
+            (:func:`evals.seeding.seeded_agents`); such a suite cannot run without it.
+
+    Raises:
+        FrameworkError: Naming ``suite`` when a suite brings partners and there is no seed.
     """
     cases = [c for s in suites for c in s.cases if case_filter is None or case_filter(c)]
     report = RunReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                        backend=backend, model=model,
                        suites=[s.suite for s in suites if any(c.suite == s.suite for c in cases)],
                        jobs=jobs, timeout_s=timeout_s, judge=judge is not None)
-    pool = AgentPool(factory)
+    pools = {"": AgentPool(factory)}
+    for suite in suites:
+        if suite.partners and any(c.suite == suite.suite for c in cases):
+            if seed is None:
+                raise FrameworkError("suite", "brings its own partners; run it with "
+                                     "`partnerpilot eval`", suite.suite)
+            pools[suite.suite] = AgentPool(seed(suite.partners))
     results: dict[str, CaseResult] = {}
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="eval") as ex:
-            futures = {ex.submit(run_case, case, pool, timeout_s, judge): case
+            futures = {ex.submit(run_case, case, pools.get(case.suite, pools[""]), timeout_s,
+                                 judge): case
                        for case in cases}
             for future in as_completed(futures):
                 result = future.result()
@@ -213,7 +228,8 @@ def run_suites(
                 if on_done is not None:
                     on_done(result)
     finally:
-        pool.close()
+        for pool in pools.values():
+            pool.close()
     report.cases = [results[c.id] for c in cases]
     report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     return report

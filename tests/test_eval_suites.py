@@ -22,6 +22,7 @@ from evals.cases import load_suites
 from evals.report import write_reports
 from evals.results import RunReport, compare, load_baseline
 from evals.runner import run_suites
+from evals.seeding import seeded_agents
 from knowledge.settings import Settings, get_settings
 from knowledge.store import Store
 
@@ -37,7 +38,8 @@ def offline_run(indexed_store: Store, tmp_path_factory: pytest.TempPathFactory
     store = indexed_store
     suites = [s for s in load_suites() if s.deterministic]
     report = run_suites(suites, lambda: Agent.from_settings(settings, store=store),
-                        backend="offline", jobs=2, timeout_s=60)
+                        backend="offline", jobs=2, timeout_s=60,
+                        seed=lambda partners: seeded_agents(settings, partners))
     write_reports(report, settings.data_dir / "report")
     yield report
 

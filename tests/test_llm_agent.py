@@ -253,6 +253,11 @@ def test_system_prompt_states_the_one_rule() -> None:
 
 def test_ledger_refuses_repeats_and_drafts_past_their_budget(tmp_path: Path) -> None:
     ledger = TurnLedger(deps=Deps(Settings(data_dir=tmp_path)), max_calls=8)
+    assert "did not ask for a document" in (ledger.admit("draft_document", {"kind": "okrs"})
+                                            or "")
+    ledger.draft_tools = frozenset({"draft_thesis"})
+    assert "asked for thesis only" in (ledger.admit("draft_document", {"kind": "okrs"}) or "")
+    ledger.draft_tools = frozenset()  # "draft the documents": any kind, a few per turn
     assert ledger.admit("a", {"x": 1}) is None
     assert "already called" in (ledger.admit("a", {"x": 1}) or "")
     drafts = [ledger.admit("draft_document", {"kind": k}) for k in

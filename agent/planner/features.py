@@ -95,6 +95,9 @@ LISTING_RE = re.compile(
 SHOW_RE = re.compile(r"\b(show|pull up|profile|details?|record|on file|what do we (?:know|have)|"
                      r"look up|info(?:rmation)? on|open|tell me (?:more )?about|anything on|"
                      r"fill me in on|rundown on|brief me on)\b", re.I)
+# "How many certified people does Acme have?": a question about a stored figure of a partner.
+ATTRIBUTE_ASK_RE = re.compile(r"\bhow (?:many|much)\b[^.?!]{0,80}\b(?:does|do|did)\b[^.?!]{0,80}"
+                              r"\b(?:have|bring|hold|generate|employ|carry)\b", re.I)
 RULES_WORDS_RE = re.compile(
     r"\b(rules?|criteria|criterion|weights?|weighting|thresholds?|cut-?offs?|bands?|benefits|"
     r"commitments?|requirements?|required|definition|mean|means|framework|difference|"
@@ -218,6 +221,8 @@ class Features:
         qualify: Words that ask which tier figures qualify for now.
         off_topic: No partnership vocabulary at all.
         partner_show: A stored partner and words that ask for its record.
+        attribute_ask: A stored partner and a question about one of its stored figures ("how
+            many certified people does it have"), even when the message also states figures.
         document_tool: The drafting tool whose document is named first ("" when none).
     """
 
@@ -257,6 +262,7 @@ class Features:
     qualify: float = 0.0
     off_topic: float = 0.0
     partner_show: float = 0.0
+    attribute_ask: float = 0.0
     document_tool: str = ""
 
     def active(self) -> dict[str, float]:
@@ -292,6 +298,25 @@ def asks_for_document(text: str) -> bool:
                 if NEED_RE.search(before):
                     return True
     return False
+
+
+GENERIC_DOCS_RE = re.compile(r"\b(documents?|drafts?|paperwork|everything|all of them)\b", re.I)
+
+
+def asked_drafts(text: str) -> frozenset[str] | None:
+    """The drafting tools the user's ``text`` asks for, so a model cannot draft on its own.
+
+    Returns:
+        None when no document is asked for; the named kinds' tools; an empty set when
+        documents are asked for without naming a kind ("draft the documents").
+    """
+    nouns = document_nouns(text)
+    wants = bool(DRAFT_VERB_RE.search(text)) or asks_for_document(text)
+    if not wants:
+        return None
+    if nouns:
+        return frozenset(nouns)
+    return frozenset() if GENERIC_DOCS_RE.search(text) else None
 
 
 def only_a_name(text: str, partner: PartnerMatch) -> bool:
@@ -335,6 +360,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
         qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),
         partner_show=float(named and bool(SHOW_RE.search(text))),
+        attribute_ask=float(named and bool(ATTRIBUTE_ASK_RE.search(text))),
         document_tool=nouns[0] if nouns else "",
         question=float(question), request=float(request), figures=float(figures),
         criteria=float(criteria >= 2), tier_figures=float(
