@@ -49,7 +49,7 @@ from knowledge.locking import (
     rollback,
     write_lock,
 )
-from knowledge.manifest import bump, read_rebuild_marker, read_state
+from knowledge.manifest import bump, reached, read_rebuild_marker, read_state
 from knowledge.partner_index import PartnerIndex
 from knowledge.partner_view import Ranked, Validated, load_index
 from knowledge.rebuild import rebuild_store, recover_rebuild
@@ -316,6 +316,7 @@ class Store:
             self._sync()
             report = sync_documents(self.knowledge, chunks,
                                     lambda texts: self._embed(texts, progress))
+            reached("index:documents-written")
             if report.added or report.updated or report.deleted:
                 bump(self.data_dir)
                 self._wrote()
