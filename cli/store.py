@@ -66,7 +66,8 @@ def _sample_partners() -> list[Any]:
 
 def index(
     rebuild: Annotated[bool, typer.Option(
-        "--rebuild", help="Drop and re-embed everything (after changing the embedding model).")]
+        "--rebuild", help="Re-embed everything aside, then switch (after changing the embedding "
+        "model).")]
     = False,
     as_json: JsonOpt = False,
 ) -> None:

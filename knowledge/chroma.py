@@ -130,8 +130,11 @@ class WriteReport(BaseModel):
 
 def sync_documents(collection: Any, chunks: Sequence[Chunk],
                    embed: Callable[[list[str]], np.ndarray]) -> WriteReport:
-    """Make ``collection`` hold exactly ``chunks``: embed and upsert new and changed ones
-    under their stable ids, delete those no longer produced (idempotent)."""
+    """Make ``collection`` hold exactly ``chunks`` (idempotent).
+
+    New and changed chunks are embedded and upserted under their stable ids; chunks no
+    longer produced (a changed or removed document) are deleted.
+    """
     stored = collection.get(include=["metadatas"])
     old_hash = {i: m.get("hash") for i, m in zip(stored["ids"], stored["metadatas"], strict=True)}
     wanted = {c.chunk_id for c in chunks}

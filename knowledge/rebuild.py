@@ -12,7 +12,7 @@ from its stored text), so a rebuild never drops a record; the reads keep skippin
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from knowledge.chroma import (
     KNOWLEDGE,
@@ -38,8 +38,8 @@ from knowledge.manifest import (
 from knowledge.records import partner_record
 from tools.partners import Partner
 
-if TYPE_CHECKING:
-    from knowledge.store import Store
+#: A :class:`knowledge.store.Store` (typed loosely: the store imports this module).
+Store = Any
 
 Progress = Callable[[int], None]
 
