@@ -21,7 +21,6 @@ by an older version) is logged, counted in :attr:`Store.invalid` and skipped.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,11 +31,8 @@ from rapidfuzz import fuzz, process
 
 from knowledge.chroma import (
     WriteReport,
-    check_built_with,
     is_chroma_error,
     make_client,
-    open_collection,
-    seen_generation,
     sync_documents,
 )
 from knowledge.chunking import Chunk
@@ -55,6 +51,7 @@ from knowledge.partner_view import Ranked, Validated, load_index
 from knowledge.rebuild import rebuild_store, recover_rebuild
 from knowledge.records import PartnerHit, Passage, partner_record, score_and_band
 from knowledge.settings import Settings, get_settings
+from knowledge.store_view import StoreView
 from tools.errors import FrameworkError
 from tools.partners import Partner
 
@@ -65,37 +62,25 @@ log = logging.getLogger(__name__)
 __all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client"]
 
 
-class Store:
+class Store(StoreView):
     """Framework passages and partner records in two Chroma collections.
 
-    Build it with :meth:`open`; all methods are safe to call from the agent's tools.
+    Build it with :meth:`open`; all methods are safe to call from the agent's tools, also
+    from several threads at once (the chat UI's sessions share one store).
     """
 
     lock_timeout: float = 5.0
     batch_size: int = 1000
-    #: Seconds between checks for writes made by other processes.
-    freshness_interval: float = 2.0
 
     def __init__(self, client: Any, settings: Settings, embedder: Embedder) -> None:
-        self.client = client
-        self.settings = settings
-        self.embedder = embedder
-        self.data_dir = Path(settings.data_dir)
-        self.server_mode = bool(settings.chroma_host)
-        self._index: PartnerIndex | None = None
-        self._generation = ""
-        self._checked_at = 0.0
+        super().__init__(client, settings, embedder)
         self._queries: dict[str, np.ndarray] = {}
-        self._mutex = threading.RLock()  # sessions of one UI process share this store
         #: Stored partners that no longer validate (logged once, counted, skipped).
         self.validated = Validated()
         #: What :meth:`open` repaired (an interrupted import or rebuild), in words.
         self.recovered: list[str] = []
         #: Test seam: called with the batch number before each partner batch is written.
         self.before_batch: Callable[[int], None] | None = None
-        self._state = read_state(self.data_dir)
-        self.knowledge = self._collection(self._state.framework)
-        self.partners = self._collection(self._state.partners)
 
     @classmethod
     def open(
@@ -128,72 +113,6 @@ class Store:
         if check_embedder:
             store.check_embedder()
         return store
-
-    # -- collections and metadata -------------------------------------------------------
-
-    def _collection(self, name: str) -> Any:
-        return open_collection(self.client, name, self.embedder)
-
-    def check_embedder(self) -> None:
-        """Raise the re-index error when a collection was built by another embedder."""
-        for collection in (self.knowledge, self.partners):
-            check_built_with(collection, self.embedder)
-
-    def _bump_generation(self, collection: Any) -> None:
-        generation = f"{time.time_ns()}"
-        meta = {**(collection.metadata or {}), "generation": generation}
-        collection.modify(metadata=meta)
-        if collection.name == self.partners.name:
-            self._generation = generation
-
-    def _wrote(self) -> None:
-        """After this store wrote (lock held): its view is current; no reopen for it."""
-        with self._mutex:
-            self._state = read_state(self.data_dir)
-            seen_generation(self.settings, self.client, self._state.generation)
-
-    def _sync(self, force: bool = False) -> None:
-        """Reopen the view when another process wrote (or ``force``, after a Chroma error)."""
-        with self._mutex:
-            state = read_state(self.data_dir)
-            if state == self._state and not force:
-                return
-            if not self.server_mode:
-                self.client = make_client(self.settings, state.generation, fresh=force)
-            self._state = state
-            self.knowledge = self._collection(state.framework)
-            self.partners = self._collection(state.partners)
-            self._index = None
-            self._checked_at = 0.0
-
-    def _reading(self, read: Callable[[], T]) -> T:
-        """Run ``read`` on a current view; a Chroma error reopens once, then is a clear error.
-
-        Raises:
-            FrameworkError: When Chroma still fails on a fresh view.
-        """
-        with self._mutex:
-            self._sync()
-            try:
-                return read()
-            except Exception as exc:  # chromadb's errors have no common importable base
-                if not is_chroma_error(exc):
-                    raise
-                log.info("store view was stale (%s); reopening", exc)
-            try:
-                self._sync(force=True)
-                return read()
-            except Exception as exc:
-                if not is_chroma_error(exc):
-                    raise
-                raise FrameworkError(
-                    "store", f"cannot read the store at {self.data_dir}: {exc}; "
-                    "if another partnerpilot process is rebuilding it, try again") from None
-
-    def counts(self) -> dict[str, int]:
-        """Records per collection."""
-        return self._reading(lambda: {"chunks": self.knowledge.count(),
-                                      "partners": self.partners.count()})
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -299,8 +218,11 @@ class Store:
                 dimension=self.embedder.dimension, batch_size=self.batch_size,
                 before_batch=self.before_batch, progress=progress,
             )
-        except BaseException:
+        except BaseException as exc:
             self._rollback()
+            if is_chroma_error(exc):  # a tool's caller gets a clear error, not chromadb's
+                raise FrameworkError("store", f"cannot write to the store at {self.data_dir}: "
+                                     f"{exc}; nothing was changed") from None
             raise
         self._bump_generation(self.partners)
         self._wrote()
