@@ -62,6 +62,21 @@ def load_index(sync: Callable[[], tuple[Any, int]], data_dir: Path, dimension: i
     return index
 
 
+def committed_payload(collection: Any, data_dir: Path, partner_id: str) -> str | None:
+    """The committed JSON of one partner, by exact id (a pending import's journal wins)."""
+    got = collection.get(ids=[partner_id], include=["metadatas"])
+    try:
+        entry = read_journal(data_dir)
+    except (OSError, ValueError):  # cleared while being read: what ``get`` saw is committed
+        entry = None
+    if entry is not None and entry.collection == collection.name:
+        if partner_id in entry.new_ids:
+            return None
+        if partner_id in entry.old_ids:
+            return str(entry.old_metadatas[entry.old_ids.index(partner_id)]["json"])
+    return str(got["metadatas"][0]["json"]) if got["ids"] else None
+
+
 class Validated:
     """Stored partner JSON to :class:`Partner`, skipping (and remembering) invalid records."""
 

@@ -47,7 +47,7 @@ from knowledge.locking import (
 )
 from knowledge.manifest import bump, reached, read_rebuild_marker, read_state
 from knowledge.partner_index import PartnerIndex
-from knowledge.partner_view import Ranked, Validated, load_index
+from knowledge.partner_view import Ranked, Validated, committed_payload, load_index
 from knowledge.rebuild import rebuild_store, recover_rebuild
 from knowledge.records import PartnerHit, Passage, partner_record, score_and_band
 from knowledge.settings import Settings, get_settings
@@ -380,6 +380,9 @@ class Store(StoreView):
             return None
 
         def read() -> tuple[str, str] | None:
+            payload = committed_payload(self.partners, self.data_dir, wanted)
+            if payload is not None:  # one record: no need to load the whole index
+                return wanted, payload
             index = self._current_index()
             row = index.pos.get(wanted)
             if row is None:
