@@ -25,7 +25,7 @@ from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
 from knowledge.sample import load_sample_partners
-from knowledge.store import Store
+from knowledge.store import Store, WriteReport
 from tools.partners import PartnerType, Tier
 from tools.scoring import Band
 
@@ -54,7 +54,10 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 def _open_store(check_embedder: bool = True) -> Any:
-    return Store.open(check_embedder=check_embedder)
+    store = Store.open(check_embedder=check_embedder)
+    for note in store.recovered:
+        err_console.print(f"note: {note}", markup=False)
+    return store
 
 
 def _sample_partners() -> list[Any]:
@@ -63,25 +66,28 @@ def _sample_partners() -> list[Any]:
 
 def index(
     rebuild: Annotated[bool, typer.Option(
-        "--rebuild", help="Drop and re-embed everything (after changing the embedding model).")]
+        "--rebuild", help="Re-embed everything aside, then switch (after changing the embedding "
+        "model).")]
     = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Index the framework documents; load the sample partners into an empty store."""
     with user_errors():
         store = _open_store(check_embedder=not rebuild)
-        kept = store.rebuild() if rebuild else []
         chunks = load_documents(default_docs_dir())
-        with progress_bar("embedding passages", len(chunks)) as advance:
-            docs = store.index_documents(chunks, progress=advance)
-        partners = kept if rebuild else []
         source = "kept" if rebuild else "sample"
-        if not rebuild and store.partners.count() == 0:
-            partners = _sample_partners()
         loaded = None
-        if partners:
-            with progress_bar(f"embedding {source} partners", len(partners)) as advance:
-                loaded = store.upsert_partners(partners, embed_progress=advance)
+        if rebuild:  # built aside and switched: a crash at any point loses nothing
+            with progress_bar("embedding kept partners", store.counts()["partners"]) as advance:
+                kept, docs = store.rebuild(chunks, embed_progress=advance)
+            loaded = WriteReport(added=len(kept)) if kept else None
+        else:
+            with progress_bar("embedding passages", len(chunks)) as advance:
+                docs = store.index_documents(chunks, progress=advance)
+            if store.counts()["partners"] == 0:
+                partners = _sample_partners()
+                with progress_bar("embedding sample partners", len(partners)) as advance:
+                    loaded = store.upsert_partners(partners, embed_progress=advance)
         counts = store.counts()
     result = {
         "documents": len({c.doc_id for c in chunks}), "passages": docs.model_dump(),

@@ -7,10 +7,15 @@ and :func:`check_built_with` refuses a mismatch with the re-index instruction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from pydantic import BaseModel
+
+from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder
 from knowledge.settings import Settings
 from tools.errors import FrameworkError
@@ -21,9 +26,28 @@ SCHEMA_VERSION = 1
 PAGE = 5000
 
 
-def make_client(settings: Settings) -> Any:
-    """The Chroma client the settings ask for (server when ``chroma_host`` is set)."""
+@dataclass
+class _Live:
+    client: Any
+    generation: int
+
+
+#: Embedded stores: folder -> this process's client and the write generation it has seen.
+_LIVE: dict[str, _Live] = {}
+
+
+def make_client(settings: Settings, generation: int | None = None, fresh: bool = False) -> Any:
+    """The Chroma client the settings ask for (server when ``chroma_host`` is set).
+
+    An embedded ``PersistentClient`` caches what it read, and does not see writes made by
+    other processes (reads fail with "Error finding id"). So this process keeps one client
+    per folder, with the store's write generation (:mod:`knowledge.manifest`) it has seen;
+    asked for a newer ``generation``, it starts a fresh client (chromadb shares one system per
+    folder, so the old one is forgotten, not stopped: stores still using it keep working).
+    ``fresh`` starts a new one regardless (after a Chroma error on a stale view).
+    """
     import chromadb  # lazy: about 1 s to import, and only opening a store needs it
+    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -33,7 +57,27 @@ def make_client(settings: Settings) -> Any:
         )
     path = Path(settings.data_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    key = str(path)
+    live = _LIVE.get(key)
+    if live is not None and not fresh and generation in (None, live.generation):
+        return live.client
+    # chromadb's private cache of systems, keyed by the folder: drop ours to read afresh
+    SharedSystemClient._identifier_to_system.pop(key, None)
+    client = chromadb.PersistentClient(path=key, settings=chroma_settings)
+    _LIVE[key] = _Live(client, -1 if generation is None else generation)
+    return client
+
+
+def seen_generation(settings: Settings, client: Any, generation: int) -> None:
+    """Record that ``client`` is current up to ``generation`` (after this process wrote)."""
+    live = _LIVE.get(str(Path(settings.data_dir) / "chroma"))
+    if live is not None and live.client is client:
+        live.generation = generation
+
+
+def is_chroma_error(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from chromadb (stale view, missing collection, server error)."""
+    return type(exc).__module__.startswith("chromadb")
 
 
 def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
@@ -73,3 +117,40 @@ def pages(collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
             return
         yield got
         offset += len(got["ids"])
+
+
+class WriteReport(BaseModel):
+    """What a write changed: ids added, updated, left as they were, and deleted."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def sync_documents(collection: Any, chunks: Sequence[Chunk],
+                   embed: Callable[[list[str]], np.ndarray]) -> WriteReport:
+    """Make ``collection`` hold exactly ``chunks`` (idempotent).
+
+    New and changed chunks are embedded and upserted under their stable ids; chunks no
+    longer produced (a changed or removed document) are deleted.
+    """
+    stored = collection.get(include=["metadatas"])
+    old_hash = {i: m.get("hash") for i, m in zip(stored["ids"], stored["metadatas"], strict=True)}
+    wanted = {c.chunk_id for c in chunks}
+    todo = [c for c in chunks if old_hash.get(c.chunk_id) != c.content_hash]
+    stale = [i for i in old_hash if i not in wanted]
+    report = WriteReport(unchanged=len(chunks) - len(todo), deleted=len(stale))
+    report.updated = sum(1 for c in todo if c.chunk_id in old_hash)
+    report.added = len(todo) - report.updated
+    if todo:
+        collection.upsert(
+            ids=[c.chunk_id for c in todo], documents=[c.text for c in todo],
+            embeddings=embed([c.embed_text for c in todo]),
+            metadatas=[{"doc_id": c.doc_id, "title": c.title, "section": c.section,
+                        "source": c.source, "index": c.index, "hash": c.content_hash}
+                       for c in todo],
+        )
+    if stale:
+        collection.delete(ids=stale)
+    return report

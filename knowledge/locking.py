@@ -12,6 +12,10 @@ manifest into place (the commit point of the journal). After the last batch it d
 journal. If the process dies in between, the next :meth:`knowledge.store.Store.open` finds
 the journal, deletes the new ids and restores the saved records: the store is exactly as
 before the import. Rolling back is idempotent, so a crash during recovery is also safe.
+Readers in other processes see the pre-import records while the journal exists (they lay it
+over what Chroma returns), and the write generation of :mod:`knowledge.manifest` is bumped
+after the journal is saved and again before it is cleared, so a reader whose load overlapped
+a write can tell and load again.
 Everything that can fail on bad input (parsing, validation, embedding) happens before the
 journal is written, so the only failures left are crashes and store errors.
 """
@@ -30,6 +34,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
+from knowledge.manifest import bump, reached
 from tools.errors import FrameworkError
 
 MANIFEST = "manifest.json"
@@ -162,6 +167,8 @@ def journaled_upsert(
         previous["documents"], previous["metadatas"],
         np.asarray(previous["embeddings"], dtype=np.float32).reshape(-1, dimension),
     ))
+    reached("write:journal-saved")
+    bump(data_dir)
     for number, start in enumerate(range(0, len(batch.ids), batch_size)):
         if before_batch is not None:
             before_batch(number)
@@ -171,6 +178,9 @@ def journaled_upsert(
                           embeddings=batch.vectors[start:end])
         if progress is not None:
             progress(len(batch.ids[start:end]))
+        reached("write:batch-written")
+    bump(data_dir)
+    reached("write:batches-done")
     clear_journal(data_dir)
 
 
@@ -187,5 +197,6 @@ def rollback(data_dir: Path, collection: Any, batch_size: int) -> bool:
             ids=entry.old_ids[start:end], documents=entry.old_documents[start:end],
             metadatas=entry.old_metadatas[start:end], embeddings=entry.old_embeddings[start:end],
         )
+    bump(data_dir)
     clear_journal(data_dir)
     return True

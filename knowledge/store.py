@@ -7,27 +7,33 @@ with the re-index instruction.
 
 Partner search runs on :class:`knowledge.partner_index.PartnerIndex` (exact, filtered, in
 memory; see there for why), loaded from Chroma on first use. Writes take the writer lock and,
-for partners, the rollback journal of :mod:`knowledge.locking`.
+for partners, the rollback journal of :mod:`knowledge.locking`; a rebuild builds aside and
+switches (:mod:`knowledge.rebuild`).
+
+Reads stay right while other processes write: every read first checks the write generation
+in ``store.json`` (:mod:`knowledge.manifest`) and reopens its view when another process
+wrote; the partner index lays a pending import's journal over what Chroma returns, so a
+half-written import is never seen; a Chroma error retries once on a fresh view, then becomes
+a :class:`~tools.errors.FrameworkError`. A stored partner that no longer validates (written
+by an older version) is logged, counted in :attr:`Store.invalid` and skipped.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
-from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
 from knowledge.chroma import (
-    KNOWLEDGE,
-    PARTNERS,
-    check_built_with,
+    WriteReport,
+    is_chroma_error,
     make_client,
-    open_collection,
-    pages,
+    sync_documents,
 )
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder, get_embedder, one_blas_thread
@@ -39,51 +45,42 @@ from knowledge.locking import (
     rollback,
     write_lock,
 )
+from knowledge.manifest import bump, reached, read_rebuild_marker, read_state
 from knowledge.partner_index import PartnerIndex
-from knowledge.records import PartnerHit, Passage, partner_record
+from knowledge.partner_view import Ranked, Validated, committed_payload, load_index
+from knowledge.rebuild import rebuild_store, recover_rebuild
+from knowledge.records import PartnerHit, Passage, partner_record, score_and_band
 from knowledge.settings import Settings, get_settings
+from knowledge.store_view import StoreView
 from tools.errors import FrameworkError
 from tools.partners import Partner
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client"]
 
 
-class WriteReport(BaseModel):
-    """What a write changed: ids added, updated, left as they were, and deleted."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-
-
-class Store:
+class Store(StoreView):
     """Framework passages and partner records in two Chroma collections.
 
-    Build it with :meth:`open`; all methods are safe to call from the agent's tools.
+    Build it with :meth:`open`; all methods are safe to call from the agent's tools, also
+    from several threads at once (the chat UI's sessions share one store).
     """
 
     lock_timeout: float = 5.0
     batch_size: int = 1000
-    #: Seconds between checks for writes made by other processes.
-    freshness_interval: float = 2.0
 
     def __init__(self, client: Any, settings: Settings, embedder: Embedder) -> None:
-        self.client = client
-        self.settings = settings
-        self.embedder = embedder
-        self.data_dir = Path(settings.data_dir)
-        self.server_mode = bool(settings.chroma_host)
-        self._index: PartnerIndex | None = None
-        self._generation = ""
-        self._checked_at = 0.0
+        super().__init__(client, settings, embedder)
         self._queries: dict[str, np.ndarray] = {}
+        #: Stored partners that no longer validate (logged once, counted, skipped).
+        self.validated = Validated()
+        #: What :meth:`open` repaired (an interrupted import or rebuild), in words.
+        self.recovered: list[str] = []
         #: Test seam: called with the batch number before each partner batch is written.
         self.before_batch: Callable[[int], None] | None = None
-        self.knowledge = self._collection(KNOWLEDGE)
-        self.partners = self._collection(PARTNERS)
 
     @classmethod
     def open(
@@ -104,7 +101,7 @@ class Store:
         settings = settings or get_settings()
         embedder = embedder or get_embedder(settings)
         try:
-            client = make_client(settings)
+            client = make_client(settings, read_state(Path(settings.data_dir)).generation)
             store = cls(client, settings, embedder)
         except (ValueError, ConnectionError, OSError) as exc:
             if isinstance(exc, FrameworkError):
@@ -112,46 +109,34 @@ class Store:
             where = (f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
                      if settings.chroma_host else f"store at {settings.data_dir}")
             raise FrameworkError("store", f"cannot open the {where}: {exc}") from None
+        store.recover()
         if check_embedder:
             store.check_embedder()
-        store.recover()
         return store
-
-    # -- collections and metadata -------------------------------------------------------
-
-    def _collection(self, name: str) -> Any:
-        return open_collection(self.client, name, self.embedder)
-
-    def check_embedder(self) -> None:
-        """Raise the re-index error when a collection was built by another embedder."""
-        for collection in (self.knowledge, self.partners):
-            check_built_with(collection, self.embedder)
-
-    def _bump_generation(self, collection: Any) -> None:
-        generation = f"{time.time_ns()}"
-        meta = {**(collection.metadata or {}), "generation": generation}
-        collection.modify(metadata=meta)
-        if collection.name == PARTNERS:
-            self._generation = generation
-
-    def counts(self) -> dict[str, int]:
-        """Records per collection."""
-        return {"chunks": self.knowledge.count(), "partners": self.partners.count()}
 
     # -- writes ---------------------------------------------------------------------------
 
     def recover(self) -> bool:
-        """Roll back an import that a crash interrupted (see :mod:`knowledge.locking`).
+        """Repair what a crash interrupted: roll back an import, finish or undo a rebuild.
+
+        What was done is added to :attr:`recovered`, in words.
 
         Returns:
-            True when a journal was found and rolled back. A journal held by a live writer
-            is left alone (its lock cannot be taken).
+            True when something was repaired. A journal or rebuild held by a live writer is
+            left alone (its lock cannot be taken).
         """
-        if read_journal(self.data_dir) is None:
+        if read_journal(self.data_dir) is None and read_rebuild_marker(self.data_dir) is None:
             return False
         try:
             with write_lock(self.data_dir, timeout=0.1):
-                return self._rollback()
+                self._sync()
+                note = recover_rebuild(self)
+                if note:
+                    self.recovered.append(note)
+                if self._rollback():
+                    self.recovered.append("rolled back an import that was interrupted; "
+                                          "the partners are as they were before it")
+                return bool(self.recovered)
         except FrameworkError:
             return False
 
@@ -159,10 +144,12 @@ class Store:
         entry = read_journal(self.data_dir)
         if entry is None:
             return False
-        collection = self.partners if entry.collection == PARTNERS else self.knowledge
+        collection = self.partners if entry.collection == self.partners.name else self.knowledge
         rollback(self.data_dir, collection, self.batch_size)
         self._bump_generation(collection)
-        self._index = None
+        self._wrote()
+        with self._mutex:
+            self._index = None
         return True
 
     def upsert_partners(
@@ -187,6 +174,7 @@ class Store:
             dup = next(i for i in ids if ids.count(i) > 1)
             raise FrameworkError("partner_id", "appears more than once", dup)
         with write_lock(self.data_dir, self.lock_timeout):
+            self._sync()
             self._rollback()
             old = get_records(self.partners, ids, ["metadatas"])
             old_hash = {i: m.get("hash") for i, m in zip(old["ids"], old["metadatas"], strict=True)}
@@ -203,8 +191,11 @@ class Store:
             todo_ids = [ids[n] for n in todo]
             vectors = self._embed(docs, embed_progress)
             self._write_journaled(todo_ids, docs, metas, vectors, old_hash, progress)
-            if self._index is not None:
-                self._index.upsert(todo_ids, vectors, metas)
+            with self._mutex:
+                if self._index is not None:
+                    self._index.upsert(todo_ids, vectors, metas)
+                for pid in todo_ids:
+                    self.validated.invalid.pop(pid, None)
             return report
 
     def _embed(self, texts: Sequence[str], progress: Progress | None) -> np.ndarray:
@@ -227,10 +218,14 @@ class Store:
                 dimension=self.embedder.dimension, batch_size=self.batch_size,
                 before_batch=self.before_batch, progress=progress,
             )
-        except BaseException:
+        except BaseException as exc:
             self._rollback()
+            if is_chroma_error(exc):  # a tool's caller gets a clear error, not chromadb's
+                raise FrameworkError("store", f"cannot write to the store at {self.data_dir}: "
+                                     f"{exc}; nothing was changed") from None
             raise
         self._bump_generation(self.partners)
+        self._wrote()
 
     def index_documents(self, chunks: Sequence[Chunk], progress: Progress | None = None
                         ) -> WriteReport:
@@ -240,43 +235,28 @@ class Store:
         longer produced (a changed or removed document) are deleted.
         """
         with write_lock(self.data_dir, self.lock_timeout):
-            stored = self.knowledge.get(include=["metadatas"])
-            old_hash = {i: m.get("hash") for i, m in
-                        zip(stored["ids"], stored["metadatas"], strict=True)}
-            wanted = {c.chunk_id for c in chunks}
-            todo = [c for c in chunks if old_hash.get(c.chunk_id) != c.content_hash]
-            stale = [i for i in old_hash if i not in wanted]
-            report = WriteReport(unchanged=len(chunks) - len(todo), deleted=len(stale))
-            report.updated = sum(1 for c in todo if c.chunk_id in old_hash)
-            report.added = len(todo) - report.updated
-            if todo:
-                vectors = self._embed([c.embed_text for c in todo], progress)
-                self.knowledge.upsert(
-                    ids=[c.chunk_id for c in todo], documents=[c.text for c in todo],
-                    embeddings=vectors,
-                    metadatas=[{"doc_id": c.doc_id, "title": c.title, "section": c.section,
-                                "source": c.source, "index": c.index, "hash": c.content_hash}
-                               for c in todo],
-                )
-            if stale:
-                self.knowledge.delete(ids=stale)
+            self._sync()
+            report = sync_documents(self.knowledge, chunks,
+                                    lambda texts: self._embed(texts, progress))
+            reached("index:documents-written")
+            if report.added or report.updated or report.deleted:
+                bump(self.data_dir)
+                self._wrote()
             return report
 
-    def rebuild(self) -> list[Partner]:
-        """Drop both collections and recreate them for the current embedder.
+    def rebuild(self, chunks: Sequence[Chunk] = (), embed_progress: Progress | None = None
+                ) -> tuple[list[Partner], WriteReport]:
+        """Re-embed everything into new collections, then switch to them (crash-safe).
+
+        Args:
+            chunks: The framework passages to index into the new framework collection.
+            embed_progress: Called with the number of partner texts embedded after each step.
 
         Returns:
-            The partners that were stored, for the caller to re-upsert (re-embedded).
+            The partners kept (already re-embedded and stored), and what indexing the
+            chunks did.
         """
-        with write_lock(self.data_dir, self.lock_timeout):
-            self._rollback()
-            kept = self.all_partners()
-            for name in (KNOWLEDGE, PARTNERS):
-                self.client.delete_collection(name)
-            self.knowledge = self._collection(KNOWLEDGE)
-            self.partners = self._collection(PARTNERS)
-            self._index = None
-        return kept
+        return rebuild_store(self, chunks, embed_progress)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -297,13 +277,20 @@ class Store:
             raise FrameworkError("query", "must not be empty", query)
         if k < 1:
             raise FrameworkError("k", "must be at least 1", k)
-        total = self.knowledge.count()
-        if total == 0:
+        vector = self.embed_query(query)
+
+        def read() -> dict[str, Any] | None:
+            total = self.knowledge.count()
+            if total == 0:
+                return None
+            got: dict[str, Any] = self.knowledge.query(
+                query_embeddings=[vector], n_results=min(k, total),
+                include=["documents", "metadatas", "distances"])
+            return got
+
+        got = self._reading(read)
+        if got is None:
             return []
-        got = self.knowledge.query(
-            query_embeddings=[self.embed_query(query)], n_results=min(k, total),
-            include=["documents", "metadatas", "distances"],
-        )
         return [
             Passage(doc_id=str(m["doc_id"]), title=str(m["title"]), section=str(m["section"]),
                     source=str(m.get("source", "")), text=str(doc), distance=float(dist),
@@ -314,25 +301,40 @@ class Store:
 
     def partner_index(self) -> PartnerIndex:
         """The in-memory partner index, (re)loaded when missing or stale."""
+        return self._reading(self._current_index)
+
+    def _current_index(self) -> PartnerIndex:
         now = time.monotonic()
         if self._index is not None and now - self._checked_at < self.freshness_interval:
             return self._index
         self._checked_at = now
-        current = self.client.get_collection(PARTNERS, embedding_function=None)
-        if current.id != self.partners.id:  # another process ran `index --rebuild`
+        current = self.client.get_collection(self._state.partners, embedding_function=None)
+        if current.id != self.partners.id:  # recreated without a store.json switch
             self.partners = current
-            self.knowledge = self.client.get_collection(KNOWLEDGE, embedding_function=None)
+            self.knowledge = self.client.get_collection(self._state.framework,
+                                                        embedding_function=None)
             self._index = None
             self.check_embedder()
         generation = str((current.metadata or {}).get("generation", ""))
         if self._index is not None and generation == self._generation:
             return self._index
-        index = PartnerIndex(self.embedder.dimension)
-        for got in pages(self.partners, ["embeddings", "metadatas"]):
-            index.upsert(got["ids"], np.asarray(got["embeddings"], np.float32),
-                         got["metadatas"])
-        self._index, self._generation = index, generation
-        return index
+        self._index, self._generation = self._load_index(), generation
+        return self._index
+
+    def _load_index(self) -> PartnerIndex:
+        def sync() -> tuple[Any, int]:
+            self._sync()
+            return self.partners, self._state.generation
+
+        return load_index(sync, self.data_dir, self.embedder.dimension)
+
+    def _best_valid(self, fetch: Callable[[PartnerIndex, int], Ranked], k: int
+                    ) -> list[tuple[Partner, float]]:
+        def read() -> list[tuple[Partner, float]]:
+            index = self._current_index()
+            return self.validated.best(index, lambda n: fetch(index, n), k)
+
+        return self._reading(read)
 
     def search_partners(
         self, query: str, k: int = 5, tier: str | None = None, partner_type: str | None = None,
@@ -353,36 +355,59 @@ class Store:
             raise FrameworkError("query", "must not be empty", query)
         if k < 1:
             raise FrameworkError("k", "must be at least 1", k)
-        index = self.partner_index()
         filters = {"tier": tier, "partner_type": partner_type, "region": region,
                    "industry": industry, "band": band}
         vector = self.embed_query(query)
-        with one_blas_thread():
-            hits = index.search(vector, k, filters)
-        return [PartnerHit.from_payload(index.payloads[row], dist) for row, dist in hits]
+
+        def fetch(index: PartnerIndex, want: int) -> list[tuple[int, float]]:
+            with one_blas_thread():
+                return index.search(vector, want, filters)
+
+        hits = []
+        for partner, distance in self._best_valid(fetch, k):
+            score, band = score_and_band(partner)
+            hits.append(PartnerHit(partner=partner, distance=distance, score=score, band=band))
+        return hits
 
     def get_partner(self, partner_id: str) -> Partner | None:
-        """The partner with this id (case-insensitive), or None."""
-        if not partner_id.strip():
+        """The partner with this id (case-insensitive), or None.
+
+        Raises:
+            FrameworkError: When the stored record no longer validates.
+        """
+        wanted = partner_id.strip()
+        if not wanted:
             return None
-        got = self.partners.get(ids=[partner_id.strip()], include=["metadatas"])
-        if got["ids"]:
-            return Partner.model_validate_json(str(got["metadatas"][0]["json"]))
-        index = self.partner_index()
-        wanted = partner_id.strip().lower()
-        row = next((n for n, pid in enumerate(index.ids) if pid.lower() == wanted), None)
-        return None if row is None else Partner.model_validate_json(index.payloads[row])
+
+        def read() -> tuple[str, str] | None:
+            payload = committed_payload(self.partners, self.data_dir, wanted)
+            if payload is not None:  # one record: no need to load the whole index
+                return wanted, payload
+            index = self._current_index()
+            row = index.pos.get(wanted)
+            if row is None:
+                low = wanted.lower()
+                row = next((n for n, pid in enumerate(index.ids) if pid.lower() == low), None)
+            return None if row is None else (index.ids[row], index.payloads[row])
+
+        found = self._reading(read)
+        if found is None:
+            return None
+        partner = self.validated.parse(*found)
+        if partner is None:
+            raise FrameworkError("partner", f"the stored record {found[0]} is invalid "
+                                 f"({self.validated.invalid[found[0]]}); import it again")
+        return partner
 
     def find_partners_by_name(self, name: str, limit: int = 5) -> list[tuple[Partner, float]]:
         """Partners whose names look like ``name`` (rapidfuzz WRatio, 0-100), best first."""
-        index = self.partner_index()
-        found = process.extract(name, index.names, scorer=fuzz.WRatio, limit=limit,
-                                processor=lambda s: str(s).lower())
-        return [(Partner.model_validate_json(index.payloads[row]), float(score))
-                for _, score, row in found]
+        def fetch(index: PartnerIndex, want: int) -> list[tuple[int, float]]:
+            found = process.extract(name, index.names, scorer=fuzz.WRatio, limit=want,
+                                    processor=lambda s: str(s).lower())
+            return [(int(row), float(score)) for _, score, row in found]
+
+        return self._best_valid(fetch, limit)
 
     def all_partners(self) -> list[Partner]:
-        """Every stored partner, sorted by id."""
-        partners = [Partner.model_validate_json(str(m["json"]))
-                    for got in pages(self.partners, ["metadatas"]) for m in got["metadatas"]]
-        return sorted(partners, key=lambda p: p.partner_id)
+        """Every stored partner that validates, sorted by id (see :attr:`invalid`)."""
+        return self.validated.all(self._reading(self._current_index))

@@ -211,7 +211,7 @@ def test_other_embedder_is_refused_with_reindex_message(store: Store, settings: 
     with pytest.raises(FrameworkError, match=r"partnerpilot index --rebuild"):
         Store.open(settings, embedder=OtherModel())
     rebuilt = Store.open(settings, embedder=OtherModel(), check_embedder=False)
-    kept = rebuilt.rebuild()
+    kept, _ = rebuilt.rebuild()
     assert [p.partner_id for p in kept] == ["P-1", "P-2"]
     rebuilt.upsert_partners(kept)
     reopened = Store.open(settings, embedder=OtherModel())
@@ -294,8 +294,8 @@ def test_search_sees_writes_from_another_store(store: Store, settings: Settings)
     other = Store.open(settings, embedder=get_embedder(settings))
     other.upsert_partners(PARTNERS_FIXTURE[1:3])
     assert len(store.search_partners("anything", k=10)) == 3
-    other.upsert_partners(other.rebuild()[:2])  # drops and recreates the collections
-    assert len(store.search_partners("anything", k=10)) == 2
+    other.rebuild()  # builds new collections, switches to them, drops the old ones
+    assert len(store.search_partners("anything", k=10)) == 3
     assert store.get_partner("P-2") is not None and store.get_partner(" ") is None
 
 
@@ -304,9 +304,9 @@ def test_partner_vectors_are_unit_length_and_cached(store: Store, settings: Sett
     vectors = np.asarray(store.partners.get(include=["embeddings"])["embeddings"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     fresh = get_embedder(settings)  # a new embedder on the same on-disk cache
-    Store.open(settings, embedder=fresh).rebuild()
+    Store.open(settings, embedder=fresh).rebuild()  # re-embeds the kept partners
     again = Store.open(settings, embedder=fresh)
-    assert again.counts()["partners"] == 0
+    assert again.counts()["partners"] == 4
     again.upsert_partners(PARTNERS_FIXTURE)
     assert (fresh.hits, fresh.misses) == (4, 0)  # unchanged text embeds nothing
     assert again.get_partner("P-3") == PARTNERS_FIXTURE[2]

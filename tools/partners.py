@@ -15,6 +15,11 @@ from tools.parsing import normalise_quarter, parse_quarter
 from tools.vocab import CRITERIA
 
 Score = Annotated[int, Field(ge=0, le=100)]
+#: Largest amount of money a record may hold: far above any real pipeline, and small enough
+#: that sums over a whole portfolio stay finite.
+MAX_USD = 1e15
+#: US dollars: finite (``inf`` and ``nan`` are refused, JSON cannot store them), 0 to MAX_USD.
+Usd = Annotated[float, Field(ge=0, le=MAX_USD, allow_inf_nan=False)]
 
 
 class PartnerType(StrEnum):
@@ -72,10 +77,10 @@ class QuarterRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     quarter: str
-    annual_pipeline_usd: Annotated[float, Field(ge=0)]
+    annual_pipeline_usd: Usd
     certified_individuals: Annotated[int, Field(ge=0)]
     dedicated_practice: bool = False
-    new_pipeline_usd: Annotated[float, Field(ge=0)] = 0.0
+    new_pipeline_usd: Usd = 0.0
 
     @field_validator("quarter")
     @classmethod
@@ -121,7 +126,7 @@ class Partner(BaseModel):
     practice_alignment: Score
     partnership_appetite: Score
     revenue_potential: Score
-    annual_pipeline_usd: Annotated[float, Field(ge=0)] = 0.0
+    annual_pipeline_usd: Usd = 0.0
     certified_individuals: Annotated[int, Field(ge=0)] = 0
     dedicated_practice: bool = False
     tier_since: str | None = None
