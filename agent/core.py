@@ -31,7 +31,7 @@ from agent.events import (
     ToolResult,
 )
 from agent.guard import Facts, StreamGuard, add_event_facts, guard_text
-from agent.session import Session
+from agent.session import Session, ToolStep
 from agent.toolset import Deps
 
 if TYPE_CHECKING:
@@ -128,12 +128,16 @@ def _note_focus(result: ToolResult, session: Session) -> None:
 def session_facts(session: Session) -> Facts:
     """What a turn may state before any tool runs: the conversation so far.
 
-    This message and the earlier turns (their answers were already guarded), and the
-    arguments of the last tool call, which a what-if names ("instead of 2").
+    This message and the earlier turns (their answers were already guarded), the typed
+    results of the earlier turns' tool calls (so a later answer may repeat a figure an
+    earlier tool gave), and the arguments of the last tool call, which a what-if names
+    ("instead of 2").
     """
     facts = Facts()
     for turn in session.turns[:-1]:
         facts.add_text(turn.content, count_nouns=False)
+    for step in session.earlier_steps():
+        facts.add_data(step.output, count_nouns=False)
     if session.turns:
         facts.add_text(session.turns[-1].content)
     if session.last_call is not None:
@@ -173,8 +177,10 @@ class Agent:
 
     def stream(self, message: str, session: Session) -> Iterator[Event]:
         """Answer one user message, yielding typed events; the session records the turn."""
-        session.add_turn("user", message)
+        user_turn = session.add_turn("user", message)
         facts = session_facts(session)
+        inputs: dict[str, dict[str, Any]] = {}
+        steps: list[ToolStep] = []
         guard = StreamGuard(facts)
         streamed: list[str] = []
         final: FinalAnswer | None = None
@@ -192,8 +198,13 @@ class Agent:
             if isinstance(event, FinalAnswer):
                 final = event
                 continue
+            if isinstance(event, ToolCall):
+                inputs[event.call_id] = dict(event.input)
             if isinstance(event, ToolResult):
                 _note_focus(event, session)
+                steps.append(ToolStep(call_id=event.call_id, name=event.name,
+                                      input=inputs.get(event.call_id, {}),
+                                      output=event.output, error=event.error))
             held = guard.flush()  # a tool step ends a piece of text
             if held:
                 yield TextDelta(text=held)
@@ -202,6 +213,7 @@ class Agent:
         rest = guard.flush()
         if rest:
             yield TextDelta(text=rest)
+        session.record_steps(user_turn, steps)
         if final is None and failed:
             return
         raw = final.text if final is not None else "".join(streamed)

@@ -165,10 +165,12 @@ class Facts:
             if mention.percent:
                 self.add(mention.value / 100, kind)
 
-    def add_data(self, data: Any, kind: str | None = None, words: Iterable[str] = ()) -> None:
+    def add_data(self, data: Any, kind: str | None = None, words: Iterable[str] = (),
+                 count_nouns: bool = True) -> None:
         """Add every number in JSON-like data: values, numbers inside strings, list lengths.
 
-        A number also counts its key's words (``certified_individuals: 6`` is "6 certified").
+        A number also counts its key's words (``certified_individuals: 6`` is "6 certified"),
+        unless ``count_nouns`` is off (an earlier turn's results, as for earlier texts).
         Strings under :data:`DATA_TEXT_KEYS` (stored free text) give no facts; shown whole,
         they are quotes (:meth:`quoted_spans`).
         """
@@ -176,26 +178,30 @@ class Facts:
             data = data.model_dump(mode="json")
         if isinstance(data, bool) or data is None:
             return
-        if isinstance(data, int | float):
-            self.add(float(data), kind)
-            self._count(words, float(data))
+        if isinstance(data, int | float | list | tuple):
+            items = isinstance(data, list | tuple)
+            count = float(len(data)) if items else float(data)
+            self.add(count, None if items else kind)  # a list's length is a count, not money
+            if count_nouns:
+                self._count(words, count)
+            for item in data if isinstance(data, list | tuple) else ():
+                self.add_data(item, kind, words, count_nouns)
         elif isinstance(data, str):
             self.add_text(data)
         elif isinstance(data, dict):
-            for key, value in data.items():
-                if key in DATA_TEXT_KEYS and isinstance(value, str):
-                    if len(value) >= MIN_QUOTE_CHARS:
-                        self.quotes.add(value)
-                    continue
-                if key in NOISE_KEYS:
-                    continue
-                self.add_text(str(key))
-                self.add_data(value, kind or _kind_of_key(str(key)), _key_words(str(key)))
-        elif isinstance(data, list | tuple):
-            self.add(float(len(data)))
-            self._count(words, float(len(data)))
-            for item in data:
-                self.add_data(item, kind, words)
+            self._add_mapping(data, kind, count_nouns)
+
+    def _add_mapping(self, data: dict[Any, Any], kind: str | None, count_nouns: bool) -> None:
+        for key, value in data.items():
+            if key in DATA_TEXT_KEYS and isinstance(value, str):
+                if len(value) >= MIN_QUOTE_CHARS:
+                    self.quotes.add(value)
+                continue
+            if key in NOISE_KEYS:
+                continue
+            self.add_text(str(key))
+            self.add_data(value, kind or _kind_of_key(str(key)), _key_words(str(key)),
+                          count_nouns)
 
     def has(self, value: float) -> bool:
         """Whether ``value`` itself is a fact (to a relative 1e-9)."""

@@ -6,18 +6,19 @@ the rules of a turn are middleware (:mod:`agent.llm_rules`).
 
 History keeps earlier turns' tool calls and their results (so a later turn can repeat an
 earlier figure), newest first within :data:`HISTORY_TOKENS` (estimated), and the whole
-request is kept under ``context_tokens`` when the server's context is known.
+request is kept under ``context_tokens`` when the server's context is known. The steps live
+in the :class:`~agent.session.Session`, so a conversation resumed from storage keeps them.
 
 Degrade, never die: a server that rejects ``tools`` (some vLLM and Ollama models answer 400)
 is retried without them: the offline planner runs the tools and the model only narrates
-their results. A server that ignores ``stream`` is read as one message.
+their results. A model that keeps writing unreadable tool calls gets the same turn. A server
+that ignores ``stream`` is read as one message.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,17 +41,16 @@ from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
 from agent.planner.features import asked_drafts
-from agent.session import Session
-from agent.toolset import Deps
+from agent.session import STEP_TURNS, Session, ToolStep
+from agent.toolset import Deps, tool_content
 from prompts import make_environment
 
 __all__ = ["LIMIT_NOTE", "LLMBackend", "ModelFailure", "TurnLedger", "classify_error",
            "system_prompt"]
 
-HISTORY_TURNS = 10
+HISTORY_TURNS = STEP_TURNS  # earlier turns replayed (their tool steps are kept that long)
 HISTORY_TOKENS = 2500
 REPLY_RESERVE = 512
-TRANSCRIPTS_KEPT = 64
 
 
 def system_prompt(max_tool_calls: int, today: date | None = None, name: str = "system.md",
@@ -59,15 +59,6 @@ def system_prompt(max_tool_calls: int, today: date | None = None, name: str = "s
     template = make_environment("prompts", ".", trim=False).get_template(name)
     return template.render(max_tool_calls=max_tool_calls,
                            today=(today or date.today()).isoformat(), **values)
-
-
-@dataclass
-class Exchange:
-    """One earlier turn as the model saw it: the user text and its tool messages."""
-
-    user: str
-    steps: list[BaseMessage] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
 
 
 def trim_history(turns: list[tuple[HumanMessage, list[BaseMessage], AIMessage | None]],
@@ -137,19 +128,15 @@ class LLMBackend:
             chat_model, tools=langchain_tools(deps, self.allowed), system_prompt=self.system,
             middleware=turn_middleware(max_tool_calls, max_retries, backoff, fallbacks or []),
             context_schema=TurnLedger)
-        self._transcripts: dict[str, list[Exchange]] = {}
 
     def _earlier(self, session: Session) -> list[tuple[HumanMessage, list[BaseMessage],
                                                       AIMessage | None]]:
-        """Earlier turns of the session, with their tool steps where this backend ran them."""
+        """Earlier turns of the session, with the tool steps kept with them."""
         turns = list(session.turns[:-1] if session.turns else [])[-2 * HISTORY_TURNS:]
-        known = {x.user: x for x in self._transcripts.get(session.session_id, [])}
         pairs: list[tuple[HumanMessage, list[BaseMessage], AIMessage | None]] = []
         for turn in turns:
             if turn.role == "user":
-                exchange = known.get(turn.content)
-                pairs.append((HumanMessage(turn.content),
-                              list(exchange.steps) if exchange else [], None))
+                pairs.append((HumanMessage(turn.content), _step_messages(turn.steps), None))
             elif pairs and pairs[-1][2] is None:
                 pairs[-1] = (pairs[-1][0], pairs[-1][1], AIMessage(turn.content))
             else:
@@ -163,22 +150,11 @@ class LLMBackend:
         history = trim_history(self._earlier(session), budget)
         return [*history, HumanMessage(message)]
 
-    def _recent_tools(self, session: Session) -> list[str]:
-        exchanges = self._transcripts.get(session.session_id, [])
-        return exchanges[-1].tools if exchanges else []
-
-    def _record(self, session: Session, message: str, ledger: TurnLedger) -> None:
-        steps: list[BaseMessage] = []
-        for done in ledger.executed:
-            name = done.name
-            steps.append(AIMessage("", tool_calls=[
-                {"name": name, "args": done.input, "id": done.call_id, "type": "tool_call"}]))
-            steps.append(ToolMessage(done.content(), tool_call_id=done.call_id, name=name))
-        exchanges = self._transcripts.setdefault(session.session_id, [])
-        exchanges.append(Exchange(message, steps, [surface_name(d.name) for d in ledger.executed]))
-        del exchanges[:-HISTORY_TURNS]
-        while len(self._transcripts) > TRANSCRIPTS_KEPT:
-            self._transcripts.pop(next(iter(self._transcripts)))
+    @staticmethod
+    def _recent_tools(session: Session) -> list[str]:
+        """The surface tools the previous user turn ran (a follow-up often needs them again)."""
+        users = [t for t in session.turns[:-1] if t.role == "user"]
+        return list(dict.fromkeys(surface_name(s.name) for s in users[-1].steps)) if users else []
 
     def offered_tools(self, message: str, session: Session, deps: Deps) -> list[str]:
         """The surface tools offered to the model for this message."""
@@ -195,9 +171,8 @@ class LLMBackend:
                             offered=self.offered_tools(message, session, deps),
                             allowed=self.allowed, context_tokens=self.context_tokens)
         ledger.draft_tools = _asked_drafts(message, session)
-        ledger.earlier_results = [str(m.content) for x in
-                                  self._transcripts.get(session.session_id, [])
-                                  for m in x.steps if isinstance(m, ToolMessage)]
+        ledger.earlier_results = [tool_content(s.output, s.error)
+                                  for s in session.earlier_steps()]
         state = StreamState()
         limit = 4 * self.max_tool_calls + 10
         try:
@@ -211,6 +186,11 @@ class LLMBackend:
                 self.tools_supported = False
                 yield from self._narrated_turn(message, session, deps)
                 return
+            if exc.kind == "malformed_tool_call" and not ledger.executed:
+                # the model cannot write this call: the planner runs the tools from the
+                # user's own words, and the model only narrates
+                yield from self._narrated_turn(message, session, deps)
+                return
             yield ErrorEvent(kind=exc.kind, message=exc.message)
             return
         except Exception as exc:
@@ -220,7 +200,6 @@ class LLMBackend:
                 return
             raise
         yield from state.flush()
-        self._record(session, message, ledger)
         text = state.final_text or (LIMIT_NOTE if ledger.stopped else "")
         if not state.text and text:
             yield TextDelta(text=text)
@@ -270,6 +249,17 @@ class LLMBackend:
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
+
+
+def _step_messages(steps: list[ToolStep]) -> list[BaseMessage]:
+    """An earlier turn's tool steps as the model saw them: each call and its tool message."""
+    messages: list[BaseMessage] = []
+    for step in steps:
+        messages.append(AIMessage("", tool_calls=[
+            {"name": step.name, "args": step.input, "id": step.call_id, "type": "tool_call"}]))
+        messages.append(ToolMessage(tool_content(step.output, step.error),
+                                    tool_call_id=step.call_id, name=step.name))
+    return messages
 
 
 def _asked_drafts(message: str, session: Session) -> frozenset[str] | None:

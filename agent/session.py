@@ -12,13 +12,36 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 MAX_TURNS = 20
+STEP_TURNS = 10  # the user turns whose tool steps are kept (older ones keep their text only)
+
+
+class ToolStep(BaseModel):
+    """One tool call made while answering a user turn, and its outcome.
+
+    Kept with the session (so a resumed conversation still has them): the LLM path replays
+    them as history, and their typed results ground the numbers later turns repeat.
+
+    Args:
+        call_id: Id of the call.
+        name: Tool name.
+        input: The call's arguments.
+        output: The result as JSON data (None when the tool failed).
+        error: What went wrong, when it did.
+    """
+
+    call_id: str
+    name: str
+    input: dict[str, Any] = Field(default_factory=dict)
+    output: Any = None
+    error: str | None = None
 
 
 class Turn(BaseModel):
-    """One message in the conversation."""
+    """One message in the conversation (a user turn also keeps the tool steps it caused)."""
 
     role: Literal["user", "assistant"]
     content: str
+    steps: list[ToolStep] = Field(default_factory=list)
 
 
 class Pending(BaseModel):
@@ -58,7 +81,20 @@ class Session(BaseModel):
     pending: Pending | None = None
     last_call: LastCall | None = None
 
-    def add_turn(self, role: Literal["user", "assistant"], content: str) -> None:
-        """Append a message, keeping only the most recent ``MAX_TURNS``."""
-        self.turns.append(Turn(role=role, content=content))
+    def add_turn(self, role: Literal["user", "assistant"], content: str) -> Turn:
+        """Append a message, keeping only the most recent ``MAX_TURNS``; return it."""
+        turn = Turn(role=role, content=content)
+        self.turns.append(turn)
         del self.turns[:-MAX_TURNS]
+        return turn
+
+    def record_steps(self, turn: Turn, steps: list[ToolStep]) -> None:
+        """Keep ``steps`` with the user ``turn``; only the last ``STEP_TURNS`` keep theirs."""
+        turn.steps = steps
+        users = [t for t in self.turns if t.role == "user"]
+        for old in users[:-STEP_TURNS]:
+            old.steps = []
+
+    def earlier_steps(self) -> list[ToolStep]:
+        """The tool steps of the turns before the current one, oldest first."""
+        return [step for turn in self.turns[:-1] for step in turn.steps]

@@ -15,17 +15,17 @@ from typing import Any
 
 import pytest
 import yaml
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
+from langchain_core.messages import BaseMessage, SystemMessage, ToolMessage
 from langchain_openai.chat_models.base import _convert_message_to_dict
 
 from agent.backends import make_local_backend
 from agent.core import Agent
 from agent.events import ErrorEvent, FinalAnswer
-from agent.llm_agent import HISTORY_TURNS, Exchange, LLMBackend
+from agent.llm_agent import HISTORY_TURNS, LLMBackend
 from agent.llm_rules import estimate_tokens
 from agent.llm_tools import SEARCH_TOOL, SURFACE, TOOLS_PER_CALL
 from agent.local_server import DEFAULT_CONTEXT, LocalServer
-from agent.session import Session
+from agent.session import Session, ToolStep
 from agent.toolset import Deps
 from knowledge.settings import Settings
 
@@ -119,15 +119,11 @@ def long_session(llm: LLMBackend) -> Session:
                 for i in range(4)]
     for turn in range(HISTORY_TURNS):
         question = f"Question {turn}: how does demotion work for a Gold partner?"
-        session.add_turn("user", question)
+        asked = session.add_turn("user", question)
+        session.record_steps(asked, [ToolStep(call_id=f"c{turn}", name="search_framework",
+                                              input={"query": question},
+                                              output={"query": question, "passages": passages})])
         session.add_turn("assistant", "Demotion follows two consecutive missed quarters. " * 8)
-        steps: list[BaseMessage] = [
-            AIMessage("", tool_calls=[{"name": "search_framework", "args": {"query": question},
-                                       "id": f"c{turn}", "type": "tool_call"}]),
-            ToolMessage(json.dumps({"query": question, "passages": passages}),
-                        tool_call_id=f"c{turn}", name="search_framework")]
-        llm._transcripts.setdefault(session.session_id, []).append(
-            Exchange(question, steps, ["search_framework"]))
     session.add_turn("user", "And for a Platinum partner?")
     return session
 

@@ -154,17 +154,21 @@ def test_refusal_after_the_cap_within_one_message(tmp_path: Path) -> None:
     assert by_type(events, FinalAnswer)[0].text == "Done."
 
 
-def test_malformed_tool_call_json_is_retried_then_reported(tmp_path: Path) -> None:
+def test_malformed_tool_call_json_is_retried_then_the_planner_runs_the_tools(
+        tmp_path: Path) -> None:
     bad = AIMessage(content="", id="bad", invalid_tool_calls=[
         {"name": "score_partner", "args": '{"icp_overlap": 80,, ]', "id": "x", "error": "bad json",
          "type": "invalid_tool_call"}])
-    agent, model, sleeps = make_agent([bad] * 4, tmp_path, max_retries=3)
-    events = list(agent.stream("score it", Session()))
-    [error] = by_type(events, ErrorEvent)
-    assert error.kind == "malformed_tool_call"
-    assert "not valid JSON" in error.message and "4 attempts" in error.message
-    assert sleeps == [0.5, 1.0, 2.0]
-    assert not by_type(events, FinalAnswer)
+    script = [bad] * 4 + ["The prospect scores 74.5 (secondary)."]
+    agent, model, sleeps = make_agent(script, tmp_path, max_retries=3)
+    message = ("score it: ICP overlap 80, market influence 90, practice alignment 70, "
+               "partnership appetite 60, revenue potential 50")
+    events = list(agent.stream(message, Session()))
+    assert sleeps == [0.5, 1.0, 2.0]  # four attempts, then the degraded turn
+    [result] = by_type(events, ToolResult)  # the planner's call, from the user's own words
+    assert result.call_id != "x" and result.output["result"]["score"] == 74.5
+    assert not by_type(events, ErrorEvent)
+    assert by_type(events, FinalAnswer)[0].text == "The prospect scores 74.5 (secondary)."
 
 
 def test_malformed_once_then_recovers(tmp_path: Path) -> None:
