@@ -20,6 +20,7 @@ from evals.runner import run_suites
 from knowledge.indexing import ensure_index
 from knowledge.settings import get_settings
 from knowledge.store import Store
+from tools.errors import shown
 
 BACKENDS = ("auto", "offline", "openai", "local")
 
@@ -28,7 +29,7 @@ def _settings(backend: str | None) -> Any:
     settings = get_settings()
     if backend is not None:
         if backend not in BACKENDS:
-            fail(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+            fail(f"backend: must be one of {', '.join(BACKENDS)} (got {shown(backend)})")
         settings = settings.model_copy(update={"backend": backend})
     return settings
 

@@ -26,6 +26,7 @@ from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
 from knowledge.sample import load_sample_partners
 from knowledge.store import Store
+from tools.errors import shown
 from tools.partners import PartnerType, Tier
 from tools.scoring import Band
 
@@ -157,7 +158,7 @@ def _check_choice(field: str, value: str | None, choices: list[str]) -> str | No
         return None
     wanted = value.strip().lower()
     if wanted not in choices:
-        fail(f"{field}: must be one of {', '.join(choices)} (got {value!r})")
+        fail(f"{field}: must be one of {', '.join(choices)} (got {shown(value)})")
     return wanted
 
 
@@ -213,7 +214,7 @@ def show_partner(
             else:
                 guesses = ", ".join(f"{p.name} ({p.partner_id})" for p, s in close if s >= 50)
                 hint = f"; did you mean: {guesses}?" if guesses else ""
-                fail(f"partner: no partner with id or name {partner!r}{hint}")
+                fail(f"partner: no partner with id or name {shown(partner)}{hint}")
     emit(found, as_json, lambda: _render_partner(found))
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from tools.errors import FrameworkError
+from tools.errors import FrameworkError, shown
 
 UNITS = {
     "zero": 0, "no": 0, "none": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2,
@@ -364,7 +364,7 @@ def parse_quarter(value: str) -> tuple[int, int]:
     swapped = _SWAPPED_QUARTER_RE.match(text)
     if swapped:
         return int(swapped.group(2)), int(swapped.group(1))
-    raise ValueError(f"quarter must look like 2026-Q3, got {value!r}")
+    raise ValueError(f"quarter must look like 2026-Q3, got {shown(value)}")
 
 
 def normalise_quarter(value: str | None) -> str | None:

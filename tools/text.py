@@ -1,10 +1,66 @@
-"""Small text helpers shared by every layer."""
+"""Small text helpers shared by every layer, and the text types every input field uses.
+
+Text from files, flags and models reaches Markdown, DOCX (XML), Chroma and terminals, so
+the text types below hold the rules once:
+
+* :data:`SingleLine` (names, ids, short labels): line breaks and other whitespace runs
+  become one space, so a name cannot start a Markdown heading or a fake section.
+* :data:`MultiLine` (descriptions, free notes): line breaks are kept as line feeds
+  (CR LF, CR and the Unicode line separators are normalised to it).
+
+Both reject the characters no document can hold: NUL and the other C0/C1 control
+characters, lone surrogates and the non-characters U+FFFE/U+FFFF (XML 1.0 forbids them,
+python-docx raises on them, and a terminal may act on them). Tabs, form feeds and
+vertical tabs count as whitespace. Use them with the bounds first, so the length
+messages stay pydantic's own: ``Annotated[str, Field(max_length=200), SINGLE_LINE]``.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+#: Line breaks (``str.splitlines`` breaks on all of these) and the other whitespace controls.
+_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+_SPACES = re.compile(r"[\s\x1f]+")
+#: What no text field may hold (tab, line feed and carriage return are handled above).
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_characters(value: str) -> None:
+    found = _FORBIDDEN.search(value)
+    if found is not None:
+        raise ValueError(f"contains the control character U+{ord(found.group()):04X} at "
+                         f"position {found.start() + 1}; remove it")
+
+
+def single_line(value: str) -> str:
+    """One line of text: control characters refused, whitespace runs made one space.
+
+    Raises:
+        ValueError: When the text holds a control character (named by code point).
+    """
+    _check_characters(value)
+    return _SPACES.sub(" ", value).strip()
+
+
+def multi_line(value: str) -> str:
+    """Free text: control characters refused, every line break made a line feed.
+
+    Raises:
+        ValueError: When the text holds a control character (named by code point).
+    """
+    _check_characters(value)
+    return _BREAKS.sub("\n", value.replace("\x1f", " ")).strip()
+
+
+SINGLE_LINE = AfterValidator(single_line)
+MULTI_LINE = AfterValidator(multi_line)
+SingleLine = Annotated[str, SINGLE_LINE]
+MultiLine = Annotated[str, MULTI_LINE]
 
 
 def slugify(text: str, max_length: int | None = None, default: str = "document") -> str:
