@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,6 +118,8 @@ def import_partners(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate and upsert partners by partner_id (all rows or none, unless --skip-invalid)."""
+    if not (math.isfinite(max_size_mb) and max_size_mb > 0):
+        fail(f"--max-size-mb: must be a positive number of megabytes (got {max_size_mb})")
     with user_errors():
         store = _open_store()
         try:

@@ -28,7 +28,7 @@ class SyntaxProblem(FrameworkError):
     """The text is not valid YAML or JSON (a ``--set`` value then stays plain text)."""
 
 
-def _check_shape(data: Any, field: str) -> None:
+def _check_shape(data: Any, field: str, it: str) -> None:
     """Refuse data nested deeper than MAX_DEPTH or larger than MAX_NODES (no recursion)."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     seen = 0
@@ -36,7 +36,7 @@ def _check_shape(data: Any, field: str) -> None:
         node, depth = stack.pop()
         seen += 1
         if seen > MAX_NODES:
-            raise FrameworkError(field, f"holds more than {MAX_NODES:,} values")
+            raise FrameworkError(field, f"{it}holds more than {MAX_NODES:,} values")
         if isinstance(node, dict):
             children: list[Any] = [*node.keys(), *node.values()]
         elif isinstance(node, list):
@@ -44,17 +44,20 @@ def _check_shape(data: Any, field: str) -> None:
         else:
             continue
         if depth >= MAX_DEPTH:
-            raise FrameworkError(field, f"is nested more than {MAX_DEPTH} levels deep")
+            raise FrameworkError(field, f"{it}is nested more than {MAX_DEPTH} levels deep")
         stack.extend((child, depth + 1) for child in children)
 
 
-def parse_text(text: str, field: str, as_json: bool = False) -> Any:
+def parse_text(text: str, field: str, as_json: bool = False, subject: str = "",
+               kind: str = "YAML or JSON") -> Any:
     """The parsed content of a YAML (or, with ``as_json``, JSON) text.
 
     Args:
         text: The text.
         field: What to name in the error.
         as_json: Parse as JSON rather than YAML.
+        subject: A file name to start the problem with (``p.json is not valid JSON``).
+        kind: What the text should have been, for the syntax error.
 
     Raises:
         FrameworkError: Naming ``field`` for invalid syntax, too deep nesting, too many
@@ -62,19 +65,20 @@ def parse_text(text: str, field: str, as_json: bool = False) -> Any:
     """
     import yaml  # lazy: ~50 ms to import; `partnerpilot score` without a file needs none
 
+    it = f"{subject} " if subject else ""
     try:
         data = json.loads(text) if as_json else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         problem = " ".join(str(exc).split())
-        raise SyntaxProblem(field, f"is not valid YAML or JSON: {problem}") from None
+        raise SyntaxProblem(field, f"{it}is not valid {kind}: {problem}") from None
     except RecursionError:
-        raise FrameworkError(field, f"is nested more than {MAX_DEPTH} levels deep") from None
+        raise FrameworkError(field, f"{it}is nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:  # Python refuses int("9" * 5000): sys.get_int_max_str_digits()
         if "integer string conversion" not in str(exc):
             raise
-        raise FrameworkError(field, "holds an integer longer than "
+        raise FrameworkError(field, f"{it}holds an integer longer than "
                              f"{sys.get_int_max_str_digits():,} digits") from None
-    _check_shape(data, field)
+    _check_shape(data, field, it)
     return data
 
 

@@ -344,6 +344,8 @@ def import_file(
         raise ImportRejected(report)
     if not partners:
         raise FrameworkError(Path(path).name, "no valid rows to import")
+    if report_path is not None:  # a report that cannot be written fails before the store
+        _write_report(report, report_path)  # changes (rewritten with the counts below)
     progress = progress_factory or _no_progress
     with progress("embedding partners", len(partners)) as embedded, \
             progress("writing partners", len(partners)) as written:

@@ -42,13 +42,15 @@ class Limits:
         max_rows: Data rows (a partner program has hundreds to a few thousand partners).
         max_columns: Columns (CRM exports carry many; a partner has 17 fields).
         max_cell_chars: Characters in one cell: Excel's own cell limit, 32,767.
-        max_unpacked_bytes: Bytes an XLSX may unpack to (its XML; about 1 KB per row).
+        max_unpacked_bytes: Bytes an XLSX may unpack to: its XML, about 1 KB per partner
+            row, so 50,000 rows fit; openpyxl reads about 2,000 rows a second, and a 1 MB
+            workbook of empty styled cells can unpack to gigabytes.
     """
 
-    max_rows: int = 100_000
+    max_rows: int = 50_000
     max_columns: int = 500
     max_cell_chars: int = 32_767
-    max_unpacked_bytes: int = 200 * MB
+    max_unpacked_bytes: int = 64 * MB
 
 
 LIMITS = Limits()
@@ -107,13 +109,16 @@ def _text(path: Path, what: str) -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
-        raise FrameworkError(what, f"{path.name} is not valid {name} text (byte {exc.start}); "
-                             "save it as UTF-8") from None
+        advice = "" if name == "UTF-8" else "; save it as UTF-8"
+        raise FrameworkError(what, f"{path.name} is not {name} text (byte {exc.start})"
+                             f"{advice}") from None
 
 
-def _too_many(what: str, path: Path, count: str, limit: int, noun: str) -> FrameworkError:
-    return FrameworkError(what, f"{path.name} has {count} {noun}, over the limit of "
-                          f"{limit:,}; split it into smaller files")
+def _too_many(what: str, path: Path, limit: int, noun: str, count: int | None = None
+              ) -> FrameworkError:
+    has = f"{count:,} {noun}, over the limit of {limit:,}" if count is not None else \
+        f"more than {limit:,} {noun} (the limit)"
+    return FrameworkError(what, f"{path.name} has {has}; split it into smaller files")
 
 
 def _check_cells(cells: Any, row: int, headers: list[str], path: Path, what: str,
@@ -121,7 +126,7 @@ def _check_cells(cells: Any, row: int, headers: list[str], path: Path, what: str
     """Refuse a row that is wider than the column limit or has an over-long cell."""
     if len(cells) > limits.max_columns and any(
             c is not None and str(c).strip() for c in list(cells)[limits.max_columns:]):
-        raise _too_many(what, path, "more than", limits.max_columns, "columns")
+        raise _too_many(what, path, limits.max_columns, "columns")
     for n, cell in enumerate(cells):
         if isinstance(cell, str) and len(cell) > limits.max_cell_chars:
             column = headers[n] if n < len(headers) and headers[n] else f"column {n + 1}"
@@ -150,7 +155,7 @@ def _read_csv(path: Path, what: str, limits: Limits) -> Table:
     if not rows:
         raise FrameworkError(what, f"{path.name} has no header row")
     if len(rows) - 1 > limits.max_rows:
-        raise _too_many(what, path, f"{len(rows) - 1:,}", limits.max_rows, "data rows")
+        raise _too_many(what, path, limits.max_rows, "data rows", len(rows) - 1)
     headers = [h.strip() for h in rows[0]]
     table = Table(headers)
     _check_cells(rows[0], 1, headers, path, what, limits)
@@ -189,17 +194,24 @@ def _read_xlsx(path: Path, what: str, limits: Limits) -> Table:
     try:
         sheet = book.worksheets[0]
         table: Table | None = None
-        # max_col: a sheet whose dimension claims 16,384 columns pads every row to that width
-        rows = sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1)
+        # a sheet whose dimension claims 16,384 columns pads every row to that width
+        wide = (sheet.max_column or 0) > limits.max_columns + 1
+        width = limits.max_columns + 1 if wide else None
+        rows = sheet.iter_rows(values_only=True, max_col=width)
         for n, cells in enumerate(rows, start=1):
             if n > limits.max_rows + 1:  # + the header row; counts blank rows too (openpyxl
                 # yields every row up to the last one with a cell, so this bounds the work)
-                raise _too_many(what, path, "more than", limits.max_rows, "rows")
+                raise _too_many(what, path, limits.max_rows, "data rows")
+            if cells.count(None) == len(cells):  # fast path: openpyxl fills gaps with these
+                continue
             _check_cells(cells, n, table.headers if table else [], path, what, limits)
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
             if table is None:
-                table = Table([str(c).strip() if c is not None else "" for c in cells])
+                headers = [str(c).strip() if c is not None else "" for c in cells]
+                while headers and not headers[-1]:  # the padding of a too-wide dimension
+                    headers.pop()
+                table = Table(headers)
                 continue
             table.rows.append((n, dict(zip(table.headers, cells, strict=False))))
     finally:
@@ -210,14 +222,14 @@ def _read_xlsx(path: Path, what: str, limits: Limits) -> Table:
 
 
 def _read_json(path: Path, what: str, limits: Limits) -> Table:
-    data = parse_text(_text(path, what), what, as_json=True)
+    data = parse_text(_text(path, what), what, as_json=True, subject=path.name, kind="JSON")
     if isinstance(data, dict) and isinstance(data.get("partners"), list):
         data = data["partners"]
     if not isinstance(data, list):
         raise FrameworkError(what, "JSON must be a list of partner objects "
                              "(or an object with a \"partners\" list)")
     if len(data) > limits.max_rows:
-        raise _too_many(what, path, f"{len(data):,}", limits.max_rows, "records")
+        raise _too_many(what, path, limits.max_rows, "records", len(data))
     headers: dict[str, None] = {}
     table = Table([], is_json=True)
     for n, item in enumerate(data, start=1):

@@ -14,6 +14,7 @@ Both kinds accept the same spellings: ``1.2M``, ``$500K``, ``2,000,000``, ``1.2 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -317,16 +318,16 @@ def parse_amount(text: str) -> float | None:
     """The amount ``text`` is, as a whole ("1.2M", "$500K", "2,000,000", "1.2 million").
 
     Digit groups may also be separated by spaces or underscores (``2 000 000``). Returns
-    None when the text is anything but exactly one amount (so ``"-5"``, ``"lots"`` and
-    ``"5 or 6"`` are None).
+    None when the text is anything but exactly one finite amount (so ``"-5"``, ``"lots"``,
+    ``"5 or 6"`` and a 400-digit number are None).
     """
     if not isinstance(text, str):
         return None
     for candidate in (text.strip(), _DIGIT_GAP_RE.sub("", text.strip())):
         whole = [a for a in find_amounts(candidate) + find_word_amounts(candidate)
                  if a.start == 0 and a.end == len(candidate)]
-        if whole:
-            return whole[0].value
+        if whole:  # a 400-digit amount is no amount: float() makes it infinite
+            return whole[0].value if math.isfinite(whole[0].value) else None
     return None
 
 
