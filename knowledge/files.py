@@ -19,23 +19,24 @@ from tools.errors import FrameworkError
 #: Deepest nesting of lists and mappings a user's file may have (the deepest real input,
 #: a term sheet's ``governance.escalation_path``, is 3).
 MAX_DEPTH = 32
-#: Most values (scalars, list items, mapping entries) one YAML/JSON text may expand to.
-#: YAML aliases can make a 1 KB file mean billions of values ("billion laughs").
-MAX_NODES = 2_000_000
+#: Most values (scalars, list items, mapping entries) one YAML text may expand to: YAML
+#: aliases can make a 1 KB file mean billions of values ("billion laughs"). A JSON text
+#: cannot expand (it has fewer values than characters), so only its depth is checked.
+MAX_NODES = 1_000_000
 
 
 class SyntaxProblem(FrameworkError):
     """The text is not valid YAML or JSON (a ``--set`` value then stays plain text)."""
 
 
-def _check_shape(data: Any, field: str, it: str) -> None:
-    """Refuse data nested deeper than MAX_DEPTH or larger than MAX_NODES (no recursion)."""
+def _check_shape(data: Any, field: str, it: str, max_nodes: float) -> None:
+    """Refuse data nested deeper than MAX_DEPTH or with more than ``max_nodes`` values."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     seen = 0
-    while stack:
+    while stack:  # a loop, not recursion: the point is to survive what recursion cannot
         node, depth = stack.pop()
         seen += 1
-        if seen > MAX_NODES:
+        if seen > max_nodes:
             raise FrameworkError(field, f"{it}holds more than {MAX_NODES:,} values")
         if isinstance(node, dict):
             children: list[Any] = [*node.keys(), *node.values()]
@@ -78,7 +79,7 @@ def parse_text(text: str, field: str, as_json: bool = False, subject: str = "",
             raise
         raise FrameworkError(field, f"{it}holds an integer longer than "
                              f"{sys.get_int_max_str_digits():,} digits") from None
-    _check_shape(data, field, it)
+    _check_shape(data, field, it, float("inf") if as_json else MAX_NODES)
     return data
 
 

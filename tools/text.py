@@ -30,6 +30,25 @@ _SPACES = re.compile(r"[\s\x1f]+")
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+#: What XML 1.0 (so DOCX) cannot hold at all.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 forbids replaced by U+FFFD (the last net)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def check_characters(value: str) -> str:
+    """``value`` unchanged, or ValueError naming its first control character.
+
+    Raises:
+        ValueError: When the text holds a character no text field may hold.
+    """
+    _check_characters(value)
+    return value
+
+
 def _check_characters(value: str) -> None:
     found = _FORBIDDEN.search(value)
     if found is not None:

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from tools.errors import FrameworkError, from_validation_error
-from tools.text import SINGLE_LINE
+from tools.text import SINGLE_LINE, check_characters
 
 #: Document text fields are one line each (a paragraph, a bullet or a table cell): a line
 #: break in a name could otherwise start a Markdown heading or fake a required section.
@@ -76,6 +76,16 @@ class DocumentModel(BaseModel):
     """Base of every finished document: complete, immutable data ready to render."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="after")
+    def _clean_text(self) -> DocumentModel:
+        """A document given back as data (a dump) holds no control characters either."""
+        for path, text in _strings(self, ""):
+            try:
+                check_characters(text)
+            except ValueError as exc:
+                raise ValueError(f"{path} {exc}") from None
+        return self
 
     @model_validator(mode="before")
     @classmethod
