@@ -187,8 +187,9 @@ def test_line_breaks_in_single_line_fields_are_made_one_line(store: Store,
                                                              tmp_path: Path) -> None:
     path = tmp_path / "breaks.json"
     path.write_text('[{"partner_id": "P-1", "name": "Acme\\n# Injected heading", '
-                    '"partner_type": "gsi", "region": "EMEA\\r\\n", "industry": "health\\u2028care",'
-                    ' "description": "line one\\r\\nline two", "icp_overlap": 1,'
+                    '"partner_type": "gsi", "region": "EMEA\\r\\n", '
+                    '"industry": "health\\u2028care", "description": "line one\\r\\nline two", '
+                    '"icp_overlap": 1,'
                     ' "market_influence": 1, "practice_alignment": 1,'
                     ' "partnership_appetite": 1, "revenue_potential": 1}]', encoding="utf-8")
     import_file(store, path)
@@ -197,3 +198,23 @@ def test_line_breaks_in_single_line_fields_are_made_one_line(store: Store,
     assert (found.name, found.region, found.industry) == ("Acme # Injected heading", "EMEA",
                                                           "health care")
     assert found.description == "line one\nline two"
+
+
+# --- item 6: a small upload cannot become a huge chat message --------------------------------
+
+def test_small_xlsx_upload_of_long_bad_cells_gives_a_short_report(store: Store,
+                                                                  tmp_path: Path) -> None:
+    from agent.uploads import import_upload
+    from ui.upload import report_markdown
+
+    long_text = "z" * 30_000  # one shared string, referenced by every row: a tiny file
+    rows = [[f"P-{n}", "N", "gsi", "EMEA", "x", long_text, *ROW[6:]] for n in range(400)]
+    path = workbook(tmp_path / "small.xlsx", *rows)
+    assert path.stat().st_size < 100_000
+    result = import_upload(path, "small.xlsx", store)
+    assert result.outcome == "rejected" and result.report is not None
+    assert len(result.report.issues) == 400
+    assert all(len(issue.reason) < 250 for issue in result.report.issues)
+    assert "(30,000 characters)" in result.report.issues[0].reason
+    assert len(report_markdown(result)) < 12_000
+    assert store.all_partners() == []
