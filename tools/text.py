@@ -10,24 +10,32 @@ the text types below hold the rules once:
 
 Both reject the characters no document can hold: NUL and the other C0/C1 control
 characters, lone surrogates and the non-characters U+FFFE/U+FFFF (XML 1.0 forbids them,
-python-docx raises on them, and a terminal may act on them). Tabs, form feeds and
-vertical tabs count as whitespace. Use them with the bounds first, so the length
-messages stay pydantic's own: ``Annotated[str, Field(max_length=200), SINGLE_LINE]``.
+python-docx raises on them, and a terminal may act on them), and the bidirectional
+overrides U+202A-U+202E; they drop byte order marks and zero-width spaces. Tabs, form
+feeds and vertical tabs count as whitespace. They run before the type's bounds, which then apply
+to the cleaned text; write them after the bounds, so the length messages stay pydantic's
+own: ``Annotated[str, Field(max_length=200), SINGLE_LINE]``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import BeforeValidator
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 #: Line breaks (``str.splitlines`` breaks on all of these) and the other whitespace controls.
 _BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(r"[\s\x1f]+")
-#: What no text field may hold (tab, line feed and carriage return are handled above).
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+#: What no text field may hold (tab, line feed and carriage return are handled above), and
+#: the bidirectional embeddings and overrides that make text read other than it is stored.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\ud800-\udfff"
+                        r"\ufffe\uffff]")
+#: Invisible characters a CRM export leaves behind (a byte order mark mid-file, zero-width
+#: spaces): dropped.
+_INVISIBLE = re.compile(r"[\u200b\ufeff]")
 
 
 #: What XML 1.0 (so DOCX) cannot hold at all.
@@ -63,7 +71,7 @@ def single_line(value: str) -> str:
         ValueError: When the text holds a control character (named by code point).
     """
     _check_characters(value)
-    return _SPACES.sub(" ", value).strip()
+    return _SPACES.sub(" ", _INVISIBLE.sub("", value)).strip()
 
 
 def multi_line(value: str) -> str:
@@ -73,11 +81,18 @@ def multi_line(value: str) -> str:
         ValueError: When the text holds a control character (named by code point).
     """
     _check_characters(value)
-    return _BREAKS.sub("\n", value.replace("\x1f", " ")).strip()
+    return _BREAKS.sub("\n", _INVISIBLE.sub("", value).replace("\x1f", " ")).strip()
 
 
-SINGLE_LINE = AfterValidator(single_line)
-MULTI_LINE = AfterValidator(multi_line)
+def _text_only(clean: Callable[[str], str]) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        return clean(value) if isinstance(value, str) else value  # the str schema says why
+    return check
+
+
+# Before the bounds, so they apply to the cleaned text: "\ufeff" is empty, not one character.
+SINGLE_LINE = BeforeValidator(_text_only(single_line))
+MULTI_LINE = BeforeValidator(_text_only(multi_line))
 SingleLine = Annotated[str, SINGLE_LINE]
 MultiLine = Annotated[str, MULTI_LINE]
 
