@@ -253,6 +253,7 @@ def cli_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("props-cli")
 
 
+@pytest.mark.slow  # ~9 s: each example is a whole CLI run
 @PROPS
 @given(data=st.data())
 def test_framework_and_draft_flags_exit_0_or_2(cli_dir: Path, data: st.DataObject) -> None:
@@ -282,6 +283,7 @@ def import_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+@pytest.mark.slow  # ~8 s: each example opens the store and imports
 @PROPS
 @given(size=st.sampled_from(["20", "0", "-1", "nan", "inf", "1e-9", "9" * 400, "x"]),
        history=path_arg, mapping=path_arg, report=st.sampled_from(["none", "ok", "long"]),
