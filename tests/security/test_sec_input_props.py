@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -139,6 +139,9 @@ def import_once(store: Store, path: Path, skip_invalid: bool) -> None:
 
 
 @PROPS
+@example(data=[dict(GOOD, name="Ac\x00me")], fmt="json", encoding="utf-8", skip_invalid=False)
+@example(data=[dict(GOOD, name="\ufeffAcme\n# Injected")], fmt="csv", encoding="utf-8",
+         skip_invalid=True)
 @given(data=rows(), fmt=st.sampled_from(["csv", "xlsx", "json"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
        skip_invalid=st.booleans())
@@ -156,6 +159,8 @@ def test_importer_never_crashes_and_a_refusal_changes_nothing(
 
 
 @PROPS
+@example(body=HOSTILE_JSON[0], skip_invalid=False)
+@example(body=HOSTILE_JSON[1], skip_invalid=True)
 @given(body=st.one_of(st.sampled_from(HOSTILE_JSON), st.binary(max_size=200).map(
     lambda b: b.decode("latin-1"))), skip_invalid=st.booleans())
 def test_hostile_json_files_are_refused_cleanly(shared_store: Store, work: Path, body: str,
@@ -262,6 +267,7 @@ def test_framework_and_draft_flags_exit_0_or_2(cli_dir: Path, data: st.DataObjec
 
 @settings(max_examples=max(10, EXAMPLES_PER_PROPERTY * 2 // 3), deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@example(v="9" * 6000, w="", k="1", which="show")
 @given(v=argument_text, w=argument_text,
        k=st.sampled_from(["1", "0", "-3", "100", "101", "9" * 5000, "nan", "x"]),
        which=st.sampled_from(["partners", "show", "knowledge"]))
@@ -285,6 +291,8 @@ def import_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow  # ~8 s: each example opens the store and imports
 @PROPS
+@example(size="nan", history=("json", ""), mapping=("yaml", "company: " + "9" * 5000),
+         report="long", use=["mapping"], skip=False)
 @given(size=st.sampled_from(["20", "0", "-1", "nan", "inf", "1e-9", "9" * 400, "x"]),
        history=path_arg, mapping=path_arg, report=st.sampled_from(["none", "ok", "long"]),
        use=st.lists(st.sampled_from(["history", "mapping"]), max_size=2, unique=True),
