@@ -178,18 +178,22 @@ class Facts:
             data = data.model_dump(mode="json")
         if isinstance(data, bool) or data is None:
             return
-        if isinstance(data, int | float | list | tuple):
-            items = isinstance(data, list | tuple)
-            count = float(len(data)) if items else float(data)
-            self.add(count, None if items else kind)  # a list's length is a count, not money
-            if count_nouns:
-                self._count(words, count)
-            for item in data if isinstance(data, list | tuple) else ():
+        if isinstance(data, list | tuple):
+            self._add_count(float(len(data)), None, words, count_nouns)  # a count, not money
+            for item in data:
                 self.add_data(item, kind, words, count_nouns)
+        elif isinstance(data, int | float):
+            self._add_count(float(data), kind, words, count_nouns)
         elif isinstance(data, str):
             self.add_text(data)
         elif isinstance(data, dict):
             self._add_mapping(data, kind, count_nouns)
+
+    def _add_count(self, value: float, kind: str | None, words: Iterable[str],
+                   count_nouns: bool) -> None:
+        self.add(value, kind)
+        if count_nouns:
+            self._count(words, value)
 
     def _add_mapping(self, data: dict[Any, Any], kind: str | None, count_nouns: bool) -> None:
         for key, value in data.items():

@@ -32,6 +32,7 @@ from agent.planner.routing import rank_tools
 from agent.registry import TOOLS, execute
 from agent.tool_runs import DOCUMENT_TOOLS
 from agent.toolset import Deps, ExecutedTool
+from tools.errors import describe_error
 
 DRAFT_TOOL = "draft_document"
 SEARCH_TOOL = "search_framework"
@@ -152,8 +153,8 @@ def draft_follow_up(model: type[BaseModel], exc: ValidationError) -> str:
         if error.get("type") == "missing" and len(loc) == 1:
             missing.append(_describe_field(model, loc[0]))
         else:
-            problem = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-            invalid.append(f"{'.'.join(loc) or 'fields'}: {problem}")
+            field, problem, _ = describe_error(error)  # the shared, human wording
+            invalid.append(f"{field if loc else 'fields'}: {problem}")
     parts = []
     if missing:
         parts.append("missing fields: " + "; ".join(dict.fromkeys(missing)))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from tools.parsing import normalise_quarter
 from tools.partners import Partner, PartnerType, Tier
+from tools.text import SINGLE_LINE
 from tools.vocab import CRITERIA
 
 Criterion = Annotated[float, Field(ge=0, le=100)]
@@ -21,6 +22,7 @@ PartnerRef = Annotated[
     str,
     Field(min_length=1, max_length=200,
           description="Partner id (e.g. P-0001) or company name, as stored."),
+    SINGLE_LINE,
 ]
 
 

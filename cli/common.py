@@ -15,17 +15,22 @@ from rich.console import Console
 from rich.table import Table
 
 from knowledge.files import load_fields
-from tools.errors import FrameworkError, from_validation_error
+from tools.errors import FrameworkError, clip, from_validation_error
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+#: Longest error line the CLI prints (messages echo values cut short already; this is the net).
+MAX_MESSAGE_CHARS = 2000
+#: Longest file name echoed in an error (a name over the file-system limit is the error).
+MAX_PATH_CHARS = 200
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one line on stderr and exit (2 = bad input)."""
-    err_console.print(f"error: {message}", markup=False)
+    """Print one line on stderr and exit (2 = bad input); a runaway message is cut short."""
+    err_console.print(f"error: {clip(message, MAX_MESSAGE_CHARS)}", markup=False)
     raise typer.Exit(code)
 
 
@@ -38,8 +43,9 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except ValidationError as exc:
         fail(str(from_validation_error(exc)))
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        fail(f"{getattr(exc, 'filename', '') or 'file'}: {exc.strerror or exc}")
+    except OSError as exc:  # not found, a folder, no permission, name too long, disk full
+        name = getattr(exc, "filename", None)
+        fail(f"{clip(str(name), MAX_PATH_CHARS) if name else 'file'}: {exc.strerror or exc}")
 
 
 def emit(result: BaseModel | dict[str, Any] | list[Any], as_json: bool,

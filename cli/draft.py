@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from cli.common import fail, user_errors
-from knowledge.files import load_fields
+from knowledge.files import SyntaxProblem, load_fields, parse_text
 from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
 from tools.errors import FrameworkError
@@ -54,11 +53,15 @@ def load_input(path: Path | None) -> dict[str, Any]:
     return load_fields(path, "--input")
 
 
-def _scalar(raw: str) -> Any:
-    """Parse a --set value: numbers, lists and true/false are typed, everything else is text."""
+def _scalar(raw: str, field: str) -> Any:
+    """Parse a --set value: numbers, lists and true/false are typed, everything else is text.
+
+    Raises:
+        FrameworkError: Naming ``field`` for a value nested too deep or a too long integer.
+    """
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value = parse_text(raw, field)
+    except SyntaxProblem:
         return raw
     if isinstance(value, bool):
         return value if raw.strip().lower() in ("true", "false") else raw
@@ -85,9 +88,9 @@ def apply_set(data: dict[str, Any], pair: str) -> None:
         node = node.setdefault(part, {})
     last = parts[-1]
     if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-        node[int(last)] = _scalar(raw)
+        node[int(last)] = _scalar(raw, f"--set {key}")
     elif isinstance(node, dict):
-        node[last] = _scalar(raw)
+        node[last] = _scalar(raw, f"--set {key}")
     else:
         raise FrameworkError(f"--set {key}", "does not name a nested field", pair)
 

@@ -21,6 +21,7 @@ from evals.seeding import seeded_agents
 from knowledge.indexing import ensure_index
 from knowledge.settings import get_settings
 from knowledge.store import Store
+from tools.errors import shown
 
 BACKENDS = ("auto", "offline", "openai", "local")
 
@@ -29,7 +30,7 @@ def _settings(backend: str | None) -> Any:
     settings = get_settings()
     if backend is not None:
         if backend not in BACKENDS:
-            fail(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
+            fail(f"backend: must be one of {', '.join(BACKENDS)} (got {shown(backend)})")
         settings = settings.model_copy(update={"backend": backend})
     return settings
 

@@ -73,6 +73,27 @@ def app_for(argv: list[str]) -> typer.Typer:
     return full_app()
 
 
+def undecodable_argument(argv: list[str]) -> str | None:
+    """An error line for the first argument that is not UTF-8 text, or None.
+
+    Python hands undecodable bytes of ``argv`` over as lone surrogates, which no text
+    field, tokenizer or terminal can take; refuse them here, once, for every command.
+    """
+    for n, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(arg[exc.start]) - 0xDC00
+            shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else "a lone surrogate"
+            return (f"error: argument {n}: is not UTF-8 text ({shown} at position "
+                    f"{exc.start + 1}); check the terminal's encoding\n")
+    return None
+
+
 def main() -> None:
     """Console entry point."""
+    problem = undecodable_argument(sys.argv[1:])
+    if problem is not None:
+        sys.stderr.write(problem)
+        sys.exit(2)
     sys.exit(app_for(sys.argv[1:])())

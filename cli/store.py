@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
 from knowledge.sample import load_sample_partners
 from knowledge.store import Store, WriteReport
+from tools.errors import shown
 from tools.partners import PartnerType, Tier
 from tools.scoring import Band
 
@@ -122,6 +124,8 @@ def import_partners(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate and upsert partners by partner_id (all rows or none, unless --skip-invalid)."""
+    if not (math.isfinite(max_size_mb) and max_size_mb > 0):
+        fail(f"--max-size-mb: must be a positive number of megabytes (got {max_size_mb})")
     with user_errors():
         store = _open_store()
         try:
@@ -163,7 +167,7 @@ def _check_choice(field: str, value: str | None, choices: list[str]) -> str | No
         return None
     wanted = value.strip().lower()
     if wanted not in choices:
-        fail(f"{field}: must be one of {', '.join(choices)} (got {value!r})")
+        fail(f"{field}: must be one of {', '.join(choices)} (got {shown(value)})")
     return wanted
 
 
@@ -219,7 +223,7 @@ def show_partner(
             else:
                 guesses = ", ".join(f"{p.name} ({p.partner_id})" for p, s in close if s >= 50)
                 hint = f"; did you mean: {guesses}?" if guesses else ""
-                fail(f"partner: no partner with id or name {partner!r}{hint}")
+                fail(f"partner: no partner with id or name {shown(partner)}{hint}")
     emit(found, as_json, lambda: _render_partner(found))
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge.files import load_data
 from knowledge.tables import MB, NOT_OBJECT, read_table
-from tools.errors import FrameworkError
+from tools.errors import FrameworkError, describe_error, shown
 from tools.parsing import parse_amount
 from tools.partners import Partner, QuarterRecord
 from tools.vocab import CRITERIA
@@ -138,8 +138,8 @@ def load_mapping(path: Path | None) -> dict[str, str]:
     fields = set(Partner.model_fields) | set(QUARTER_FIELDS)
     for header, field in data.items():
         if field not in fields:
-            raise FrameworkError("mapping", f"{header!r} maps to unknown field {field!r}; "
-                                 f"fields are {', '.join(sorted(fields))}")
+            raise FrameworkError("mapping", f"{shown(header)} maps to unknown field "
+                                 f"{shown(field)}; fields are {', '.join(sorted(fields))}")
     return {norm(h): str(f) for h, f in data.items()}
 
 
@@ -202,10 +202,9 @@ def to_record(raw: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
 def _issues(exc: ValidationError, row: int, pid: str, source: str) -> list[ImportIssue]:
     out = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err.get("loc", ())) or "row"
-        reason = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
-        if err.get("type") != "missing":
-            reason = f"{reason} (got {err.get('input')!r})"
+        field, reason, given = describe_error(err)
+        if given is not None:
+            reason = f"{reason} (got {shown(given)})"
         out.append(ImportIssue(source=source, row=row, partner_id=pid, field=field,
                                reason=reason))
     return out
@@ -293,7 +292,7 @@ def _validate_rows(
         pid = str(record.get("partner_id", "")).strip()
         if pid in seen:
             issues.append(ImportIssue(row=row, partner_id="", field="partner_id",
-                                      reason=f"duplicate id {pid!r}, first seen in row "
+                                      reason=f"duplicate id {shown(pid)}, first seen in row "
                                              f"{seen[pid]}"))
             continue
         if pid:
@@ -345,6 +344,8 @@ def import_file(
         raise ImportRejected(report)
     if not partners:
         raise FrameworkError(Path(path).name, "no valid rows to import")
+    if report_path is not None:  # a report that cannot be written fails before the store
+        _write_report(report, report_path)  # changes (rewritten with the counts below)
     progress = progress_factory or _no_progress
     with progress("embedding partners", len(partners)) as embedded, \
             progress("writing partners", len(partners)) as written:

@@ -134,7 +134,7 @@ BAD_ROWS = {
     "bad boolean": ("A-3,Maybe,gsi,gold,EMEA,retail,,80,70,60,50,40,1,1,maybe,x",
                     "dedicated_practice", "valid boolean"),
     "missing value": ("A-3,,gsi,gold,EMEA,retail,,80,70,60,50,40,1,1,no,x",
-                      "name", "Field required"),
+                      "name", "is required"),
 }
 
 

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import FrameworkError, validate
+from tools.text import SINGLE_LINE
 
 ACQUIRE_MIN_MONTHS = 18
 DECISION_ID = r"^D-\d{3,}$"
@@ -70,7 +71,7 @@ class DecisionInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    capability: Annotated[str, Field(min_length=1, max_length=200)]
+    capability: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     core_to_differentiation: bool = False
     engineering_capacity: bool = False
     adjacent_complementary: bool = False
@@ -83,7 +84,7 @@ class DecisionInput(BaseModel):
     partner_has_local_presence: bool = False
     revenue_scale_justifies_jv: bool = False
     finance_reviewed: bool = False
-    partner_considered: Annotated[str, Field(max_length=200)] | None = None
+    partner_considered: Annotated[str, Field(max_length=200), SINGLE_LINE] | None = None
     decision_id: Annotated[str, Field(pattern=DECISION_ID)] | None = None
     previous_ids: list[Annotated[str, Field(pattern=DECISION_ID)]] = Field(default_factory=list)
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.errors import validate
+from tools.text import SINGLE_LINE
 
 Level = Annotated[int, Field(ge=1, le=5)]
 
@@ -38,7 +39,7 @@ class GapAssessment(BaseModel):
     dimension: GapDimension
     importance: Level
     capability: Level
-    note: Annotated[str, Field(max_length=500)] = ""
+    note: Annotated[str, Field(max_length=500), SINGLE_LINE] = ""
 
 
 class GapMatrixInput(BaseModel):

@@ -14,12 +14,13 @@ Both kinds accept the same spellings: ``1.2M``, ``$500K``, ``2,000,000``, ``1.2 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from tools.errors import FrameworkError
+from tools.errors import FrameworkError, shown
 
 UNITS = {
     "zero": 0, "no": 0, "none": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2,
@@ -317,16 +318,16 @@ def parse_amount(text: str) -> float | None:
     """The amount ``text`` is, as a whole ("1.2M", "$500K", "2,000,000", "1.2 million").
 
     Digit groups may also be separated by spaces or underscores (``2 000 000``). Returns
-    None when the text is anything but exactly one amount (so ``"-5"``, ``"lots"`` and
-    ``"5 or 6"`` are None).
+    None when the text is anything but exactly one finite amount (so ``"-5"``, ``"lots"``,
+    ``"5 or 6"`` and a 400-digit number are None).
     """
     if not isinstance(text, str):
         return None
     for candidate in (text.strip(), _DIGIT_GAP_RE.sub("", text.strip())):
         whole = [a for a in find_amounts(candidate) + find_word_amounts(candidate)
                  if a.start == 0 and a.end == len(candidate)]
-        if whole:
-            return whole[0].value
+        if whole:  # a 400-digit amount is no amount: float() makes it infinite
+            return whole[0].value if math.isfinite(whole[0].value) else None
     return None
 
 
@@ -364,7 +365,7 @@ def parse_quarter(value: str) -> tuple[int, int]:
     swapped = _SWAPPED_QUARTER_RE.match(text)
     if swapped:
         return int(swapped.group(2)), int(swapped.group(1))
-    raise ValueError(f"quarter must look like 2026-Q3, got {value!r}")
+    raise ValueError(f"quarter must look like 2026-Q3, got {shown(value)}")
 
 
 def normalise_quarter(value: str | None) -> str | None:

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.parsing import normalise_quarter, parse_quarter
+from tools.text import MULTI_LINE, SINGLE_LINE
 from tools.vocab import CRITERIA
 
 Score = Annotated[int, Field(ge=0, le=100)]
@@ -115,12 +116,12 @@ class Partner(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     partner_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     partner_type: PartnerType
     tier: Tier = Tier.REGISTERED
-    region: Annotated[str, Field(min_length=1, max_length=40)]
-    industry: Annotated[str, Field(min_length=1, max_length=80)]
-    description: Annotated[str, Field(max_length=4000)] = ""
+    region: Annotated[str, Field(min_length=1, max_length=40), SINGLE_LINE]
+    industry: Annotated[str, Field(min_length=1, max_length=80), SINGLE_LINE]
+    description: Annotated[str, Field(max_length=4000), MULTI_LINE] = ""
     icp_overlap: Score
     market_influence: Score
     practice_alignment: Score

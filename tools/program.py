@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import validate
 from tools.partners import Tier
+from tools.text import SINGLE_LINE
 
 ROADMAP_REVIEW_MONTHS = 3
 COMPETITOR_MAP_MONTHS = 6
@@ -21,7 +22,7 @@ class KeyResultSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, Field(min_length=1)]
+    text: Annotated[str, Field(min_length=1, max_length=2000), SINGLE_LINE]
     kind: Literal["leading", "lagging"]
 
 
@@ -30,7 +31,7 @@ class OkrSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    objective: Annotated[str, Field(min_length=1)]
+    objective: Annotated[str, Field(min_length=1, max_length=2000), SINGLE_LINE]
     key_results: Annotated[list[KeyResultSpec], Field(min_length=1)]
 
 
@@ -39,7 +40,7 @@ class PartnerTierStatus(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
     tier: Tier
     consecutive_missed_quarters: Annotated[int, Field(ge=0)] = 0
 
@@ -49,8 +50,9 @@ class AllianceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1)]
-    executive_sponsors: list[str] = Field(default_factory=list)
+    name: Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
+    executive_sponsors: list[Annotated[str, Field(max_length=200), SINGLE_LINE]] = Field(
+        default_factory=list)
     proof_point_days: Annotated[int, Field(ge=1)] | None = None
     kill_switch: bool = False
 

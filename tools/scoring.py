@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.errors import FrameworkError, validate
+from tools.text import SINGLE_LINE
 from tools.vocab import CRITERIA
 
 if TYPE_CHECKING:  # only annotated here; `partnerpilot score` need not build Partner
@@ -49,7 +50,7 @@ class WeightSet(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Annotated[str, Field(min_length=1, max_length=40)]
+    version: Annotated[str, Field(min_length=1, max_length=40), SINGLE_LINE]
     weights: dict[str, Weight]
 
     @field_validator("weights")

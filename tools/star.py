@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import validate
+from tools.text import MULTI_LINE, SINGLE_LINE
 
 PROCEED_MIN_OVERALL = Decimal("4.0")
 PROCEED_MIN_DIMENSION = 3
@@ -74,7 +75,7 @@ class StarScore(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     score: Annotated[int, Field(ge=1, le=5)]
-    evidence: Annotated[str, Field(min_length=1, max_length=2000)]
+    evidence: Annotated[str, Field(min_length=1, max_length=2000), MULTI_LINE]
 
 
 class StarInput(BaseModel):
@@ -90,7 +91,7 @@ class StarInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    partner: Annotated[str, Field(max_length=200)] | None = None
+    partner: Annotated[str, Field(max_length=200), SINGLE_LINE] | None = None
     strategic_fit: StarScore
     trust_and_culture: StarScore
     asset_complementarity: StarScore

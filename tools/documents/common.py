@@ -17,11 +17,16 @@ from pydantic import (
     model_validator,
 )
 
-from tools.errors import FrameworkError
+from tools.errors import FrameworkError, from_validation_error
+from tools.text import SINGLE_LINE, check_characters
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Percent = Annotated[float, Field(ge=0, le=100)]
+#: Document text fields are one line each (a paragraph, a bullet or a table cell): a line
+#: break in a name could otherwise start a Markdown heading or fake a required section.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                 SINGLE_LINE]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 SINGLE_LINE]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,6 +76,16 @@ class DocumentModel(BaseModel):
     """Base of every finished document: complete, immutable data ready to render."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="after")
+    def _clean_text(self) -> DocumentModel:
+        """A document given back as data (a dump) holds no control characters either."""
+        for path, text in _strings(self, ""):
+            try:
+                check_characters(text)
+            except ValueError as exc:
+                raise ValueError(f"{path} {exc}") from None
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -145,24 +160,9 @@ def parse_input(model: type[M], data: Any) -> M:
         try:
             parsed = model.model_validate(data)
         except ValidationError as exc:
-            raise _framework_error(exc) from None
+            raise from_validation_error(exc) from None
     reject_placeholders(parsed)
     return parsed
-
-
-def _framework_error(exc: ValidationError) -> FrameworkError:
-    first = exc.errors()[0]
-    field = ".".join(str(part) for part in first.get("loc", ())) or "input"
-    kind = first.get("type", "")
-    if kind == "missing":
-        return FrameworkError(field, "is required")
-    if kind == "extra_forbidden":
-        return FrameworkError(field, "is not a known field")
-    problem = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
-    given = first.get("input")
-    if isinstance(given, (dict, list)):
-        given = None
-    return FrameworkError(field, problem, given)
 
 
 def join_words(items: list[str]) -> str:

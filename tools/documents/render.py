@@ -21,6 +21,7 @@ from prompts import render_template
 from tools.documents.common import find_placeholders
 from tools.documents.kinds import kind_of
 from tools.errors import FrameworkError
+from tools.text import xml_safe
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 HEADING = re.compile(r"^(#{1,3})\s+(.*)$")
@@ -150,7 +151,7 @@ def markdown_to_docx(markdown: str, title: str | None = None) -> bytes:
         The DOCX file's bytes.
     """
     document = docx.Document()
-    blocks = parse_blocks(markdown)
+    blocks = parse_blocks(xml_safe(markdown))  # typed inputs are clean; this is the last net
     first = next((block.text for block in blocks if block.kind == "heading1"), None)
     document.core_properties.title = title or first or "partnerpilot document"
     document.core_properties.author = "partnerpilot"
