@@ -129,7 +129,7 @@ def authenticate(users: dict[str, Credential], name: str, password: str) -> bool
     """
     credential = users.get(name)
     if credential is not None and credential.bcrypt_hash:
-        return bool(password) and credential.matches(password)
+        return credential.matches(password) and bool(password)
     _dummy_check(password)
     return bool(credential and password and credential.matches(password))
 
