@@ -70,6 +70,8 @@ class HoldingModel:
             return gpt_stream("Here is what the tools found.")
         user = str(next((m.get("content") for m in reversed(messages)
                          if m.get("role") == "user"), ""))
+        if "portfolio" not in user.lower() and "integrators" not in user.lower():
+            return gpt_stream("Noted.")
         try:
             self.barrier.wait()
             self.overlapped.append(True)
@@ -281,9 +283,10 @@ def _chat(browser: Any, server: UIServer, user: str, text: str) -> Any:
     page.locator("button[type=submit]").click()
     page.wait_for_selector("#chat-input", timeout=60_000)
     page.wait_for_load_state("networkidle")
-    page.click("#chat-input")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    if text:
+        page.click("#chat-input")
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
     return page
 
 
@@ -299,6 +302,8 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
         for page in pages:
             page.locator(".ai-message:has-text('Answered by:')").first.wait_for(
                 timeout=180_000)
+        pages[0].wait_for_function("() => location.pathname.startsWith('/thread/')",
+                                   timeout=30_000)
         texts = [page.locator("body").inner_text() for page in pages]
         alice_tid = pages[0].evaluate("() => location.pathname.split('/').pop()")
         browser.close()
@@ -315,7 +320,55 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
     for key in keys:  # the owner gets her chart files back after a reload
         assert request(server, "GET", f"/partnerpilot/files/{urllib.parse.quote(key)}",
                        headers={"Cookie": alice or ""})[0] == 200
+
+
+def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: Path) -> None:
+    import playwright.sync_api as playwright_api
+
+    csv = tmp_path / "new-partners.csv"
+    csv.write_text("partner_id,name,partner_type,tier,region,industry,description,icp_overlap,"
+                   "market_influence,practice_alignment,partnership_appetite,revenue_potential\n"
+                   "P-9001,Good Row Ltd,boutique,registered,EMEA,retail,Fine,60,60,60,60,60\n",
+                   encoding="utf-8")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu"])
+        page = _chat(browser, server, "alice", "")
+        for _ in range(10):  # the chat session registers a moment after the page loads
+            with page.expect_response(lambda r: "/project/file" in r.url and
+                                      r.request.method == "POST") as uploaded:
+                page.set_input_files("#upload-button-input", str(csv))
+            if uploaded.value.status != 404:
+                break
+            page.wait_for_timeout(1000)
+        page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
+        page.wait_for_timeout(500)
+        page.click("#chat-input")
+        page.keyboard.type("Import these partners")
+        page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
+                               timeout=60_000)
+        page.keyboard.press("Enter")
+        page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+        page.wait_for_function("() => location.pathname.startsWith('/thread/')",
+                               timeout=30_000)
+        tid = page.evaluate("() => location.pathname.split('/').pop()")
+        browser.close()
+    alice_id = _db(server, 'SELECT "id" FROM users WHERE "identifier" = ?', "alice")[0][0]
+    keys = []
+    for _ in range(40):  # the element is saved by a task of its own
+        keys = [k for (k,) in _db(server, 'SELECT "objectKey" FROM elements WHERE "threadId" '
+                                  "= ? AND \"name\" = 'new-partners.csv'", tid) if k]
+        if keys:
+            break
+        threading.Event().wait(0.25)
+    assert keys and keys[0].startswith(f"{alice_id}/"), keys  # not unknown/
+    url = f"/partnerpilot/files/{urllib.parse.quote(keys[0])}"
+    assert request(server, "GET", url, headers={"Cookie": login(server, "alice") or ""})[0] == 200
+    assert request(server, "GET", url, headers={"Cookie": login(server, "dave") or ""})[0] == 404
     data = server.data_dir
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    for path in [data / "chat.sqlite3", *(data / "ui-files").rglob("*")]:
+    written = [data / "chat.sqlite3", *(data / "ui-files").rglob("*"),
+               *(data / ".files").rglob("*")]
+    assert len(written) > 2
+    for path in written:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
