@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
@@ -161,6 +162,11 @@ def test_a_foreign_origin_gets_nothing_over_http_or_the_socket(server: UIServer)
     socket = "/ws/socket.io/?EIO=4&transport=polling"
     assert request(server, "GET", socket, headers=foreign)[0] == 403
     assert request(server, "GET", socket, headers=own)[0] == 200
+    ws_url = server.url.replace("http", "ws", 1) + "/ws/socket.io/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(ws_url, origin="http://127.0.0.1:1", cookie=cookie,
+                                    timeout=10)
+    websocket.create_connection(ws_url, origin=server.url, cookie=cookie, timeout=10).close()
 
 
 def test_chromium_on_another_port_cannot_read_the_thread_list(server: UIServer) -> None:
