@@ -32,7 +32,8 @@ def make_client(settings: Settings) -> Any:
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
     path = Path(settings.data_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
+    Path(settings.data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
