@@ -65,12 +65,19 @@ class HoldingModel:
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    beacon = ""  # a URL on the watching server; answers about "beacon" carry its images
+
     def reply(self, body: dict[str, Any]) -> tuple[str, Any]:
         messages = body.get("messages") or []
-        if messages and messages[-1].get("role") == "tool":
-            return gpt_stream("Here is what the tools found.")
         user = str(next((m.get("content") for m in reversed(messages)
                          if m.get("role") == "user"), ""))
+        if "beacon" in user.lower():
+            if messages[-1].get("role") == "tool":
+                return gpt_stream(f"Found it. ![m]({self.beacon}/model.png) and "
+                                  f"[details]({self.beacon}/link)")
+            return gpt_stream(calls=[("c1", "find_partners", {"query": "Beacon Works"})])
+        if messages and messages[-1].get("role") == "tool":
+            return gpt_stream("Here is what the tools found.")
         if "portfolio" not in user.lower() and "integrators" not in user.lower():
             return gpt_stream("Noted.")
         try:
@@ -159,6 +166,8 @@ def test_a_foreign_origin_gets_nothing_over_http_or_the_socket(server: UIServer)
     assert status == 403 and headers.get("access-control-allow-origin") is None
     own = {"Cookie": cookie, "Origin": server.url}
     assert request(server, "POST", "/project/threads", payload, own)[0] == 200
+    status, _, headers = request(server, "GET", "/login", headers={"Cookie": cookie})
+    assert status == 200 and "img-src 'self' data: blob:" in headers["content-security-policy"]
     socket = "/ws/socket.io/?EIO=4&transport=polling"
     assert request(server, "GET", socket, headers=foreign)[0] == 403
     assert request(server, "GET", socket, headers=own)[0] == 200
@@ -378,3 +387,78 @@ def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: 
     assert len(written) > 2
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_markdown_in_data_and_answers_never_calls_out(server: UIServer, model: HoldingModel,
+                                                      tmp_path: Path) -> None:
+    import playwright.sync_api as playwright_api
+
+    hits: list[str] = []
+
+    class Watch(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+    watch = ThreadingHTTPServer(("127.0.0.1", 0), Watch)
+    threading.Thread(target=watch.serve_forever, daemon=True).start()
+    model.beacon = f"http://127.0.0.1:{watch.server_address[1]}"
+    name = f"Beacon Works ![b]({model.beacon}/beacon.png?who=alice)"
+    csv = tmp_path / "beacon.csv"
+    csv.write_text("partner_id,name,partner_type,tier,region,industry,description,icp_overlap,"
+                   "market_influence,practice_alignment,partnership_appetite,revenue_potential\n"
+                   f'P-9100,"{name}",boutique,registered,EMEA,retail,"Beacon Works, see '
+                   f'{model.beacon}/desc.png",60,60,60,60,60\n', encoding="utf-8")
+    try:
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--headless", "--no-sandbox", "--disable-gpu"])
+            ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+            ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+                (server.url, model.beacon)) else r.abort())
+            page = ctx.new_page()
+            page.goto(server.url + "/login", wait_until="networkidle")
+            page.locator("input").first.fill("alice")
+            page.locator("input[type=password]").fill(server.users["alice"])
+            page.locator("button[type=submit]").click()
+            page.wait_for_selector("#chat-input", timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            for _ in range(10):
+                with page.expect_response(lambda r: "/project/file" in r.url and
+                                          r.request.method == "POST") as uploaded:
+                    page.set_input_files("#upload-button-input", str(csv))
+                if uploaded.value.status != 404:
+                    break
+                page.wait_for_timeout(1000)
+            page.locator("#message-composer >> text=beacon.csv").wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            page.click("#chat-input")
+            page.keyboard.type("Import these partners")
+            page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
+                                   timeout=60_000)
+            page.keyboard.press("Enter")
+            page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+            page.click("#chat-input")
+            page.keyboard.type("Show me the beacon partner")
+            page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
+                                   timeout=60_000)
+            page.keyboard.press("Enter")
+            answer = page.locator(".ai-message:has-text('Found it.')").first
+            answer.wait_for(timeout=120_000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)
+            text = answer.inner_text()
+            images = page.evaluate("() => [...document.images].map(i => i.src)")
+            links = page.evaluate("() => [...document.links].map(a => a.href)")
+            browser.close()
+    finally:
+        watch.shutdown()
+        watch.server_close()
+    assert hits == []  # nothing on the page made the browser call the watching server
+    assert not [u for u in images + links if u.startswith(model.beacon)]
+    assert "Beacon Works ![b](" in text  # the name is shown as typed, as text
+    assert "m (image not shown)" in text and f"{model.beacon}/link" in text

@@ -19,8 +19,8 @@ import pytest
 
 from agent.events import DocumentProduced, FinalAnswer, TextDelta, ToolCall, ToolResult
 from agent.planner.narrate import narrate_tool
-from ui import auth, datalayer, render
-from ui.safe_md import escape_text, safe_markdown
+from ui import auth, datalayer, guard, render
+from ui.safe_md import safe_markdown
 from ui.throttle import LoginThrottle
 
 BEACON = "![b](http://evil.example/beacon.png?who=alice)"
@@ -200,3 +200,24 @@ def test_the_ui_data_folder_and_its_files_are_private(tmp_path: Path) -> None:
     loose.mkdir(mode=0o755)
     datalayer.init_db(loose)  # an existing world-readable folder is tightened
     assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+
+
+def test_only_the_apps_own_origin_passes_the_front_door() -> None:
+    allowed = guard.allowed_origins(None, "127.0.0.1", 8000)
+    assert allowed == {"http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"}
+
+    def scope(origin: str | None, host: str = "127.0.0.1:8000") -> dict[str, object]:
+        headers = [(b"host", host.encode())]
+        if origin is not None:
+            headers.append((b"origin", origin.encode()))
+        return {"type": "http", "scheme": "http", "headers": headers}
+
+    for origin in ("http://127.0.0.1:8001", "null", "http://127.0.0.1:8000.evil.example",
+                   "https://127.0.0.1:8000", "http://evil.example", "file://"):
+        assert not guard.origin_ok(scope(origin), allowed), origin
+    for origin in (None, "http://127.0.0.1:8000", "HTTP://LOCALHOST:8000/",
+                   "http://10.1.2.3:8000"):
+        assert guard.origin_ok(scope(origin, host="10.1.2.3:8000" if origin and "10." in
+                                     origin else "127.0.0.1:8000"), allowed), origin
+    custom = guard.allowed_origins("https://pp.example.com/, https://b.example", "0.0.0.0", 1)
+    assert custom == {"https://pp.example.com", "https://b.example"}
