@@ -30,13 +30,23 @@ _LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$", re.M)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto|file|data|javascript):[^>\s]*)>", re.I)
 _URL_TAIL = r"[^\s<>`)\]]*[^\s<>`)\].,;:!?'\"]"
+_LINKABLE = re.compile(r"((?:[a-z][a-z0-9+.\-]*:)?//[^\s`]+|www\.[^\s`]+"
+                       r"|(?:https?|ftp|mailto|xmpp|file|javascript|data|vbscript):[^\s`]*"
+                       r"|[\w.+\-]+@[\w\-]+\.[\w.\-]+)", re.I)
 _BARE = re.compile(rf"(?<![\w/`])((?:https?|ftp)://{_URL_TAIL}|www\.{_URL_TAIL})", re.I)
 
 
 def escape_text(value: object) -> str:
-    """``value`` as literal Markdown text: every Markdown character escaped, one line."""
+    """``value`` as literal Markdown text, one line: every Markdown character escaped.
+
+    URLs and e-mail addresses become code spans: the chat's Markdown makes links of them even
+    when their characters are escaped, and a code span is never a link.
+    """
     text = " ".join(str(value).split())
-    return re.sub(r"(?i)\b(www)\.", r"\1\\.", _SPECIAL.sub(r"\\\1", text))
+    out = []
+    for n, piece in enumerate(_LINKABLE.split(text)):
+        out.append(_as_code(piece.replace("|", "%7C")) if n % 2 else _SPECIAL.sub(r"\\\1", piece))
+    return "".join(out)
 
 
 def code_text(value: object) -> str:

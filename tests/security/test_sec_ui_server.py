@@ -442,6 +442,10 @@ def test_markdown_in_data_and_answers_never_calls_out(server: UIServer, model: H
                                    timeout=60_000)
             page.keyboard.press("Enter")
             page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+            assert "done" in page.locator(".ai-message:has-text('Import of')").first.inner_text()
+            page.locator(".ai-message:has-text('Noted.')").first.wait_for(timeout=120_000)
+            page.wait_for_function("() => !document.querySelector('#chat-input').disabled",
+                                   timeout=60_000)
             page.click("#chat-input")
             page.keyboard.type("Show me the beacon partner")
             page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
