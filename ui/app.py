@@ -58,7 +58,10 @@ def get_agent() -> Any:
             from agent.core import Agent
 
             agent = Agent.from_settings(settings())
-            agent.deps.store  # noqa: B018  open it now, once, not in two turns at a time
+            try:  # open the store now, once, rather than in two concurrent turns
+                agent.deps.store  # noqa: B018
+            except Exception as exc:  # each tool that needs it reports why, as before
+                logger.warning("store not opened at start: %s", exc)
             _agent = agent
         return _agent
 
