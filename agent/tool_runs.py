@@ -252,7 +252,7 @@ def write_document(kind: str, document: BaseModel, deps: Deps) -> DocumentResult
     data = document.model_dump(mode="json")
     title = docs.kind_of(document).title
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
-    deps.output_dir.mkdir(parents=True, exist_ok=True)
+    deps.output_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # drafts: owner only
     stem = deps.output_dir / f"{kind}-{slugify(title, 40)}-{digest}"
     md_path, docx_path = stem.with_suffix(".md"), stem.with_suffix(".docx")
     md_path.write_text(markdown, encoding="utf-8")

@@ -56,7 +56,8 @@ def make_client(settings: Settings, generation: int | None = None, fresh: bool =
             host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
         )
     path = Path(settings.data_dir) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
+    Path(settings.data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = str(path)
     live = _LIVE.get(key)
     if live is not None and not fresh and generation in (None, live.generation):

@@ -18,6 +18,18 @@ def chat_db_path(data_dir: Path) -> Path:
     return data_dir / CHAT_DB_FILE
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by its owner only (0700); return it.
+
+    An existing folder is tightened to 0700 too: chat history, uploads and the store inside
+    are the users' data, not the machine's.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
 class Settings(BaseSettings):
     """Everything configurable. Read once per process through :func:`get_settings`.
 
@@ -55,6 +67,14 @@ class Settings(BaseSettings):
     )
     embedder: Literal["minilm", "openai"] = "minilm"
     embedding_model: str = "text-embedding-3-small"
+    # The chat UI: which page origins may call it (comma list; default: its own origin),
+    # how long a login lasts, and when repeated wrong passwords lock a name or an address.
+    allowed_origins: str | None = None  # PARTNERPILOT_ALLOWED_ORIGINS
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    login_failures_per_user: int = Field(default=5, ge=1, le=1000)
+    login_failures_per_address: int = Field(default=20, ge=1, le=10000)
+    login_lockout_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    link_hosts: str | None = None  # PARTNERPILOT_LINK_HOSTS: hosts answers may link to
 
     @property
     def resolved_backend(self) -> Literal["offline", "openai", "local"]:

@@ -107,7 +107,7 @@ def test_find_partners_becomes_a_table() -> None:
         FinalAnswer(text="One partner.", backend="offline"),
     ])
     assert renderer.answer is not None
-    assert "| P-0001 | Ashcombe / Whitley | platinum | big4 | NA | 90.5 | priority |" \
+    assert "| P-0001 | Ashcombe \\| Whitley | platinum | big4 | NA | 90.5 | priority |" \
         in renderer.answer.content
 
 

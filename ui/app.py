@@ -3,6 +3,11 @@
 Run it with ``partnerpilot ui`` (see :mod:`ui.launch`), not ``chainlit run``: the launcher
 sets the app root, the data dir and the auth secret first. Every answer comes from
 ``agent.core.Agent.stream``; this module only wires Chainlit callbacks to it.
+
+Turns of one chat session run one after the other; different sessions run at the same time
+(the agent's blocking work runs in worker threads; the store is opened once, up front).
+Logins are throttled (``ui.throttle``), sessions are stamped and revocable (``ui.auth``), and
+every request passes the front door (``ui.guard``: origin, session, image policy).
 """
 
 from __future__ import annotations
@@ -14,18 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.auth import get_token_from_cookies
+from chainlit.config import config as chainlit_config
 from chainlit.data import get_data_layer
 from chainlit.logger import logger
+from chainlit.server import app as server_app
 from chainlit.types import ThreadDict
+from fastapi import Request, Response
+from starlette.middleware.cors import CORSMiddleware
 
 from agent.session import Session
 from knowledge.settings import Settings, get_settings
-from ui import auth, datalayer, render, routes, upload
+from ui import auth, datalayer, guard, render, routes, upload
 from ui.launch import ENV_AUTH
+from ui.throttle import LoginThrottle
 
 SESSION_KEY = datalayer.SESSION_KEY
 _agent_lock = threading.Lock()
-_turn_lock = asyncio.Lock()
+_turn_locks: dict[str, asyncio.Lock] = {}  # chat session id -> its turn lock
 _agent: Any = None
 
 
@@ -46,7 +57,12 @@ def get_agent() -> Any:
         if _agent is None:
             from agent.core import Agent
 
-            _agent = Agent.from_settings(settings())
+            agent = Agent.from_settings(settings())
+            try:  # open the store now, once, rather than in two concurrent turns
+                agent.deps.store  # noqa: B018
+            except Exception as exc:  # each tool that needs it reports why, as before
+                logger.warning("store not opened at start: %s", exc)
+            _agent = agent
         return _agent
 
 
@@ -55,17 +71,69 @@ def _data_layer() -> Any:
     return datalayer.make_data_layer(data_dir())
 
 
+def _session_seconds() -> float:
+    return settings().session_hours * 3600
+
+
+def _secret() -> str:
+    return os.environ.get("CHAINLIT_AUTH_SECRET", "")
+
+
+def _token_is_current(token: str) -> bool:
+    return auth.token_is_current(token, data_dir(), _secret(), _session_seconds())
+
+
+_throttle = LoginThrottle(settings().login_failures_per_user,
+                          settings().login_failures_per_address,
+                          settings().login_lockout_minutes * 60)
+
+
 if os.environ.get(ENV_AUTH, "1") != "0":
 
     @cl.password_auth_callback
     async def _login(username: str, password: str) -> cl.User | None:
+        address = guard.CLIENT_ADDRESS.get()
+        if not _throttle.begin(username, address):
+            logger.warning("login refused: too many failed attempts (%s from %s)",
+                           username[:64], address)
+            return None
         users = auth.load_users(data_dir())
-        if await asyncio.to_thread(auth.authenticate, users, username, password):  # bcrypt
-            return cl.User(identifier=username, metadata={"provider": "credentials"})
-        return None
+        if not await asyncio.to_thread(auth.authenticate, users, username, password):  # bcrypt
+            return None
+        _throttle.succeeded(username, address)
+        stamp = auth.session_stamp(data_dir(), users[username], _secret())
+        return cl.User(identifier=username,
+                       metadata={"provider": "credentials", auth.STAMP_KEY: stamp})
+
+    @cl.on_logout
+    async def _logout(request: Request, response: Response) -> dict[str, bool]:
+        """Logging out ends every session of the user, not only this browser's cookie."""
+        token = get_token_from_cookies(dict(request.cookies))
+        if token and _token_is_current(token):
+            name = auth.token_identifier(token, _secret())
+            if name:
+                auth.revoke_sessions(data_dir(), name)
+        return {"success": True}
 
 
+def _install_front_door() -> None:
+    """Put ``ui.guard.FrontDoor`` in front of Chainlit and narrow its CORS to our origins."""
+    host = os.environ.get("CHAINLIT_HOST", "127.0.0.1")
+    port = int(os.environ.get("CHAINLIT_PORT", "8000"))
+    allowed = guard.allowed_origins(settings().allowed_origins, host, port)
+    chainlit_config.project.allow_origins = sorted(allowed)
+    chainlit_config.project.user_session_timeout = int(_session_seconds())
+    for middleware in server_app.user_middleware:
+        if middleware.cls is CORSMiddleware:
+            middleware.kwargs["allow_origins"] = sorted(allowed)  # type: ignore[index]
+    if not any(m.cls is guard.FrontDoor for m in server_app.user_middleware):
+        server_app.add_middleware(guard.FrontDoor, allowed=allowed,
+                                  token_is_current=_token_is_current)
+
+
+_install_front_door()
 routes.register_file_route(data_dir)
+routes.register_feedback_routes()
 routes.register_ready_route(lambda: _agent is not None)
 
 
@@ -117,6 +185,16 @@ async def _save_session(session: Session) -> None:
         await layer.update_thread(cl.context.session.thread_id, metadata={SESSION_KEY: data})
 
 
+@cl.on_chat_end
+async def _end() -> None:
+    _turn_locks.pop(cl.context.session.id, None)
+
+
+def _turn_lock() -> asyncio.Lock:
+    """The lock that keeps this chat session's turns in order (other sessions run freely)."""
+    return _turn_locks.setdefault(cl.context.session.id, asyncio.Lock())
+
+
 @cl.on_chat_start
 async def _start() -> None:
     cl.user_session.set(SESSION_KEY, Session(
@@ -136,18 +214,19 @@ async def _on_message(message: cl.Message) -> None:
         await upload.handle_upload(files, get_agent)
         if not message.content.strip():
             return
-    session = _current_session()
-    prior = [t.content for t in session.turns if t.role == "user"][-4:]
-    renderer = render.TurnRenderer()
+    link_hosts = tuple((settings().link_hosts or "").split(","))
+    renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
     try:
         agent = await asyncio.to_thread(get_agent)
     except Exception as exc:  # a person sees why, never a traceback
         await cl.ErrorMessage(content=f"The assistant could not start: {exc}").send()
         return
-    async with _turn_lock:
+    async with _turn_lock():
+        session = _current_session()
+        prior = [t.content for t in session.turns if t.role == "user"][-4:]
         events = agent.stream(message.content, session)
-        async for event in render.aiter_events(events):
+        async for event in render.aiter_events(events):  # each step in a worker thread
             await renderer.handle(event)
-    renderer.metadata = {"user_message": message.content, "context_turns": prior}
-    await renderer.finish()
-    await _save_session(session)
+        renderer.metadata = {"user_message": message.content, "context_turns": prior}
+        await renderer.finish()
+        await _save_session(session)

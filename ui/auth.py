@@ -7,17 +7,28 @@
 
 ``PARTNERPILOT_USERS="alice:secret,bob:secret"`` adds plain-text users for local use and
 tests. The JWT secret Chainlit signs sessions with is generated once and kept in the data dir.
+
+Sessions are revocable: every token carries a *session stamp* (the user's session version
+from ``ui-sessions.json`` and a keyed fingerprint of their credential). Logging out bumps the
+version, changing a password changes the fingerprint, and either makes every earlier token of
+that user stale (checked on each request by :func:`token_is_current`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import bcrypt
+import jwt
 import yaml
 from pydantic import BaseModel
 
@@ -25,6 +36,8 @@ from tools.errors import FrameworkError
 
 USERS_FILE = "users.yaml"
 SECRET_FILE = "ui-auth-secret"
+SESSIONS_FILE = "ui-sessions.json"
+STAMP_KEY = "session_stamp"
 ENV_USERS = "PARTNERPILOT_USERS"
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
 
@@ -93,10 +106,95 @@ def load_users(data_dir: Path, env: str | None = None) -> dict[str, Credential]:
     return users
 
 
+_dummy_lock = threading.Lock()
+_dummy_hash: list[bytes] = []
+
+
+def _dummy_check(password: str) -> None:
+    """One bcrypt check against a hash nobody knows: the cost of checking a real user."""
+    with _dummy_lock:
+        if not _dummy_hash:
+            _dummy_hash.append(bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt()))
+    try:
+        bcrypt.checkpw(password.encode(), _dummy_hash[0])
+    except ValueError:
+        pass
+
+
 def authenticate(users: dict[str, Credential], name: str, password: str) -> bool:
-    """Whether ``name`` is a known user and ``password`` is theirs."""
+    """Whether ``name`` is a known user and ``password`` is theirs.
+
+    Every call does exactly one bcrypt check (against a dummy hash for an unknown name or a
+    plain-text user), so the answer time does not tell which names exist.
+    """
     credential = users.get(name)
+    if credential is not None and credential.bcrypt_hash:
+        return credential.matches(password) and bool(password)
+    _dummy_check(password)
     return bool(credential and password and credential.matches(password))
+
+
+def _session_versions(data_dir: Path) -> dict[str, int]:
+    path = data_dir / SESSIONS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, int)}
+
+
+def revoke_sessions(data_dir: Path, name: str) -> int:
+    """End every session of ``name`` (bump their session version); return the new version."""
+    versions = _session_versions(data_dir)
+    versions[name] = versions.get(name, 0) + 1
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = data_dir / f".{SESSIONS_FILE}.{os.getpid()}.{threading.get_ident()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(versions, out, sort_keys=True)
+    os.replace(tmp, data_dir / SESSIONS_FILE)
+    return versions[name]
+
+
+def session_stamp(data_dir: Path, credential: Credential, secret: str) -> str:
+    """What a token of this user must carry to be current: session version + credential mark."""
+    material = credential.bcrypt_hash or f"plain:{credential.plain}"
+    mark = hmac.new(secret.encode(), material.encode(), hashlib.sha256).hexdigest()[:20]
+    return f"{_session_versions(data_dir).get(credential.name, 0)}.{mark}"
+
+
+def token_identifier(token: str, secret: str) -> str | None:
+    """The user name in a validly signed session token (None when it is not one)."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    name = claims.get("identifier")
+    return name if isinstance(name, str) else None
+
+
+def token_is_current(token: str, data_dir: Path, secret: str, max_age_s: float,
+                     users: dict[str, Credential] | None = None) -> bool:
+    """Whether a session token is validly signed, young enough and its stamp still current."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"],
+                                            options={"require": ["exp", "iat"]})
+    except jwt.PyJWTError:
+        return False
+    if time.time() - float(claims["iat"]) > max_age_s:
+        return False
+    metadata = claims.get("metadata")
+    stamp = metadata.get(STAMP_KEY) if isinstance(metadata, dict) else None
+    try:
+        table = load_users(data_dir) if users is None else users
+    except FrameworkError:
+        return False
+    credential = table.get(str(claims.get("identifier")))
+    if credential is None or not isinstance(stamp, str):
+        return False
+    return hmac.compare_digest(stamp, session_stamp(data_dir, credential, secret))
 
 
 def add_user(data_dir: Path, name: str, password: str) -> Path:
@@ -119,6 +217,7 @@ def add_user(data_dir: Path, name: str, password: str) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
     path.chmod(0o600)
+    revoke_sessions(data_dir, name)  # a new password ends the sessions of the old one
     return path
 
 

@@ -3,19 +3,22 @@
 Chainlit's ``SQLAlchemyDataLayer`` does not create its tables, so :func:`init_db` does, with
 the columns it writes. SQLite cannot bind lists or dicts, so :class:`SQLiteDataLayer` stores
 them as JSON text. Element files (DOCX, charts, citations) go to :class:`LocalStorageClient`
-under the data dir and are served back to their owner only (see :func:`file_response`).
+under the data dir and are served back to their owner only (see :func:`file_path_for`): an
+element's key starts with the id of the user whose thread it belongs to. The database and the
+files are readable by their owner only (0600, in 0700 folders).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from agent.session import Session
-from knowledge.settings import chat_db_path
+from knowledge.settings import chat_db_path, private_dir
 
 FILES_DIR = "ui-files"
 FILES_ROUTE = "/partnerpilot/files"
@@ -99,11 +102,21 @@ CREATE INDEX IF NOT EXISTS threads_user ON threads ("userId");
 
 def init_db(data_dir: Path) -> Path:
     """Create the chat-history tables if they are missing (idempotent); return the DB path."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     path = chat_db_path(data_dir)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)  # also a database made before files were private
     with sqlite3.connect(path) as conn:
         conn.executescript(SCHEMA)
     return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    path.chmod(0o600)
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -136,8 +149,7 @@ def make_storage_client(root: Path) -> Any:
         """Element files on local disk, served by the app under ``FILES_ROUTE``."""
 
         def __init__(self, folder: Path) -> None:
-            self.root = folder
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root = private_dir(folder)
 
         async def upload_file(
             self,
@@ -150,8 +162,9 @@ def make_storage_client(root: Path) -> Any:
             path = self.root / safe_key(object_key)
             if path.exists() and not overwrite:
                 return {}
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data.encode() if isinstance(data, str) else data)
+            for folder in reversed(path.relative_to(self.root).parents[:-1]):
+                private_dir(self.root / folder)
+            write_private(path, data.encode() if isinstance(data, str) else data)
             return {"object_key": object_key, "url": await self.get_read_url(object_key)}
 
         async def delete_file(self, object_key: str) -> bool:
@@ -175,19 +188,71 @@ def make_data_layer(data_dir: Path) -> Any:
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
     class SQLiteDataLayer(SQLAlchemyDataLayer):
-        """SQLAlchemyDataLayer that JSON-encodes list and dict parameters for SQLite."""
+        """SQLAlchemyDataLayer for SQLite, owner-aware.
+
+        List and dict parameters are JSON-encoded; elements need no ``props``; element
+        files are keyed by their thread's owner; the feedback routes ask who owns a step.
+        """
 
         async def execute_sql(
             self, query: str, parameters: dict[str, Any]
         ) -> list[dict[str, Any]] | int | None:
             clean = {key: _sqlite_value(value) for key, value in parameters.items()}
-            return await super().execute_sql(query, clean)
+            result = await super().execute_sql(query, clean)
+            if isinstance(result, list):
+                for row in result:  # get_element json-decodes props: NULL would be a 500
+                    if "props" in row and row["props"] is None:
+                        row["props"] = "{}"
+            return result
+
+        async def _get_user_id_by_thread(self, thread_id: str) -> str | None:
+            """The thread's owner, else the user of the session creating the element.
+
+            A thread not yet saved with its owner would otherwise key files ``unknown/``.
+            """
+            owner = await super()._get_user_id_by_thread(thread_id)
+            if owner:
+                return str(owner)
+            return await _session_user_id(self)
+
+        async def step_owner(self, step_id: str) -> tuple[str | None, str | None]:
+            """(owner identifier, thread id) of the thread holding ``step_id``."""
+            rows = await self.execute_sql(
+                'SELECT t."userIdentifier" AS owner, t."id" AS thread FROM steps s '
+                'JOIN threads t ON t."id" = s."threadId" WHERE s."id" = :id', {"id": step_id})
+            if isinstance(rows, list) and rows:
+                return rows[0]["owner"], rows[0]["thread"]
+            return None, None
+
+        async def feedback_step(self, feedback_id: str) -> str | None:
+            """The step a stored feedback is about (None when there is no such feedback)."""
+            rows = await self.execute_sql(
+                'SELECT "forId" FROM feedbacks WHERE "id" = :id', {"id": feedback_id})
+            return str(rows[0]["forId"]) if isinstance(rows, list) and rows else None
 
     path = init_db(data_dir)
     return SQLiteDataLayer(
         conninfo=f"sqlite+aiosqlite:///{path}",
         storage_provider=make_storage_client(data_dir / FILES_DIR),
     )
+
+
+async def _session_user_id(layer: Any) -> str | None:
+    """The persisted id of the user of the current Chainlit session, if there is one."""
+    # Chainlit is imported with the data layer, not with this module (see make_storage_client)
+    from chainlit.context import ChainlitContextException, context
+    from chainlit.user import PersistedUser
+
+    try:
+        user = context.session.user
+    except ChainlitContextException:
+        return None
+    if isinstance(user, PersistedUser):
+        return str(user.id)
+    if user is not None:
+        persisted = await layer.get_user(user.identifier)
+        return str(persisted.id) if persisted is not None else None
+    return None
 
 
 def file_path_for(data_dir: Path, object_key: str, user_id: str | None) -> Path | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from knowledge.settings import private_dir
 from tools.errors import FrameworkError
 from ui.auth import USERS_FILE, add_user, auth_secret, load_users
 from ui.datalayer import init_db
@@ -52,8 +53,7 @@ def redirect_uploads(data_dir: Path) -> Path:
     """
     import chainlit.config as chainlit_config
 
-    target = data_dir / ".files"
-    target.mkdir(parents=True, exist_ok=True)
+    target = private_dir(data_dir / ".files")
     stray = UI_ROOT / ".files"
     if chainlit_config.FILES_DIRECTORY != target:
         chainlit_config.FILES_DIRECTORY = target
@@ -75,8 +75,7 @@ def plan(data_dir: Path, host: str, port: int, auth: bool) -> LaunchPlan:
     """
     if not 1 <= port <= 65535:
         raise FrameworkError("port", "must be between 1 and 65535", port)
-    data_dir = data_dir.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_dir(data_dir.expanduser().resolve())
     init_db(data_dir)
     chainlit_environment(data_dir)
     os.environ["CHAINLIT_HOST"] = host
@@ -101,6 +100,7 @@ def serve() -> None:
     import chainlit.config as chainlit_config
     from chainlit.cli import run_chainlit
 
+    os.umask(0o077)  # what the server writes (history, uploads, store, drafts) is private
     redirect_uploads(data_dir)
     chainlit_config.config.run.headless = True
     run_chainlit(str(APP_FILE))

@@ -32,6 +32,7 @@ from agent.events import (
 )
 from tools.text import slugify
 from ui.charts import figures_for_tool
+from ui.safe_md import escape_text, safe_markdown
 
 TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
                  ("partner_type", "Type"), ("region", "Region"), ("score", "Score"),
@@ -66,9 +67,10 @@ def citation_name(index: int, citation: Citation) -> str:
 
 
 def citation_body(citation: Citation) -> str:
-    """The cited passage as shown in the side panel."""
-    section = f" > {citation.section}" if citation.section else ""
-    return f"**{citation.title}**{section}\n\n{citation.snippet}\n\n`{citation.doc_id}`"
+    """The cited passage as shown in the side panel (its Markdown made safe, see ``safe_md``)."""
+    section = f" > {escape_text(citation.section)}" if citation.section else ""
+    return (f"**{escape_text(citation.title)}**{section}\n\n{safe_markdown(citation.snippet)}"
+            f"\n\n`{citation.doc_id.replace('`', '')}`")
 
 
 def model_badge(final: FinalAnswer) -> str:
@@ -85,11 +87,12 @@ def model_badge(final: FinalAnswer) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A table cell from data: shown as text, never as Markdown (an image, a link, a pipe)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value).replace("|", "/")
+    return escape_text(value)
 
 
 def partner_rows(output: Any) -> list[Mapping[str, Any]]:
@@ -130,11 +133,17 @@ async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
 class TurnRenderer:
     """Renders one turn's events into the current Chainlit conversation.
 
+    Everything shown passes through :meth:`safe` (no remote images, foreign links as text,
+    server paths as file names); ``link_hosts`` are the hosts links may point to and
+    ``roots`` the server folders to hide (the data dir).
     After :meth:`finish`, ``answer`` is the message sent, ``steps`` the tool steps by call id,
     ``documents`` the document messages and ``final`` the final event (for tests and the app).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, link_hosts: tuple[str, ...] = (), roots: tuple[str, ...] = ()) -> None:
+        self.link_hosts = link_hosts
+        self.roots = roots
+        self._raw = ""
         self.answer: cl.Message | None = None
         self.steps: dict[str, cl.Step] = {}
         self.citations: list[cl.Text] = []
@@ -166,15 +175,22 @@ class TurnRenderer:
             self.final = event
         elif isinstance(event, ErrorEvent):
             error = cl.ErrorMessage(content=f"Something went wrong ({event.kind}): "
-                                    f"{event.message}")
+                                    f"{self.safe(event.message)}")
             self.errors.append(error)
             await error.send()
+
+    def safe(self, markdown: str) -> str:
+        """``markdown`` as this UI shows it (see :func:`ui.safe_md.safe_markdown`)."""
+        return safe_markdown(markdown, self.link_hosts, self.roots)
 
     async def _text(self, event: TextDelta) -> None:
         if self.answer is None:
             self.answer = cl.Message(content="")
         self._streamed = True
-        await self.answer.stream_token(event.text)
+        self._raw += event.text
+        # The whole text so far, made safe, replaces what was shown: an image or a link is
+        # only complete (and dangerous) once its closing bracket has streamed in.
+        await self.answer.stream_token(self.safe(self._raw) or " ", is_sequence=True)
 
     async def _tool_call(self, event: ToolCall) -> None:
         parent = cl.context.current_step
@@ -182,7 +198,7 @@ class TurnRenderer:
                        language="json", default_open=False,
                        parent_id=parent.id if parent is not None else None)
         step.start = utc_now()
-        step.input = pretty_json(event.input)
+        step.input = self.safe(pretty_json(event.input))
         step.metadata = {"tool": event.name, "call_id": event.call_id}
         self.steps[event.call_id] = step
         await step.send()
@@ -195,9 +211,9 @@ class TurnRenderer:
         step.end = utc_now()
         if event.error:
             step.is_error = True
-            step.output = f"error: {event.error}"
+            step.output = self.safe(f"error: {event.error}")
         else:
-            step.output = pretty_json(event.output)
+            step.output = self.safe(pretty_json(event.output))
             for name, figure in figures_for_tool(event.name, event.output):
                 self.charts.append(cl.Plotly(name=name, figure=figure, display="inline",
                                              size="medium"))
@@ -225,7 +241,7 @@ class TurnRenderer:
                                  display="inline"))
         files.append(cl.File(name=f"{base}.md", content=event.markdown.encode(),
                              mime="text/markdown", display="inline"))
-        message = cl.Message(content=event.markdown, elements=files)
+        message = cl.Message(content=self.safe(event.markdown), elements=files)
         self.documents.append(message)
         await message.send()
 
@@ -233,14 +249,15 @@ class TurnRenderer:
         """The answer's full Markdown: text, partner tables, sources and the model badge."""
         text = ""
         if self.answer is not None and self._streamed:
-            text = self.answer.content
+            text = self._raw
         elif self.final is not None and self.final.text:
             text = self.final.text
         elif self.follow_up:
             text = self.follow_up
+        text = self.safe(text)
         parts = [text.strip()] if text.strip() else []
-        if self.follow_up and self.follow_up not in text:
-            parts.append(self.follow_up)
+        if self.follow_up and self.safe(self.follow_up) not in text:
+            parts.append(self.safe(self.follow_up))
         parts.extend(self.tables)
         if self.citations:
             parts.append("**Sources:** " + ", ".join(c.name for c in self.citations))

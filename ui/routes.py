@@ -1,6 +1,8 @@
-"""HTTP routes the app adds to Chainlit's server: stored element files, and readiness.
+"""HTTP routes the app adds to Chainlit's server: stored element files, feedback, readiness.
 
 Chainlit serves its frontend from a catch-all route, so these are inserted in front of it.
+Chainlit's own ``/feedback`` routes check no owner; the ones here replace them and let a
+user rate or un-rate only answers in their own threads.
 """
 
 from __future__ import annotations
@@ -9,17 +11,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from chainlit.types import DeleteFeedbackRequest, UpdateFeedbackRequest
+
 from ui.datalayer import FILES_ROUTE, file_path_for
 
 READY_ROUTE = "/partnerpilot/ready"
 
 
-def _add_first(path: str, endpoint: Callable[..., Any]) -> None:
+def _add_first(path: str, endpoint: Callable[..., Any], method: str = "GET") -> None:
     from chainlit.server import app
 
-    if any(getattr(route, "path", None) == path for route in app.router.routes):
+    if any(getattr(route, "path", None) == path and method in getattr(route, "methods", ())
+           and getattr(route, "endpoint", None) is not None
+           and getattr(route.endpoint, "__module__", "") == __name__
+           for route in app.router.routes):
         return
-    app.add_api_route(path, endpoint, methods=["GET"])
+    app.add_api_route(path, endpoint, methods=[method])
     app.router.routes.insert(0, app.router.routes.pop())
 
 
@@ -47,6 +54,66 @@ def register_file_route(get_data_dir: Callable[[], Path]) -> None:
         return FileResponse(path, filename=path.name)
 
     _add_first(FILES_ROUTE + "/{object_key:path}", serve_file)
+
+
+async def _own_step(user: Any, step_id: str | None) -> str:
+    """The thread of ``step_id`` if ``user`` owns it; else 401/403/404.
+
+    Raises:
+        HTTPException: When not logged in, the step is unknown or in another user's thread.
+    """
+    from chainlit.auth import require_login
+    from chainlit.data import get_data_layer
+    from fastapi import HTTPException
+
+    layer = get_data_layer()
+    if layer is None or not hasattr(layer, "step_owner"):
+        raise HTTPException(status_code=400, detail="Data persistence is not enabled")
+    owner, thread = await layer.step_owner(step_id or "")
+    if thread is None:
+        raise HTTPException(status_code=404, detail="no such message")
+    if require_login():
+        who = getattr(user, "identifier", None)
+        if who is None:
+            raise HTTPException(status_code=401, detail="log in first")
+        if owner != who:
+            raise HTTPException(status_code=403, detail="not your message")
+    return str(thread)
+
+
+def register_feedback_routes() -> None:
+    """``PUT`` and ``DELETE /feedback`` that check the answer is in the user's own thread."""
+    from chainlit.auth import get_current_user
+    from chainlit.data import get_data_layer
+    from fastapi import Depends
+
+    async def update_feedback(
+        update: UpdateFeedbackRequest, user: Any = Depends(get_current_user)  # noqa: B008
+    ) -> Any:
+        feedback = update.feedback
+        feedback.threadId = await _own_step(user, feedback.forId)
+        if feedback.id:  # an existing feedback must be about this user's answers too
+            stored = await get_data_layer().feedback_step(feedback.id)  # type: ignore[union-attr]
+            if stored is not None and stored != feedback.forId:
+                await _own_step(user, stored)
+        feedback_id = await get_data_layer().upsert_feedback(feedback=feedback)  # type: ignore[union-attr]
+        return {"success": True, "feedbackId": feedback_id}
+
+    async def delete_feedback(
+        payload: DeleteFeedbackRequest, user: Any = Depends(get_current_user)  # noqa: B008
+    ) -> Any:
+        from fastapi import HTTPException
+
+        layer = get_data_layer()
+        step = await layer.feedback_step(payload.feedbackId) if layer else None  # type: ignore[attr-defined]
+        if step is None:
+            raise HTTPException(status_code=404, detail="no such feedback")
+        await _own_step(user, step)
+        await layer.delete_feedback(payload.feedbackId)  # type: ignore[union-attr]
+        return {"success": True}
+
+    _add_first("/feedback", update_feedback, "PUT")
+    _add_first("/feedback", delete_feedback, "DELETE")
 
 
 def register_ready_route(is_ready: Callable[[], bool]) -> None:

@@ -16,6 +16,7 @@ import chainlit as cl
 
 from agent.uploads import UploadResult, import_upload
 from tools.errors import FrameworkError
+from ui.safe_md import code_text, escape_text
 
 MAX_REPORT_ROWS = 30
 
@@ -24,11 +25,12 @@ def report_markdown(result: UploadResult) -> str:
     """The import's report as Markdown: the outcome, the counts, then one line per bad row."""
     report = result.report
     if report is None:
-        return f"Import of `{result.name}` refused, nothing changed: {result.error}"
+        return (f"Import of {code_text(result.name)} refused, nothing changed: "
+                f"{escape_text(result.error)}")
     name = Path(str(report.file)).name
     rejected = result.outcome == "rejected"
     outcome = "rejected, nothing changed" if rejected else "done"
-    lines = [f"**Import of `{name}`: {outcome}**", ""]
+    lines = [f"**Import of {code_text(name)}: {outcome}**", ""]
     counts = ("rows", "valid", "imported", "added", "updated", "unchanged", "skipped")
     lines.append(" · ".join(f"{key}: {getattr(report, key)}" for key in counts
                             if not (rejected and key in counts[2:])))
@@ -36,8 +38,8 @@ def report_markdown(result: UploadResult) -> str:
         lines += ["", "| Row | Partner | Field | Problem |", "| --- | --- | --- | --- |"]
         for issue in report.issues[:MAX_REPORT_ROWS]:
             where = f"{issue.source} {issue.row}" if issue.source != "partners" else issue.row
-            reason = str(issue.reason).replace("|", "/")
-            lines.append(f"| {where} | {issue.partner_id} | {issue.field} | {reason} |")
+            cells = (where, issue.partner_id, issue.field, issue.reason)
+            lines.append("| " + " | ".join(escape_text(c) for c in cells) + " |")
         if len(report.issues) > MAX_REPORT_ROWS:
             lines.append(f"\n{len(report.issues) - MAX_REPORT_ROWS} more problems not shown.")
     return "\n".join(lines)
