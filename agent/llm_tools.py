@@ -21,6 +21,7 @@ model's whole context):
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +55,47 @@ def _first_sentence(text: str) -> str:
     return head + "." if dot else text
 
 
+ARG_LINE_RE = re.compile(r"^(?P<indent>\s*)(?P<name>\w+)(?:\s*\([^)]*\))?:\s+(?P<text>.+)$")
+
+
+def docstring_args(doc: str) -> dict[str, str]:
+    """The ``Args:`` section of a Google-style docstring: field name -> its description."""
+    found: dict[str, str] = {}
+    lines = doc.split("\n")
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Args:")
+    except StopIteration:
+        return found
+    name, indent = "", -1
+    for line in lines[start + 1:]:
+        if not line.strip():
+            continue
+        match = ARG_LINE_RE.match(line)
+        width = len(line) - len(line.lstrip())
+        if match and (indent < 0 or width == indent):
+            name, indent = match.group("name"), width
+            found[name] = match.group("text").strip()
+        elif name and width > indent:
+            found[name] += " " + line.strip()
+        else:
+            break  # the next section ("Returns:") or the end of Args
+    return found
+
+
+def _describe_fields(node: dict[str, Any], doc: str) -> None:
+    """Give each undescribed property of ``node`` its line from ``doc``'s ``Args:``."""
+    documented = docstring_args(doc) if "Args:" in doc else {}
+    for name, prop in (node.get("properties") or {}).items():
+        if isinstance(prop, dict) and not prop.get("description") and name in documented:
+            prop["description"] = _first_sentence(documented[name])
+
+
 def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A JSON schema with the same fields, types, enums and bounds, in fewer tokens."""
+    """A JSON schema with the same fields, types, enums and bounds, in fewer tokens.
+
+    A field without a description of its own gets the first sentence of its line in the
+    model's ``Args:`` section (the docstring is the schema, see STYLE.md).
+    """
     defs = schema.get("$defs", {})
 
     def walk(node: Any, nested: bool) -> Any:
@@ -82,6 +122,7 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 out[key] = {name: walk(prop, True) for name, prop in value.items()}
             else:
                 out[key] = walk(value, True)
+        _describe_fields(out, str(node.get("description", "")))
         if "Args:" in str(out.get("description", "")):
             out.pop("description")
         return out
@@ -118,7 +159,8 @@ def _draft_surface() -> SurfaceTool:
                    "their required fields: " + "; ".join(lines) + ". Pass the fields the user "
                    "gave; the reply lists what is still missing.")
     parameters = {"type": "object", "properties": {
-        "kind": {"type": "string", "enum": list(KIND_TOOLS)},
+        "kind": {"type": "string", "enum": list(KIND_TOOLS),
+                 "description": "The document to draft."},
         "fields": {"type": "object", "description": "The document's fields, by name."}},
         "required": ["kind", "fields"]}
     return SurfaceTool(DRAFT_TOOL, description, parameters)

@@ -188,8 +188,9 @@ class ReviewTierInput(_Input):
     """Which partner to review, and as of which quarter."""
 
     partner: PartnerRef
-    as_of: str | None = Field(default=None, description="Quarter of the review, e.g. 2026-Q3; "
-                              "defaults to the partner's latest recorded quarter.")
+    as_of: str | None = Field(default=None, description="Quarter of the review, e.g. 2026-Q3 "
+                              "(its last day); defaults to today, so only quarters completed "
+                              "by today count.")
 
     @field_validator("as_of")
     @classmethod
@@ -203,7 +204,8 @@ class PortfolioSummaryInput(_Input):
     region: str | None = Field(default=None, max_length=40, description="Only this region.")
     partner_type: PartnerType | None = Field(default=None, description="Only this partner type.")
     tier: Tier | None = Field(default=None, description="Only this tier.")
-    as_of: str | None = Field(default=None, description="Quarter for tier reviews, e.g. 2026-Q3.")
+    as_of: str | None = Field(default=None, description="Quarter for tier reviews, e.g. 2026-Q3 "
+                              "(its last day); defaults to today.")
 
     @field_validator("as_of")
     @classmethod

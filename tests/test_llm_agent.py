@@ -218,6 +218,28 @@ def test_history_is_sent_and_the_session_records_the_turn(tmp_path: Path) -> Non
     assert [t.content for t in session.turns][-2:] == ["second question", "Second."]
 
 
+def test_a_resumed_session_replays_earlier_tool_steps_and_their_figures_ground(
+        tmp_path: Path) -> None:
+    first, _, _ = make_agent([
+        AIMessage(content="", id="m1", tool_calls=[call("score_partner", CRITERIA, "c1")]),
+        AIMessage(content="Scored; the breakdown is above.", id="m2")], tmp_path)
+    session = Session()
+    first.run("score it: ICP 80, influence 90, alignment 70, appetite 60, revenue 50", session)
+    # the UI stores the session as JSON with the thread and rebuilds it on resume, in what
+    # may be another process: a new backend with no memory of the first turn
+    resumed = Session.model_validate_json(session.model_dump_json())
+    second, model, _ = make_agent([AIMessage(content="It scored 74.5 (secondary).", id="m3")],
+                                  tmp_path)
+    result = second.run("remind me of the score and its band", resumed)
+    sent = model.seen[0]
+    tool_messages = [m for m in sent if m.type == "tool"]
+    assert len(tool_messages) == 1 and '"score": 74.5' in str(tool_messages[0].content)
+    assert [c["name"] for m in sent if isinstance(m, AIMessage) for c in m.tool_calls] == [
+        "score_partner"]
+    # 74.5 is in no text of the conversation, only in the earlier turn's tool result: it grounds
+    assert result.answer == "It scored 74.5 (secondary)." and not result.ungrounded
+
+
 def test_the_turn_is_offered_its_ranked_tools_and_knowledge_search(tmp_path: Path) -> None:
     from agent.llm_tools import SURFACE, TOOLS_PER_CALL
 

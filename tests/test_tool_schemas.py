@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
 from snapshot import assert_snapshot
 
+from agent.llm_tools import SURFACE, docstring_args
 from tools.decisions import DecisionInput
 from tools.documents.kinds import DOCUMENT_KINDS
 from tools.gaps import GapMatrixInput
@@ -53,3 +55,36 @@ def test_schema_is_documented(model: type[BaseModel]) -> None:
     assert schema.get("description"), f"{model.__name__} has no docstring"
     for name in schema["properties"]:
         assert name in schema["description"], f"{model.__name__}.{name} not in Args"
+
+
+def _undescribed(schema: dict[str, Any], path: str) -> list[str]:
+    missing: list[str] = []
+    for name, prop in (schema.get("properties") or {}).items():
+        where = f"{path}.{name}"
+        if not prop.get("description"):
+            missing.append(where)
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        missing += _undescribed(prop, where) + _undescribed(items, where + "[]")
+    return missing
+
+
+def test_every_field_a_model_sees_is_described() -> None:
+    """The docstring is the schema: a field the model fills must say what it is (its own
+    description, or its line in the model's ``Args:`` section)."""
+    missing = [m for name, tool in SURFACE.items()
+               for m in _undescribed(tool.openai()["function"]["parameters"], name)]
+    assert not missing, "fields without a description: " + ", ".join(missing)
+
+
+def test_args_sections_are_read_field_by_field() -> None:
+    doc = """A thing.
+
+    Args:
+        first: One line.
+        second (int): Two
+            lines.
+
+    Returns:
+        Nothing.
+    """
+    assert docstring_args(doc) == {"first": "One line.", "second": "Two lines."}

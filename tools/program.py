@@ -18,7 +18,12 @@ PROOF_POINT_DAYS = 90
 
 
 class KeyResultSpec(BaseModel):
-    """A key result and whether it is a leading or lagging indicator."""
+    """A key result and whether it is a leading or lagging indicator.
+
+    Args:
+        text: The key result as written.
+        kind: ``leading`` (an activity that predicts revenue) or ``lagging`` (an outcome).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -27,7 +32,12 @@ class KeyResultSpec(BaseModel):
 
 
 class OkrSpec(BaseModel):
-    """An objective with its key results."""
+    """An objective with its key results.
+
+    Args:
+        objective: The objective as written.
+        key_results: Its key results (at least one).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,7 +46,13 @@ class OkrSpec(BaseModel):
 
 
 class PartnerTierStatus(BaseModel):
-    """A partner's tier and how many consecutive quarters it has missed that tier."""
+    """A partner's tier and how many consecutive quarters it has missed that tier.
+
+    Args:
+        name: The partner's name.
+        tier: Its current tier.
+        consecutive_missed_quarters: Quarters in a row it has missed its tier's criteria.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -46,7 +62,14 @@ class PartnerTierStatus(BaseModel):
 
 
 class AllianceSpec(BaseModel):
-    """An alliance's governance set-up."""
+    """An alliance's governance set-up.
+
+    Args:
+        name: The alliance (the partner's name).
+        executive_sponsors: The named executive sponsors.
+        proof_point_days: Days to the first joint proof point, if set.
+        kill_switch: Whether exit criteria (a kill switch) are agreed.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +81,12 @@ class AllianceSpec(BaseModel):
 
 
 class DecisionSpec(BaseModel):
-    """A logged build-vs-partner decision."""
+    """A logged build-vs-partner decision.
+
+    Args:
+        decision_id: The decision's log id, ``D-`` and three or more digits.
+        finance_reviewed: Whether finance reviewed the decision.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
