@@ -61,7 +61,7 @@ def test_non_finite_history_is_refused(indexed_copy: Path, tmp_path: Path) -> No
 def test_every_float_field_of_a_quarter_is_finite(field: str) -> None:
     data = {"quarter": "2026-Q1", "annual_pipeline_usd": 1.0, "certified_individuals": 1,
             field: float("inf")}
-    with pytest.raises(FrameworkError, match=f"{field}: Input should be a finite number"):
+    with pytest.raises(FrameworkError, match=f"{field}: must be a finite number"):
         validate(QuarterRecord, data)
 
 
