@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai import ChatOpenAI
 
-CHECK_KEY = "stream_check"
+from agent.llm_rules import CHECK_KEY
 
 
 def whole_json_object(text: str) -> bool:

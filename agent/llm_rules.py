@@ -45,7 +45,7 @@ from agent.llm_tools import DRAFT_TOOL, KIND_TOOLS, SURFACE, TOOL_KINDS, run_sur
 from agent.toolset import Deps, ExecutedTool
 
 BACKOFF_CAP_SECONDS = 8.0
-CHECK_KEY = "stream_check"  # agent.chat_model.CHECK_KEY (that module imports langchain_openai)
+CHECK_KEY = "stream_check"  # where agent.chat_model reports what a stream left unsaid
 DRAFTS_PER_TURN = 3  # drafting writes files: a turn may draft at most this many documents
 CUT_NOTE = "(The model's answer was cut off before it finished.)"
 CHARS_PER_TOKEN = 3.0  # conservative for JSON (SmolLM2 measured 3.3 on tool schemas)
