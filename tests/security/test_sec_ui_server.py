@@ -28,7 +28,7 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
-from test_openai_server import gpt_stream  # noqa: E402
+from openai_script import ScriptedServer, gpt_stream  # noqa: E402
 from ui_server import BIN, ROOT, UIServer, build_index, free_port, server_env  # noqa: E402
 
 from ui import auth  # noqa: E402
@@ -46,24 +46,7 @@ class HoldingModel:
     def __init__(self) -> None:
         self.barrier = threading.Barrier(2, timeout=60)
         self.overlapped: list[bool] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                for item in outer.reply(body)[1]:
-                    self.wfile.write(f"data: {json.dumps(item)}\n\n".encode())
-                self.wfile.write(b"data: [DONE]\n\n")
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.server = ScriptedServer(lambda n, body: self.reply(body))
 
     beacon = ""  # a URL on the watching server; answers about "beacon" carry its images
 
@@ -91,15 +74,14 @@ class HoldingModel:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        return self.server.base_url
 
 
 @pytest.fixture(scope="module")
 def model() -> Iterator[HoldingModel]:
     held = HoldingModel()
     yield held
-    held.httpd.shutdown()
-    held.httpd.server_close()
+    held.server.close()
 
 
 @pytest.fixture(scope="module")
@@ -337,6 +319,25 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
                        headers={"Cookie": alice or ""})[0] == 200
 
 
+def _upload_and_import(page: Any, csv: Path) -> None:
+    """Attach ``csv`` in the chat, send "Import these partners", wait for the import report."""
+    for _ in range(10):  # the chat session registers a moment after the page loads
+        with page.expect_response(lambda r: "/project/file" in r.url and
+                                  r.request.method == "POST") as uploaded:
+            page.set_input_files("#upload-button-input", str(csv))
+        if uploaded.value.status != 404:
+            break
+        page.wait_for_timeout(1000)
+    page.locator(f"#message-composer >> text={csv.name}").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    page.click("#chat-input")
+    page.keyboard.type("Import these partners")
+    page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
+                           timeout=60_000)
+    page.keyboard.press("Enter")
+    page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+
+
 def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: Path) -> None:
     import playwright.sync_api as playwright_api
 
@@ -349,21 +350,7 @@ def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu"])
         page = _chat(browser, server, "alice", "")
-        for _ in range(10):  # the chat session registers a moment after the page loads
-            with page.expect_response(lambda r: "/project/file" in r.url and
-                                      r.request.method == "POST") as uploaded:
-                page.set_input_files("#upload-button-input", str(csv))
-            if uploaded.value.status != 404:
-                break
-            page.wait_for_timeout(1000)
-        page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
-        page.wait_for_timeout(500)
-        page.click("#chat-input")
-        page.keyboard.type("Import these partners")
-        page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
-                               timeout=60_000)
-        page.keyboard.press("Enter")
-        page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+        _upload_and_import(page, csv)
         page.wait_for_function("() => location.pathname.startsWith('/thread/')",
                                timeout=30_000)
         tid = page.evaluate("() => location.pathname.split('/').pop()")
@@ -427,21 +414,7 @@ def test_markdown_in_data_and_answers_never_calls_out(server: UIServer, model: H
             page.locator("button[type=submit]").click()
             page.wait_for_selector("#chat-input", timeout=60_000)
             page.wait_for_load_state("networkidle")
-            for _ in range(10):
-                with page.expect_response(lambda r: "/project/file" in r.url and
-                                          r.request.method == "POST") as uploaded:
-                    page.set_input_files("#upload-button-input", str(csv))
-                if uploaded.value.status != 404:
-                    break
-                page.wait_for_timeout(1000)
-            page.locator("#message-composer >> text=beacon.csv").wait_for(timeout=30_000)
-            page.wait_for_timeout(500)
-            page.click("#chat-input")
-            page.keyboard.type("Import these partners")
-            page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
-                                   timeout=60_000)
-            page.keyboard.press("Enter")
-            page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
+            _upload_and_import(page, csv)
             assert "done" in page.locator(".ai-message:has-text('Import of')").first.inner_text()
             page.locator(".ai-message:has-text('Noted.')").first.wait_for(timeout=120_000)
             page.wait_for_function("() => !document.querySelector('#chat-input').disabled",
