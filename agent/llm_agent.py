@@ -28,15 +28,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from agent.events import ErrorEvent, Event, FinalAnswer, FollowUp, TextDelta, ToolResult
 from agent.guard import Facts
-from agent.llm_rules import (
-    CUT_NOTE,
-    LIMIT_NOTE,
-    ModelFailure,
-    TurnLedger,
-    classify_error,
-    estimate_tokens,
-    turn_middleware,
-)
+from agent.llm_context import estimate_tokens
+from agent.llm_errors import ModelFailure, classify_error
+from agent.llm_rules import CUT_NOTE, LIMIT_NOTE, TurnLedger, turn_middleware
 from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]

@@ -30,8 +30,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-import openai
 from langchain.agents.middleware import (
     AgentMiddleware,
     ModelFallbackMiddleware,
@@ -41,6 +39,16 @@ from langchain.agents.middleware import (
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, ToolMessage
 
+from agent.llm_context import fit_context
+from agent.llm_errors import (
+    EmptyReply,
+    MalformedToolCall,
+    ModelFailure,
+    classify_error,
+    error_text,
+    failure,
+    retryable,
+)
 from agent.llm_tools import DRAFT_TOOL, KIND_TOOLS, SURFACE, TOOL_KINDS, run_surface
 from agent.toolset import Deps, ExecutedTool
 
@@ -48,22 +56,11 @@ BACKOFF_CAP_SECONDS = 8.0
 CHECK_KEY = "stream_check"  # where agent.chat_model reports what a stream left unsaid
 DRAFTS_PER_TURN = 3  # drafting writes files: a turn may draft at most this many documents
 CUT_NOTE = "(The model's answer was cut off before it finished.)"
-CHARS_PER_TOKEN = 3.0  # conservative for JSON (SmolLM2 measured 3.3 on tool schemas)
 LIMIT_NOTE = ("I reached the tool-call limit for this turn, so I stopped; the tool results "
               "above are what I found.")
 TEXT_CALL_NOTE = ("The model wrote a tool call as text that could not be read as a call, so "
                   "nothing was run. Please rephrase the question.")
 TEXT_CALL_RE = re.compile(r"<tool_call>\s*(?P<body>\{.*?\})\s*(?:</tool_call>|$)", re.S)
-TOOLS_REJECTED_RE = re.compile(r"tool|function", re.I)
-
-
-class ModelFailure(Exception):
-    """The model could not be reached or kept answering badly; ``kind`` is for code."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 @dataclass
@@ -149,71 +146,6 @@ class TurnLedger:
         return None
 
 
-def _error_text(exc: BaseException) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else inner
-        return str(message or exc)
-    return str(exc)
-
-
-def classify_error(exc: BaseException) -> tuple[str, bool]:
-    """``(kind, retryable)`` for an exception raised by a model call."""
-    timeouts: tuple[type[BaseException], ...] = (openai.APITimeoutError, httpx.TimeoutException,
-                                                 TimeoutError)
-    transport: tuple[type[BaseException], ...] = (openai.APIConnectionError,
-                                                  httpx.TransportError, ConnectionError)
-    try:
-        import httpx2  # the transport openai 3.x uses; optional, so imported here
-
-        timeouts += (httpx2.TimeoutException,)
-        transport += (httpx2.TransportError,)
-    except ImportError:  # pragma: no cover - older openai
-        pass
-    if isinstance(exc, timeouts):
-        return "timeout", True
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited", True
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return "server_error", True
-        if exc.status_code in (401, 403):
-            return "auth", False
-        if exc.status_code in (400, 404, 422) and TOOLS_REJECTED_RE.search(_error_text(exc)):
-            return "tools_unsupported", False
-        return "bad_request", False
-    if isinstance(exc, transport):
-        return "connection", True
-    if isinstance(exc, MalformedToolCall | EmptyReply):
-        return exc.kind, True
-    if isinstance(exc, json.JSONDecodeError | openai.APIResponseValidationError):
-        return "malformed_response", True
-    if isinstance(exc, ValueError) and "No generations found in stream" in str(exc):
-        return "not_streamed", False
-    return "model_error", False
-
-
-_MESSAGES = {
-    "timeout": "the model server did not answer in time",
-    "rate_limited": "the model server kept refusing with 429 (rate limited)",
-    "server_error": "the model server kept failing with a 5xx error",
-    "connection": "could not connect to the model server",
-    "malformed_response": "the model server sent a reply that could not be read",
-    "malformed_tool_call": "the model kept sending tool calls whose arguments are not valid "
-                           "JSON",
-    "empty_reply": "the model server kept sending empty replies",
-}
-
-
-def _failure(kind: str, attempts: int, exc: BaseException | None) -> ModelFailure:
-    base = _MESSAGES.get(kind, "the model call failed")
-    detail = (f": {exc}" if exc is not None and kind not in ("malformed_tool_call", "empty_reply")
-              else "")
-    tries = f" (gave up after {attempts} attempt{'s' if attempts != 1 else ''})"
-    return ModelFailure(kind, f"{base}{tries}{detail}")
-
-
 def _last_ai(response: Any) -> AIMessage | None:
     messages = response.result if hasattr(response, "result") else [response]
     for message in reversed(messages):
@@ -256,70 +188,11 @@ def text_tool_calls(ai: AIMessage) -> AIMessage | None:
                      usage_metadata=ai.usage_metadata, response_metadata=ai.response_metadata)
 
 
-def estimate_tokens(messages: list[Any], tools: Sequence[Any] = ()) -> int:
-    """A conservative token estimate of messages and tool schemas (about 3 characters each)."""
-    chars = 0
-    for message in messages:
-        chars += len(str(message.content)) + 12
-        for call in getattr(message, "tool_calls", None) or []:
-            chars += len(call["name"]) + len(json.dumps(call.get("args") or {})) + 30
-    for tool in tools:
-        name = getattr(tool, "name", "")
-        chars += len(json.dumps(SURFACE[name].openai())) if name in SURFACE else 400
-    return int(chars / CHARS_PER_TOKEN)
-
-
-def fit_context(request: Any, budget: int) -> Any:
-    """Keep a model call under ``budget`` estimated tokens.
-
-    The oldest history goes first (whole turns), then the longest tool results are shortened
-    (the model is told they were cut).
-    """
-    messages = list(request.messages)
-    fixed = estimate_tokens([request.system_message] if request.system_message else [],
-                            request.tools)
-    current = max((i for i, m in enumerate(messages) if m.type == "human"), default=0)
-    while current > 0 and fixed + estimate_tokens(messages) > budget:
-        messages.pop(0)
-        current -= 1
-        while current > 0 and messages[0].type != "human":  # never start inside a turn
-            messages.pop(0)
-            current -= 1
-    while fixed + estimate_tokens(messages) > budget:
-        tools = [(len(str(m.content)), i) for i, m in enumerate(messages) if m.type == "tool"]
-        if not tools or tools[-1][0] < 400:
-            break
-        size, index = max(tools)
-        keep = max(300, size - int((fixed + estimate_tokens(messages) - budget) * CHARS_PER_TOKEN)
-                   - 100)
-        cut = messages[index]
-        messages[index] = cut.model_copy(update={
-            "content": str(cut.content)[:keep] + " ... [cut to fit the context]"})
-    return request.override(messages=messages) if messages != request.messages else request
-
-
 def _unstreamed(request: Any) -> Any:
     model = request.model
     if getattr(model, "streaming", False) and hasattr(model, "model_copy"):
         return request.override(model=model.model_copy(update={"streaming": False}))
     return request
-
-
-class MalformedToolCall(ValueError):
-    """The reply's tool-call arguments are not one JSON object (retried)."""
-
-    kind = "malformed_tool_call"
-
-
-class EmptyReply(ValueError):
-    """The reply had no text, no tool call and no finish reason (``choices: []``; retried)."""
-
-    kind = "empty_reply"
-
-
-def retryable(exc: Exception) -> bool:
-    """Whether ``ModelRetryMiddleware`` should try a failed model call again."""
-    return classify_error(exc)[1]
 
 
 class ReplyCheck(AgentMiddleware):
@@ -383,8 +256,8 @@ class TurnRules(AgentMiddleware):
         except Exception as exc:  # what retries and fallbacks could not mend
             kind, again = classify_error(exc)
             if again:
-                raise _failure(kind, self.max_retries + 1, exc) from exc
-            raise ModelFailure(kind, f"the model call failed: {_error_text(exc)}") from exc
+                raise failure(kind, self.max_retries + 1, exc) from exc
+            raise ModelFailure(kind, f"the model call failed: {error_text(exc)}") from exc
         ai = _last_ai(response)
         if ai is not None:
             parsed = text_tool_calls(ai)

@@ -24,13 +24,14 @@ import copy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from agent.planner.routing import rank_tools
-from agent.registry import TOOLS, execute
+from agent.registry import TOOLS, execute, structured_tool
 from agent.tool_runs import DOCUMENT_TOOLS
 from agent.toolset import Deps, ExecutedTool
 from tools.errors import describe_error
@@ -228,18 +229,9 @@ def run_surface(name: str, args: dict[str, Any], deps: Deps,
 
 def langchain_tools(deps: Deps, names: Iterable[str] | None = None) -> list[StructuredTool]:
     """Surface tools as LangChain tools (compact dict schema; the result as the artifact)."""
-
-    def make(tool: SurfaceTool) -> StructuredTool:
-        def call(**kwargs: Any) -> tuple[str, ExecutedTool]:
-            done = run_surface(tool.name, kwargs, deps)
-            return done.content(), done
-
-        return StructuredTool.from_function(
-            func=call, name=tool.name, description=tool.description,
-            args_schema=tool.parameters, response_format="content_and_artifact",
-            infer_schema=False)
-
-    return [make(SURFACE[name]) for name in (SURFACE if names is None else names)]
+    return [structured_tool(tool.name, tool.description, tool.parameters,
+                            partial(run_surface, tool.name, deps=deps))
+            for tool in (SURFACE[name] for name in (SURFACE if names is None else names))]
 
 
 def allowed_tools(setting: str | None) -> list[str]:

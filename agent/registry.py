@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from langchain_core.tools import StructuredTool
@@ -130,16 +131,19 @@ def as_langchain_tools(deps: Deps, names: list[str] | None = None) -> list[Struc
     Each tool returns ``(content, artifact)``: the JSON the model reads, and the
     :class:`ExecutedTool` for whoever converts the run into events.
     """
+    return [structured_tool(spec.name, spec.description, spec.input_model,
+                            partial(execute, spec.name, deps=deps))
+            for spec in (TOOLS[name] for name in (list(TOOLS) if names is None else names))]
 
-    def make(spec: ToolSpec) -> StructuredTool:
-        def call(**kwargs: Any) -> tuple[str, ExecutedTool]:
-            done = execute(spec.name, kwargs, deps)
-            return done.content(), done
 
-        return StructuredTool.from_function(
-            func=call, name=spec.name, description=spec.description,
-            args_schema=spec.input_model, response_format="content_and_artifact",
-            infer_schema=False,
-        )
+def structured_tool(name: str, description: str, args_schema: type[BaseModel] | dict[str, Any],
+                    run: Callable[[dict[str, Any]], ExecutedTool]) -> StructuredTool:
+    """One LangChain tool whose call runs ``run`` and returns ``(content, artifact)``."""
 
-    return [make(TOOLS[name]) for name in (list(TOOLS) if names is None else names)]
+    def call(**kwargs: Any) -> tuple[str, ExecutedTool]:
+        done = run(kwargs)
+        return done.content(), done
+
+    return StructuredTool.from_function(
+        func=call, name=name, description=description, args_schema=args_schema,
+        response_format="content_and_artifact", infer_schema=False)

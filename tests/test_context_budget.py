@@ -22,7 +22,7 @@ from agent.backends import make_local_backend
 from agent.core import Agent
 from agent.events import ErrorEvent, FinalAnswer
 from agent.llm_agent import HISTORY_TURNS, LLMBackend
-from agent.llm_rules import estimate_tokens
+from agent.llm_context import estimate_tokens
 from agent.llm_tools import SEARCH_TOOL, SURFACE, TOOLS_PER_CALL
 from agent.local_server import DEFAULT_CONTEXT, LocalServer
 from agent.session import Session, ToolStep

@@ -15,12 +15,12 @@ from tools.documents.common import (
     ModelKey,
     Name,
     Text,
-    format_usd,
     parse_input,
 )
 from tools.documents.framework import ModelTerms, model_terms
 from tools.errors import FrameworkError
 from tools.models import Need, recommend_model
+from tools.parsing import format_usd
 from tools.scoring import DEFAULT_WEIGHTS
 
 CRITERION_LABELS = {

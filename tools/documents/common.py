@@ -172,11 +172,3 @@ def join_words(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def format_usd(amount: float) -> str:
-    """Format dollars compactly: ``$2M``, ``$500K``, ``$1.5M``, ``$750``."""
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(amount) >= size:
-            value = amount / size
-            text = f"{value:.1f}".rstrip("0").rstrip(".")
-            return f"${text}{unit}"
-    return f"${amount:,.0f}"
