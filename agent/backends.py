@@ -101,9 +101,9 @@ def make_backend(settings: Settings, deps: Deps, **options: Any) -> Backend:
                                  backend) from None
         planner: Backend = OfflinePlanner(deps)
         return planner
-    from agent.llm_agent import LLMBackend
-
     if backend == "openai":
+        from agent.llm_agent import LLMBackend  # LangChain: seconds of imports, LLM path only
+
         names = [n.strip() for n in (settings.fallback_models or "").split(",") if n.strip()]
         return LLMBackend(make_chat_model(settings), deps, name="openai", model=settings.model,
                           max_tool_calls=settings.max_tool_calls,
@@ -130,11 +130,11 @@ def make_local_backend(settings: Settings, deps: Deps, *,
     Raises:
         FrameworkError: Naming ``gguf`` when it is unset, missing or will not load.
     """
+    if settings.gguf is None:  # before the imports below: a settings error is instant
+        raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to.gguf")
     from agent.llm_agent import LLMBackend
     from agent.local_server import DEFAULT_CONTEXT, LocalServer
 
-    if settings.gguf is None:
-        raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to.gguf")
     server = LocalServer(settings.gguf, threads=settings.threads, n_ctx=n_ctx or DEFAULT_CONTEXT)
     server.start()
     try:

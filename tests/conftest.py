@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -93,11 +93,20 @@ def copy_embedding_cache(source_dir: Path, target_dir: Path) -> None:
         source.close()
 
 
+@pytest.fixture(scope="session")
+def warm_cache(indexed_dir: Path) -> Callable[[Path], Path]:
+    """Fill a data folder's embedding cache with every vector of the session store."""
+
+    def fill(folder: Path) -> Path:
+        copy_embedding_cache(indexed_dir, folder)
+        return folder
+
+    return fill
+
+
 @pytest.fixture
-def warm_data_dir(indexed_dir: Path, tmp_path: Path) -> Path:
-    folder = tmp_path / "warm-data"
-    copy_embedding_cache(indexed_dir, folder)
-    return folder
+def warm_data_dir(warm_cache: Callable[[Path], Path], tmp_path: Path) -> Path:
+    return warm_cache(tmp_path / "warm-data")
 
 
 @pytest.fixture

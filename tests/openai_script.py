@@ -1,6 +1,7 @@
 """A scripted OpenAI-compatible chat server on loopback, and replies shaped as real ones.
 
-Shared by the LLM-path tests over real HTTP (``test_openai_server.py``, ``security/``).
+Shared by the LLM-path tests over real HTTP (``test_openai_server.py``, ``test_faults.py``,
+``security/``).
 """
 
 from __future__ import annotations
@@ -60,12 +61,21 @@ def completion(text: str) -> Reply:
                                     "total_tokens": 57}})
 
 
+def status_error(status: int) -> Reply:
+    """An error reply in the OpenAI shape (429, 500, ...)."""
+    return "json", (status, {"error": {"message": f"status {status}", "type": "server_error"}})
+
+
+HANG: Reply = ("hang", None)  # no answer until the server closes (a client's timeout)
+
+
 class ScriptedServer:
     """Chat completions on loopback; reply n is ``script(n, body)``."""
 
     def __init__(self, script: Callable[[int, dict[str, Any]], Reply]) -> None:
         self.requests: list[dict[str, Any]] = []
         self.paths: list[str] = []
+        self.release = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,6 +87,9 @@ class ScriptedServer:
                 outer.requests.append(body)
                 outer.paths.append(self.path)
                 kind, payload = script(len(outer.requests), body)
+                if kind == "hang":
+                    outer.release.wait(30)
+                    return
                 if kind == "json":
                     status, data = payload
                     raw = json.dumps(data).encode()
@@ -102,6 +115,7 @@ class ScriptedServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
     def close(self) -> None:
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

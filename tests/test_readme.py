@@ -2,22 +2,30 @@
 
 The lines shown under a command must appear (whitespace-normalised) in what it printed, and
 its exit status must be 0, or the status named by a trailing ``# exits N`` comment.
+
+The commands run through the console entry point (``cli.main.main``) inside the test
+process, with the README's argv and a clean environment: a new process per command cost
+about 3 s of imports and a model load each, and proved nothing the entry-point test below
+does not (it runs the installed ``partnerpilot`` script as a real process).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import typer
 
-from cli.main import app
+from cli.main import app, main
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -74,25 +82,61 @@ def test_readme_parser_reads_status_and_output() -> None:
 
 
 @pytest.fixture(scope="module")
-def readme_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """One fresh data folder that every README command shares, in README order."""
+def readme_env(tmp_path_factory: pytest.TempPathFactory,
+               warm_cache: Callable[[Path], Path]) -> dict[str, str]:
+    """One fresh data folder that every README command shares, in README order.
+
+    Its embedding cache is the session store's (the same model's vectors of the same texts),
+    so ``partnerpilot index`` builds a new store without embedding the corpus again; the
+    session store itself was built from nothing.
+    """
     env = dict(os.environ)
-    env["PARTNERPILOT_DATA_DIR"] = str(tmp_path_factory.mktemp("readme") / "data")
+    data_dir = warm_cache(tmp_path_factory.mktemp("readme") / "data")
+    env["PARTNERPILOT_DATA_DIR"] = str(data_dir)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "PARTNERPILOT_BACKEND"):
         env.pop(key, None)
     return env
 
 
-@pytest.mark.slow  # a new `partnerpilot` process per README command (47 of them)
+def run_in_process(argv: list[str], env: dict[str, str],
+                   monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """Run ``argv`` through the console entry point: (exit status, stdout + stderr)."""
+    for key in set(os.environ) - set(env):
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.chdir(ROOT)  # the README's paths are relative to the checkout
+    out, err = io.StringIO(), io.StringIO()
+    status: int = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main()
+        except SystemExit as exc:
+            status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return status, out.getvalue() + "\n" + err.getvalue()
+
+
+@pytest.mark.slow  # the whole README in order: an index, an eval suite, the planner
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"{i:02d}-{e.command[:60]}"
                                                    for i, e in enumerate(EXAMPLES, 1)])
-def test_readme_command(example: Example, readme_env: dict[str, str]) -> None:
-    proc = subprocess.run(shlex.split(example.command), cwd=ROOT, env=readme_env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == example.expected_status, (
-        f"exit {proc.returncode}, README says {example.expected_status}\n"
-        f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    output = _normalise(proc.stdout + "\n" + proc.stderr)
+def test_readme_command(example: Example, readme_env: dict[str, str],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    status, printed = run_in_process(shlex.split(example.command), readme_env, monkeypatch)
+    assert status == example.expected_status, (
+        f"exit {status}, README says {example.expected_status}\n{printed[-4000:]}")
+    output = _normalise(printed)
     missing = [line for line in example.expected_lines if _normalise(line) not in output]
     assert not missing, f"missing {missing!r} in\n{output[-3000:]}"
+
+
+def test_the_installed_script_runs_a_readme_example(readme_env: dict[str, str]) -> None:
+    """The console script as a user runs it: a real process, the README's first score."""
+    example = next(e for e in EXAMPLES if e.command.startswith("partnerpilot score "))
+    proc = subprocess.run(shlex.split(example.command), cwd=ROOT, env=readme_env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == example.expected_status, proc.stderr[-2000:]
+    output = _normalise(proc.stdout + "\n" + proc.stderr)
+    assert example.expected_lines
+    assert all(_normalise(line) in output for line in example.expected_lines)
