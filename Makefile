@@ -39,13 +39,18 @@ index: install
 run: install index
 	$(BIN)/partnerpilot ui --host $(HOST) --port $(PORT)
 
+# Two pytest workers (pytest-xdist), one test file per worker at a time, so a file's
+# module-scoped servers start once; `make test JOBS=0` runs in one process.
+JOBS ?= 2
+XDIST = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
+
 test: install chromium lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 # The inner loop: no servers, browsers, live models or slow whole-suite runs (`make test`
 # still runs everything and is the CI command).
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not server and not browser and not live and not slow"
+	$(BIN)/python -m pytest $(XDIST) -q -m "not server and not browser and not live and not slow"
 
 bench: install
 	$(BIN)/python bench/store.py --records 10000
