@@ -78,9 +78,9 @@ def make_app(upstream: str, token: str) -> Starlette:
     async def forward(request: Request) -> Response:
         given = presented_token(request)
         if given is None:
-            return refusal("this Chroma server needs a token (set CHROMA_AUTH_TOKEN)")
+            return refusal("no token was sent")
         if not hmac.compare_digest(given.encode(), secret):
-            return refusal("the Chroma token was refused (check CHROMA_AUTH_TOKEN)")
+            return refusal("the token sent is not the one this server accepts")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
         try:
             answer = await client.request(
