@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from agent.access import ACTING, Action, Forbidden, Role, actor_for, require
+from agent.access import Action, Forbidden, Role, actor_for, require
 from cli.common import JsonFlag, emit, make_table, out_console, user_errors
 from knowledge import audit
 from knowledge.settings import Settings, get_settings
@@ -46,7 +46,7 @@ def cli_actor(settings: Settings) -> audit.Actor:
 
 
 def act(action: Action, settings: Settings | None = None) -> audit.Actor:
-    """Resolve who acts, check they may take ``action``, and make them the acting user.
+    """Resolve who acts and check they may take ``action`` (the caller passes the actor on).
 
     Raises:
         FrameworkError: Naming ``role`` when they may not (or ``PARTNERPILOT_USER``).
@@ -57,7 +57,6 @@ def act(action: Action, settings: Settings | None = None) -> audit.Actor:
     except Forbidden as exc:
         raise FrameworkError("role", f"{actor.name} is a {exc.role.value} and may not "
                              f"{action.value} (needs: admin)") from None
-    ACTING.set(actor)
     return actor
 
 
