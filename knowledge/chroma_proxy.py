@@ -84,7 +84,7 @@ def make_app(upstream: str, token: str) -> Starlette:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
         try:
             answer = await client.request(
-                request.method, request.url.path, params=request.query_params.multi_items(),
+                request.method, request.url.path, params=str(request.query_params),
                 content=await request.body(), headers=headers)
         except httpx.HTTPError as exc:
             body = json.dumps({"error": "ChromaError", "message": f"upstream Chroma: {exc}"})
