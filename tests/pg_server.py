@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from chroma_server import free_port
 
 USER = "partnerpilot"

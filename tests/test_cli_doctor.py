@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from chroma_server import free_port
 from typer.testing import CliRunner
 
-from chroma_server import free_port
 from cli.main import app
 from knowledge.settings import get_settings
 

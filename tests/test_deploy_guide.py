@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from chroma_server import free_port
 from pg_server import _as_server_user, pg_bin
 from ui_server import EMBED_CACHE
@@ -162,12 +161,20 @@ def test_the_guide_deploys_and_two_people_share_one_store(deployment: dict[str, 
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu"])
-        ada = login(browser, url, "ada")
-        assert "done" in upload(ada, csv).split("Import of")[-1][:200]
-        ben = login(browser, url, "ben")
-        seen = say(ben, "Show partner D-9001", "Answered by:")
-        refused = say(ben, "/audit", "Not allowed")
-        browser.close()
+        pages: list[Any] = []
+        try:
+            pages.append(login(browser, url, "ada"))
+            assert "done" in upload(pages[0], csv).split("Import of")[-1][:200]
+            pages.append(login(browser, url, "ben"))
+            seen = say(pages[1], "Show partner D-9001", "Answered by:")
+            refused = say(pages[1], "/audit", "Not allowed")
+        except Exception as exc:  # what the people saw, and the server's side of it
+            texts = [p.locator("body").inner_text()[-1500:] for p in pages]
+            log = (Path(deployment["PP_HOME"]) / "ui.log").read_text()[-4000:]
+            raise AssertionError(f"{exc}\n--- pages ---\n{texts}\n--- ui.log ---\n{log}"
+                                 ) from exc
+        finally:
+            browser.close()
     assert "Zephyrine Deploy Advisory" in seen  # the member sees what the admin imported
     assert "a member may not read the audit trail" in refused
     env = {**deployment, "PARTNERPILOT_USER": "ada"}

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_server import pg_url, postgres  # noqa: F401  (fixtures)
 
 import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
 from agent.session import Session
 from knowledge import database
-from pg_server import pg_url, postgres  # noqa: F401  (fixtures)
 from ui import datalayer
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from a helper module, then requested by name)
 """Chroma server auth, for real: ``chroma run`` 1.x ignores Chroma's token settings, so the
 store goes through ``partnerpilot chroma-proxy``; without the right token nothing is read."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from a helper module, then requested by name)
 """Roles and the audit trail, for real: users.yaml, the tool registry, the CLI on a real
 embedded store, the audit table in SQLite and in a throwaway PostgreSQL."""
 
