@@ -166,7 +166,7 @@ def test_the_guide_deploys_and_two_people_share_one_store(deployment: dict[str, 
             pages.append(login(browser, url, "ada"))
             assert "done" in upload(pages[0], csv).split("Import of")[-1][:200]
             pages.append(login(browser, url, "ben"))
-            seen = say(pages[1], "Show partner D-9001", "Answered by:")
+            seen = say(pages[1], "Show partner Zephyrine Deploy Advisory", "Answered by:")
             refused = say(pages[1], "/audit", "Not allowed")
         except Exception as exc:  # what the people saw, and the server's side of it
             texts = [p.locator("body").inner_text()[-1500:] for p in pages]

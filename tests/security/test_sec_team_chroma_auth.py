@@ -126,3 +126,24 @@ def test_the_proxy_will_not_start_without_a_proper_token() -> None:
                            ("sixteen chars ok", "must be printable ASCII without spaces")):
         with pytest.raises(FrameworkError, match=problem):
             check_token(token)
+
+
+def test_doctor_reports_a_refused_token_with_its_fix(chroma_token_server: TokenChroma,
+                                                     tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from knowledge.settings import get_settings
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["doctor", "--json"], env={
+        "PARTNERPILOT_DATA_DIR": str(data), "CHROMA_HOST": "127.0.0.1",
+        "CHROMA_PORT": str(chroma_token_server.port), "CHROMA_AUTH_TOKEN": "wrong-token-value",
+        "DATABASE_URL": "", "PARTNERPILOT_BACKEND": "offline"})
+    get_settings.cache_clear()
+    assert result.exit_code == 1
+    store = {c["name"]: c for c in json.loads(result.stdout)["checks"]}["store"]
+    assert store["status"] == "fail" and "CHROMA_AUTH_TOKEN: was refused" in store["detail"]
+    assert store["fix"].startswith("set CHROMA_AUTH_TOKEN to the token")
