@@ -104,24 +104,32 @@ def test_a_missing_or_wrong_token_is_one_clear_error(conf: Settings,
     assert Store.open(right).counts()["partners"] >= 0
 
 
+def cli(*args: str, **env: str) -> tuple[int, str]:
+    """Exit code and stderr of the real typer app, in-process (no start-up cost)."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from knowledge.settings import get_settings
+
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, list(args), env=env)
+    get_settings.cache_clear()
+    return result.exit_code, result.stderr
+
+
 def test_the_cli_says_which_setting_is_wrong(chroma_token_server: TokenChroma,
                                              tmp_path: Path) -> None:
-    env = dict(os.environ, PARTNERPILOT_DATA_DIR=str(tmp_path), CHROMA_HOST="127.0.0.1",
-               CHROMA_PORT=str(chroma_token_server.port), CHROMA_AUTH_TOKEN="wrong-token-value")
-    proc = subprocess.run([str(BIN / "partnerpilot"), "partners", "search", "banks"], env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("error: CHROMA_AUTH_TOKEN: was refused by the Chroma server")
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    code, err = cli("partners", "search", "banks", PARTNERPILOT_DATA_DIR=str(tmp_path),
+                    CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_token_server.port),
+                    CHROMA_AUTH_TOKEN="wrong-token-value")
+    assert code == 2
+    assert err.startswith("error: CHROMA_AUTH_TOKEN: was refused by the Chroma server")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_the_proxy_will_not_start_without_a_proper_token() -> None:
-    env = dict(os.environ, CHROMA_AUTH_TOKEN="")
-    proc = subprocess.run([str(BIN / "partnerpilot"), "chroma-proxy", "--port",
-                           str(free_port())], env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("error: CHROMA_AUTH_TOKEN: must be set")
+    code, err = cli("chroma-proxy", "--port", str(free_port()), CHROMA_AUTH_TOKEN="")
+    assert code == 2 and err.startswith("error: CHROMA_AUTH_TOKEN: must be set")
     for token, problem in (("short", "must be at least 16 characters"),
                            ("sixteen chars ok", "must be printable ASCII without spaces")):
         with pytest.raises(FrameworkError, match=problem):
