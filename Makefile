@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast lint chromium index bench lock clean
+.PHONY: install run test test-fast lint chromium postgres index bench lock clean
 
 install: $(STAMP)
 
@@ -29,6 +29,13 @@ chromium:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL, for the chat-history tests on a throwaway cluster (tests/pg_server.py).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy tools agent knowledge evals cli
@@ -44,7 +51,7 @@ run: install index
 JOBS ?= 2
 XDIST = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
-test: install chromium lint
+test: install chromium postgres lint
 	$(BIN)/python -m pytest $(XDIST)
 
 # The inner loop: no servers, browsers, live models or slow whole-suite runs (`make test`

@@ -6,7 +6,10 @@ the HTTP API and the MCP server), so that a role means the same thing everywhere
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from enum import StrEnum
+
+from knowledge.audit import LOCAL, Actor
 
 
 class Role(StrEnum):
@@ -68,3 +71,24 @@ def parse_role(value: str) -> Role:
     except ValueError:
         names = ", ".join(r.value for r in Role)
         raise ValueError(f"role: {value!r} is not a role (choose one of: {names})") from None
+
+
+#: Who the current turn or command acts as. Unset means the local operator of a local store
+#: (the CLI on its own data dir), who may do everything; the chat UI sets it on every message
+#: from the logged-in user, the CLI from ``PARTNERPILOT_USER`` on a shared store.
+ACTING: ContextVar[Actor | None] = ContextVar("partnerpilot_acting", default=None)
+
+
+def acting() -> Actor:
+    """The actor of the current context (:data:`knowledge.audit.LOCAL` when none is set)."""
+    return ACTING.get() or LOCAL
+
+
+def acting_role() -> Role:
+    """The role of the current actor."""
+    return parse_role(acting().role)
+
+
+def actor_for(name: str, role: Role) -> Actor:
+    """The audit trail's actor for user ``name`` with ``role``."""
+    return Actor(name=name, role=role.value)

@@ -18,6 +18,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from agent import tool_runs as runs
+from agent.access import Action, Forbidden, acting_role, allowed
 from agent.tool_inputs import (
     CheckTierInput,
     FindPartnersInput,
@@ -37,13 +38,15 @@ from tools.star import StarInput
 Run = Callable[[Any, Deps], BaseModel]
 
 
-def register(run: Run, input_model: type[BaseModel], name: str | None = None) -> ToolSpec:
+def register(run: Run, input_model: type[BaseModel], name: str | None = None,
+             action: Action = Action.SEARCH) -> ToolSpec:
     """One registry entry; raises ``TypeError`` at import when the tool is defined wrongly.
 
     Args:
         run: ``run(input, deps)``; its docstring is the description the model reads.
         input_model: The pydantic model the arguments are validated into.
         name: The tool name (default: the run function's name).
+        action: What calling it counts as for roles (drafting tools: ``Action.DRAFT``).
     """
     name = name or run.__name__
     if not (isinstance(input_model, type) and issubclass(input_model, BaseModel)):
@@ -53,11 +56,11 @@ def register(run: Run, input_model: type[BaseModel], name: str | None = None) ->
     doc = inspect.getdoc(run)
     if not doc:
         raise TypeError(f"tool {name}: run has no docstring to describe it to the model")
-    return ToolSpec(name, " ".join(doc.split()), input_model, run)
+    return ToolSpec(name, " ".join(doc.split()), input_model, run, action)
 
 
 def _document_entries() -> list[ToolSpec]:
-    return [register(runs.document_run(tool), tool.input_model, tool.name)
+    return [register(runs.document_run(tool), tool.input_model, tool.name, Action.DRAFT)
             for tool in runs.DOCUMENT_TOOLS]
 
 
@@ -106,6 +109,10 @@ def execute(name: str, args: dict[str, Any] | BaseModel | None, deps: Deps,
     if spec is None:
         return ExecutedTool(call_id=call_id, name=name, input=raw,
                             error=f"unknown tool {name!r}; the tools are: " + ", ".join(TOOLS))
+    role = acting_role()
+    if not allowed(role, spec.action):
+        return ExecutedTool(call_id=call_id, name=name, input=raw,
+                            error=str(Forbidden(role, spec.action)))
     try:
         data = spec.input_model.model_validate(args if isinstance(args, BaseModel) else raw)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.access import Action
 from agent.events import Citation, DocumentProduced, Event, ToolCall, ToolResult
 from agent.tool_inputs import DocumentResult, FrameworkSearchResult
 from knowledge.store import Store
@@ -73,12 +74,14 @@ class ToolSpec:
         description: What the tool does (its run function's docstring, shown to the model).
         input_model: The pydantic model the tool's arguments are validated into.
         run: ``run(input, deps)`` returning a pydantic result.
+        action: What running it counts as for roles (:mod:`agent.access`).
     """
 
     name: str
     description: str
     input_model: type[BaseModel]
     run: Callable[[Any, Deps], BaseModel]
+    action: Action = Action.SEARCH
 
     def json_schema(self) -> dict[str, Any]:
         """The input JSON schema as the model sees it."""

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from agent.access import acting
 from knowledge.importer import ImportRejected, ImportReport, import_file
 from knowledge.store import Store
 from tools.errors import FrameworkError
@@ -65,7 +66,7 @@ def import_upload(upload_path: Path, name: str, store: Store) -> UploadResult:
         path = Path(folder) / shown
         try:
             shutil.copyfile(upload_path, path)
-            report = import_file(store, path)
+            report = import_file(store, path, actor=acting())  # who, for the audit trail
         except ImportRejected as exc:
             return UploadResult(name=shown, outcome="rejected", report=exc.report)
         except (FrameworkError, OSError) as exc:

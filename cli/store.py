@@ -21,7 +21,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from agent.access import Action
 from cli.common import emit, err_console, fail, out_console, user_errors
+from cli.team import act
+from knowledge import audit
 from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
@@ -75,7 +78,9 @@ def index(
 ) -> None:
     """Index the framework documents; load the sample partners into an empty store."""
     with user_errors():
+        actor = act(Action.REBUILD if rebuild else Action.IMPORT)
         store = _open_store(check_embedder=not rebuild)
+        audit.prepare(store.settings)  # an unusable audit database stops the write here
         chunks = load_documents(default_docs_dir())
         source = "kept" if rebuild else "sample"
         loaded = None
@@ -90,6 +95,10 @@ def index(
                 partners = _sample_partners()
                 with progress_bar("embedding sample partners", len(partners)) as advance:
                     loaded = store.upsert_partners(partners, embed_progress=advance)
+                audit.record(store.settings, actor, audit.events_for(
+                    loaded.added_ids, loaded.updated_ids), "sample partners (index)")
+        if rebuild:
+            audit.record(store.settings, actor, [("rebuilt", None)], "index --rebuild")
         counts = store.counts()
     result = {
         "documents": len({c.doc_id for c in chunks}), "passages": docs.model_dump(),
@@ -127,12 +136,13 @@ def import_partners(
     if not (math.isfinite(max_size_mb) and max_size_mb > 0):
         fail(f"--max-size-mb: must be a positive number of megabytes (got {max_size_mb})")
     with user_errors():
+        actor = act(Action.IMPORT)
         store = _open_store()
         try:
             result = import_file(
                 store, file, history=history, mapping=mapping, skip_invalid=skip_invalid,
                 max_bytes=int(max_size_mb * 1024 * 1024), report_path=report,
-                progress_factory=progress_bar,
+                progress_factory=progress_bar, actor=actor,
             )
         except ImportRejected as exc:
             _print_issues(exc.report.issues)

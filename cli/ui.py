@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from agent.access import parse_role
 from cli.common import JsonFlag, emit, out_console, user_errors
 from evals.feedback import export_feedback
 from knowledge.settings import get_settings
+from tools.errors import FrameworkError
 from ui.auth import add_user, load_users
 
 users_app = typer.Typer(help="Who may log in to the chat UI.", no_args_is_help=True)
@@ -45,22 +47,36 @@ def users_add(
         prompt=True, hide_input=True, confirmation_prompt=True,
         envvar="PARTNERPILOT_NEW_PASSWORD",
         help="Password (prompted; or PARTNERPILOT_NEW_PASSWORD).")],
+    role: Annotated[str | None, typer.Option(
+        help="admin (users, imports, deletions, rebuilds), member (chat, drafting, search) or "
+        "viewer (chat and search); default: keep the user's role, member for a new user.")]
+    = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add a user (or change their password) in <data dir>/users.yaml, stored as bcrypt."""
+    """Add a user (or change their password or role) in <data dir>/users.yaml (bcrypt)."""
     with user_errors():
-        path = add_user(Path(get_settings().data_dir), name, password)
-    emit({"user": name, "file": str(path)}, as_json,
-         lambda: out_console.print(f"user {name} saved in {path}", markup=False))
+        chosen = None
+        if role is not None:
+            try:
+                chosen = parse_role(role)
+            except ValueError as exc:
+                raise FrameworkError("--role", str(exc).split(": ", 1)[1]) from None
+        data_dir = Path(get_settings().data_dir)
+        path = add_user(data_dir, name, password, chosen)
+        saved = load_users(data_dir)[name].role.value
+    emit({"user": name, "role": saved, "file": str(path)}, as_json,
+         lambda: out_console.print(f"user {name} ({saved}) saved in {path}", markup=False))
 
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
     """List the users who may log in (file and PARTNERPILOT_USERS)."""
     with user_errors():
-        names = sorted(load_users(Path(get_settings().data_dir)))
-    emit({"users": names}, as_json,
-         lambda: out_console.print("\n".join(names) or "no users", markup=False))
+        users = load_users(Path(get_settings().data_dir))
+    names = sorted(users)
+    emit({"users": names, "roles": {n: users[n].role.value for n in names}}, as_json,
+         lambda: out_console.print("\n".join(f"{n} ({users[n].role.value})" for n in names)
+                                   or "no users", markup=False))
 
 
 @feedback_app.command("export")

@@ -21,9 +21,11 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from evals.cases import Suite
-from knowledge.settings import chat_db_path
+from knowledge import database
+from knowledge.settings import chat_db_path, get_settings
 from tools.errors import FrameworkError
 
 SUITE = "feedback"
@@ -34,7 +36,7 @@ QUERY = """
 SELECT f."id" AS id, f."value" AS value, f."comment" AS comment, s."id" AS step_id,
        COALESCE(m."output", s."output") AS answer,
        COALESCE(m."metadata", s."metadata") AS metadata,
-       COALESCE(m."createdAt", s."createdAt") AS created, t."userIdentifier" AS user
+       COALESCE(m."createdAt", s."createdAt") AS created, t."userIdentifier" AS "user"
 FROM feedbacks f JOIN steps s ON s."id" = f."forId"
 LEFT JOIN steps m ON m."parentId" = s."id" AND m."type" = 'assistant_message'
      AND m."metadata" LIKE '%"user_message"%'
@@ -74,8 +76,16 @@ class FeedbackExport(BaseModel):
         return yaml.safe_dump(self.suite_data(), sort_keys=False, allow_unicode=True, width=100)
 
 
-def read_feedback(data_dir: Path) -> list[FeedbackRow]:
-    """All feedback rows in the chat history, oldest answer first."""
+def read_feedback(data_dir: Path, url: str | None = None) -> list[FeedbackRow]:
+    """All feedback rows in the chat history, oldest answer first.
+
+    Args:
+        data_dir: The data dir (its ``chat.sqlite3`` unless ``DATABASE_URL`` is set).
+        url: The history database's SQLAlchemy URL (default: the configured one).
+    """
+    url = url or database.database_url(get_settings().model_copy(update={"data_dir": data_dir}))
+    if database.is_postgres(url):
+        return [_row(r) for r in database.run(_read_postgres(url))]
     path = chat_db_path(data_dir)
     if not path.is_file():
         return []
@@ -85,17 +95,30 @@ def read_feedback(data_dir: Path) -> list[FeedbackRow]:
             rows = conn.execute(QUERY).fetchall()
         except sqlite3.OperationalError as exc:
             raise FrameworkError(str(path), f"is not a chat history database ({exc})") from None
-    out = []
-    for row in rows:
-        data = dict(row)
-        meta = data.pop("metadata") or "{}"
-        try:
-            parsed = json.loads(meta) if isinstance(meta, str) else meta
-        except ValueError:
-            parsed = {}
-        out.append(FeedbackRow(**{k: v for k, v in data.items() if v is not None},
-                               metadata=parsed if isinstance(parsed, dict) else {}))
-    return out
+    return [_row(dict(r)) for r in rows]
+
+
+async def _read_postgres(url: str) -> list[dict[str, Any]]:
+    engine = database.engine(url)
+    try:
+        async with engine.connect() as conn:
+            got = await conn.execute(text(QUERY))
+            return [dict(r) for r in got.mappings().all()]
+    except Exception as exc:  # asyncpg / SQLAlchemy: one clear line naming the setting
+        raise FrameworkError("DATABASE_URL", f"cannot read the chat history ({exc})",
+                             database.shown_url(url)) from None
+    finally:
+        await engine.dispose()
+
+
+def _row(data: dict[str, Any]) -> FeedbackRow:
+    meta = data.pop("metadata") or "{}"
+    try:
+        parsed = json.loads(meta) if isinstance(meta, str) else meta
+    except ValueError:
+        parsed = {}
+    return FeedbackRow(**{k: v for k, v in data.items() if v is not None},
+                       metadata=parsed if isinstance(parsed, dict) else {})
 
 
 def _clean_answer(text: str) -> str:
@@ -136,12 +159,14 @@ def case_from_row(row: FeedbackRow) -> dict[str, Any] | None:
     return case
 
 
-def export_feedback(data_dir: Path, only: str = "all") -> FeedbackExport:
+def export_feedback(data_dir: Path, only: str = "all", url: str | None = None
+                    ) -> FeedbackExport:
     """Turn the recorded feedback into eval cases, validated by the evals case model.
 
     Args:
         data_dir: The data dir holding the chat history.
         only: ``all``, ``up`` or ``down``.
+        url: The history database (default: ``DATABASE_URL``, else the data dir's SQLite).
 
     Raises:
         FrameworkError: On a bad ``only`` value or an unreadable database.
@@ -151,7 +176,7 @@ def export_feedback(data_dir: Path, only: str = "all") -> FeedbackExport:
 
 
     export = FeedbackExport(cases=[])
-    for row in read_feedback(data_dir):
+    for row in read_feedback(data_dir, url):
         if only != "all" and (row.value == 1) != (only == "up"):
             continue
         case = case_from_row(row)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder
@@ -52,9 +52,7 @@ def make_client(settings: Settings, generation: int | None = None, fresh: bool =
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
+        return server_client(settings)
     path = Path(settings.data_dir) / "chroma"
     Path(settings.data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -67,6 +65,42 @@ def make_client(settings: Settings, generation: int | None = None, fresh: bool =
     client = chromadb.PersistentClient(path=key, settings=chroma_settings)
     _LIVE[key] = _Live(client, -1 if generation is None else generation)
     return client
+
+
+TOKEN_PROVIDER = "chromadb.auth.token_authn.TokenAuthClientProvider"
+
+
+def server_client(settings: Settings) -> Any:
+    """An ``HttpClient`` for ``CHROMA_HOST``, sending ``CHROMA_AUTH_TOKEN`` when it is set.
+
+    The token goes out the way Chroma's own token auth sends it (``Authorization: Bearer``,
+    chromadb's ``TokenAuthClientProvider``), to a Chroma that checks it or to the proxy of
+    :mod:`knowledge.chroma_proxy` in front of ``chroma run``.
+
+    Raises:
+        FrameworkError: Naming ``CHROMA_AUTH_TOKEN`` when the server refuses the token (or
+            wants one and none is set), or the token has characters no header can carry.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import AuthorizationError
+
+    extra: dict[str, Any] = {}
+    if settings.chroma_auth_token:
+        extra = {"chroma_client_auth_provider": TOKEN_PROVIDER,
+                 "chroma_client_auth_credentials": settings.chroma_auth_token}
+    where = f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+    try:
+        return chromadb.HttpClient(host=settings.chroma_host or "", port=settings.chroma_port,
+                                   settings=ChromaSettings(anonymized_telemetry=False, **extra))
+    except AuthorizationError as exc:
+        problem = ("was refused by" if settings.chroma_auth_token else
+                   "is not set, and is required by")
+        raise FrameworkError("CHROMA_AUTH_TOKEN", f"{problem} {where} ({exc})") from None
+    except ValueError as exc:
+        if "token" in str(exc).lower():
+            raise FrameworkError("CHROMA_AUTH_TOKEN", str(exc)) from None
+        raise
 
 
 def seen_generation(settings: Settings, client: Any, generation: int) -> None:
@@ -127,6 +161,9 @@ class WriteReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    # which partner ids were added and updated (for the audit trail; not in JSON output)
+    added_ids: list[str] = Field(default_factory=list, exclude=True)
+    updated_ids: list[str] = Field(default_factory=list, exclude=True)
 
 
 def sync_documents(collection: Any, chunks: Sequence[Chunk],

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from knowledge import audit
 from knowledge.files import load_data
 from knowledge.tables import MB, NOT_OBJECT, read_table
 from tools.errors import FrameworkError, describe_error, shown
@@ -316,6 +317,7 @@ def import_file(
     store: Any, path: Path, history: Path | None = None, mapping: Path | None = None,
     skip_invalid: bool = False, max_bytes: int | None = DEFAULT_MAX_BYTES,
     report_path: Path | None = None, progress_factory: ProgressFactory | None = None,
+    actor: audit.Actor | None = None,
 ) -> ImportReport:
     """Validate a partner file and upsert it into ``store`` (see the module docstring).
 
@@ -329,10 +331,12 @@ def import_file(
         report_path: Where to write the JSON report (default with ``skip_invalid`` and
             issues: ``<data_dir>/reports/import-<name>-<time>.json``).
         progress_factory: ``(label, total) -> context manager yielding advance(n)``.
+        actor: Who imports, for the audit trail (default: the local operator).
 
     Raises:
         ImportRejected: When there are bad rows and ``skip_invalid`` is off.
-        FrameworkError: For file-level problems, or when no row is valid.
+        FrameworkError: For file-level problems, when no row is valid, or when the audit
+            database cannot be used (checked before the store changes).
     """
     partners, report = parse_partners(Path(path), history, mapping, max_bytes)
     if report.issues and report_path is None and skip_invalid:
@@ -346,10 +350,13 @@ def import_file(
         raise FrameworkError(Path(path).name, "no valid rows to import")
     if report_path is not None:  # a report that cannot be written fails before the store
         _write_report(report, report_path)  # changes (rewritten with the counts below)
+    audit.prepare(store.settings)  # an unusable audit database stops the import here
     progress = progress_factory or _no_progress
     with progress("embedding partners", len(partners)) as embedded, \
             progress("writing partners", len(partners)) as written:
         result = store.upsert_partners(partners, progress=written, embed_progress=embedded)
+    audit.record(store.settings, actor or audit.LOCAL,
+                 audit.events_for(result.added_ids, result.updated_ids), Path(path).name)
     report.imported = result.added + result.updated + result.unchanged
     report.added, report.updated, report.unchanged = result.added, result.updated, \
         result.unchanged

@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     chroma_port: int = Field(
         default=8000, validation_alias=AliasChoices("CHROMA_PORT", "PARTNERPILOT_CHROMA_PORT")
     )
+    # CHROMA_AUTH_TOKEN: sent to the Chroma server (or the token proxy in front of it)
+    chroma_auth_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHROMA_AUTH_TOKEN", "PARTNERPILOT_CHROMA_AUTH_TOKEN"),
+    )
+    # DATABASE_URL: PostgreSQL for chat history and the audit trail (SQLite in the data dir
+    # when unset); PARTNERPILOT_USER: who the CLI acts as on a shared store (cli/team.py)
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "PARTNERPILOT_DATABASE_URL")
+    )
+    user: str | None = None
     embedder: Literal["minilm", "openai"] = "minilm"
     embedding_model: str = "text-embedding-3-small"
     # The chat UI: which page origins may call it (comma list; default: its own origin),

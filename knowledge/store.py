@@ -182,8 +182,9 @@ class Store(StoreView):
             todo = [n for n, (pid, rec) in enumerate(zip(ids, records, strict=True))
                     if old_hash.get(pid) != rec[1]["hash"]]
             report = WriteReport(unchanged=len(ids) - len(todo))
-            report.updated = sum(1 for n in todo if ids[n] in old_hash)
-            report.added = len(todo) - report.updated
+            report.updated_ids = [ids[n] for n in todo if ids[n] in old_hash]
+            report.added_ids = [ids[n] for n in todo if ids[n] not in old_hash]
+            report.updated, report.added = len(report.updated_ids), len(report.added_ids)
             if not todo:
                 return report
             docs = [records[n][0] for n in todo]

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,5 +92,54 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
     proc, port = start_server(path)
     try:
         yield ChromaServer("127.0.0.1", port, path)
+    finally:
+        stop_server(proc)
+
+
+@dataclass
+class TokenChroma:
+    """``chroma run`` behind ``partnerpilot chroma-proxy``: clients need ``token``."""
+
+    host: str
+    port: int
+    token: str
+    upstream: ChromaServer
+
+
+def start_proxy(upstream_port: int, token: str, log_dir: Path,
+                timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the real ``partnerpilot chroma-proxy`` on a free port in front of ``upstream``."""
+    port = free_port()
+    env = dict(os.environ, CHROMA_AUTH_TOKEN=token, ANONYMIZED_TELEMETRY="False")
+    log = open(log_dir / f"proxy-{port}.log", "wb")  # noqa: SIM115 - closed with process
+    proc = subprocess.Popen(
+        [str(CHROMA.parent / "partnerpilot"), "chroma-proxy", "--upstream",
+         f"http://127.0.0.1:{upstream_port}", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc._log = log  # type: ignore[attr-defined]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.close()
+            raise RuntimeError(f"chroma-proxy exited with {proc.returncode}")
+        try:  # any HTTP answer (401 without the token) means it listens
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            return proc, port
+        except urllib.error.HTTPError:
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError("chroma-proxy did not answer in time")
+
+
+@pytest.fixture(scope="session")
+def chroma_token_server(chroma_server: ChromaServer,
+                        tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenChroma]:
+    """The session's Chroma server behind the token proxy (one proxy per session)."""
+    token = "test-token-" + os.urandom(12).hex()
+    proc, port = start_proxy(chroma_server.port, token, tmp_path_factory.mktemp("proxy"))
+    try:
+        yield TokenChroma("127.0.0.1", port, token, chroma_server)
     finally:
         stop_server(proc)

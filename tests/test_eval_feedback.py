@@ -1,53 +1,80 @@
-"""Thumbs feedback in the chat history becomes eval cases the evals loader accepts."""
+"""Thumbs feedback in the chat history (SQLite or PostgreSQL) becomes eval cases the evals
+loader accepts."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from pg_server import pg_url, postgres  # noqa: F401  (fixtures)
+from sqlalchemy import text
 
 from evals import feedback
 from evals.cases import load_suite_file
-from knowledge.settings import chat_db_path
+from knowledge import database
+from knowledge.settings import chat_db_path, get_settings
 from tools.errors import FrameworkError
 from ui import datalayer
 
 
-def add_turn(conn: sqlite3.Connection, n: int, message: str, value: int | None,
-             comment: str = "", prior: list[str] | None = None, tools: list[str] | None = None,
-             cites: list[str] | None = None, metadata: bool = True) -> None:
+def turn_rows(n: int, message: str, value: int | None, comment: str = "",
+              prior: list[str] | None = None, tools: list[str] | None = None,
+              cites: list[str] | None = None, metadata: bool = True
+              ) -> list[tuple[str, dict[str, Any]]]:
+    """The INSERTs of one turn: its run step, its answer and (maybe) a thumb on the run."""
     run, answer = f"run-{n}-0000", f"msg-{n}-0000"
-    conn.execute('INSERT INTO steps ("id","name","type","threadId","createdAt","metadata") '
-                 "VALUES (?,?,?,?,?,?)", (run, "on_message", "run", "t1", f"2026-11-22T1{n}", "{}"))
     meta = {"user_message": message, "context_turns": prior or [], "tools": tools or [],
             "cites": cites or [], "backend": "offline"} if metadata else {}
-    conn.execute('INSERT INTO steps ("id","name","type","threadId","parentId","output",'
-                 '"createdAt","metadata") VALUES (?,?,?,?,?,?,?,?)',
-                 (answer, "PartnerPilot", "assistant_message", "t1", run,
-                  "Acme scores 72.\n\n**Sources:** Source 1 - x\n\nAnswered by: `offline`",
-                  f"2026-11-22T1{n}", json.dumps(meta)))
+    rows = [('INSERT INTO steps ("id","name","type","threadId","createdAt","metadata") '
+             "VALUES (:id, 'on_message', 'run', 't1', :at, '{}')",
+             {"id": run, "at": f"2026-11-22T1{n}"}),
+            ('INSERT INTO steps ("id","name","type","threadId","parentId","output",'
+             '"createdAt","metadata") VALUES (:id, \'PartnerPilot\', \'assistant_message\', '
+             "'t1', :run, :out, :at, :meta)",
+             {"id": answer, "run": run, "at": f"2026-11-22T1{n}", "meta": json.dumps(meta),
+              "out": "Acme scores 72.\n\n**Sources:** Source 1 - x\n\nAnswered by: `offline`"})]
     if value is not None:
-        conn.execute('INSERT INTO feedbacks ("id","forId","threadId","value","comment") '
-                     "VALUES (?,?,?,?,?)", (f"f{n}", run, "t1", value, comment))
+        rows.append(('INSERT INTO feedbacks ("id","forId","threadId","value","comment") '
+                     "VALUES (:id, :run, 't1', :value, :comment)",
+                     {"id": f"f{n}", "run": run, "value": value, "comment": comment}))
+    return rows
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = datalayer.init_db(tmp_path)
-    with sqlite3.connect(path) as conn:
-        conn.execute('INSERT INTO users VALUES (?,?,?,?)', ("u1", "alice", "{}", "2026"))
-        conn.execute('INSERT INTO threads ("id","userId","userIdentifier") VALUES (?,?,?)',
-                     ("t1", "u1", "alice"))
-        add_turn(conn, 1, "Score Acme", 1, "Clear", tools=["score_partner", "score_partner"],
-                 cites=["attractiveness-scoring"])
-        add_turn(conn, 2, "And its tier?", 0, "Wrong tier", prior=["Score Acme"],
-                 tools=["check_tier"])
-        add_turn(conn, 3, "Not rated", None)
-        add_turn(conn, 4, "", 1, metadata=False)
-    return tmp_path
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])
+def data_dir(request: pytest.FixtureRequest, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A chat history with four turns, in the data dir's SQLite or in PostgreSQL."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("pg_url"))
+    get_settings.cache_clear()
+    url = datalayer.history_url(tmp_path)
+    datalayer.prepare_database(tmp_path, url)
+    statements = [
+        ('INSERT INTO users VALUES (:id, :name, \'{}\', \'2026\')', {"id": "u1", "name": "alice"}),
+        ('INSERT INTO threads ("id","userId","userIdentifier") VALUES (\'t1\', \'u1\', '
+         "'alice')", {}),
+        *turn_rows(1, "Score Acme", 1, "Clear", tools=["score_partner", "score_partner"],
+                   cites=["attractiveness-scoring"]),
+        *turn_rows(2, "And its tier?", 0, "Wrong tier", prior=["Score Acme"],
+                   tools=["check_tier"]),
+        *turn_rows(3, "Not rated", None),
+        *turn_rows(4, "", 1, metadata=False)]
+
+    async def fill() -> None:
+        engine = database.engine(url)
+        async with engine.begin() as conn:
+            for sql, params in statements:
+                await conn.execute(text(sql), params)
+        await engine.dispose()
+
+    database.run(fill())
+    yield tmp_path
+    get_settings.cache_clear()
 
 
 def test_export_turns_thumbs_into_cases(data_dir: Path, tmp_path: Path) -> None:
@@ -74,7 +101,8 @@ def test_export_filters_and_handles_no_history(data_dir: Path, tmp_path: Path) -
     assert [c["tags"][1] for c in feedback.export_feedback(data_dir, only="down").cases] == [
         "thumbs-down"]
     assert len(feedback.export_feedback(data_dir, only="up").cases) == 1
-    empty = feedback.export_feedback(tmp_path / "nothing-here")
+    empty = feedback.export_feedback(tmp_path / "nothing-here",
+                                     url="sqlite+aiosqlite:///nothing-here/chat.sqlite3")
     assert empty.cases == [] and empty.to_yaml() == "# no feedback recorded yet\n"
     with pytest.raises(FrameworkError, match="only: must be all, up or down"):
         feedback.export_feedback(data_dir, only="sideways")

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chroma_server import ChromaServer, chroma_server  # noqa: F401
+from chroma_server import (  # noqa: F401
+    TokenChroma,
+    chroma_server,
+    chroma_token_server,
+)
 from filelock import FileLock
 
 from knowledge.chunking import load_documents
@@ -50,14 +54,15 @@ PARTNERS_FIXTURE = [
 ]
 
 
-@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
+@pytest.fixture(params=["embedded", pytest.param("server-token", marks=pytest.mark.server)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     if request.param == "embedded":
         yield Settings(data_dir=tmp_path / "data")
         return
-    server: ChromaServer = request.getfixturevalue("chroma_server")
-    conf = Settings(data_dir=tmp_path / "data", chroma_host=server.host,
-                    chroma_port=server.port)
+    # a real `chroma run` behind the token proxy, as deployed (docs/deploy.md)
+    proxied: TokenChroma = request.getfixturevalue("chroma_token_server")
+    conf = Settings(data_dir=tmp_path / "data", chroma_host=proxied.host,
+                    chroma_port=proxied.port, chroma_auth_token=proxied.token)
     client = make_client(conf)
     for collection in client.list_collections():
         client.delete_collection(collection.name)
@@ -267,7 +272,8 @@ def test_killed_import_is_rolled_back_on_next_open(store: Store, settings: Setti
     proc = subprocess.run(
         [sys.executable, "-c", CRASHER, str(settings.data_dir), settings.chroma_host or "",
          str(settings.chroma_port), str(payload)], cwd=ROOT, capture_output=True, text=True,
-        timeout=240, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=240, env=dict(os.environ, PYTHONPATH=str(ROOT),
+                              CHROMA_AUTH_TOKEN=settings.chroma_auth_token or ""),
     )
     assert proc.returncode == 3, proc.stderr
     assert read_journal(Path(settings.data_dir)) is not None

@@ -14,7 +14,8 @@ from ui import auth
 def test_added_user_is_stored_hashed_and_authenticates(tmp_path: Path) -> None:
     path = auth.add_user(tmp_path, "alice", "correct horse")
     stored = yaml.safe_load(path.read_text())["users"]["alice"]
-    assert stored.startswith("$2") and "correct horse" not in path.read_text()
+    assert stored["hash"].startswith("$2") and "correct horse" not in path.read_text()
+    assert stored["role"] == "member"  # the default role
     users = auth.load_users(tmp_path, env="")
     assert auth.authenticate(users, "alice", "correct horse")
     assert not auth.authenticate(users, "alice", "wrong horse")

@@ -32,9 +32,9 @@ def test_users_add_and_list(data_dir: Path) -> None:
     added = runner.invoke(app, ["users", "add", "alice"],
                           env={"PARTNERPILOT_NEW_PASSWORD": "long enough"})
     assert added.exit_code == 0, added.output
-    assert f"user alice saved in {data_dir / 'users.yaml'}" in added.output
+    assert f"user alice (member) saved in {data_dir / 'users.yaml'}" in added.output
     listed = runner.invoke(app, ["users", "list", "--json"])
-    assert json.loads(listed.output) == {"users": ["alice"]}
+    assert json.loads(listed.output) == {"users": ["alice"], "roles": {"alice": "member"}}
     assert auth.authenticate(auth.load_users(data_dir, env=""), "alice", "long enough")
 
 

@@ -1,4 +1,5 @@
-"""Chainlit's SQLAlchemy data layer on our SQLite schema, for real (aiosqlite, temp dir)."""
+"""Chainlit's SQLAlchemy data layer on our schema, for real: SQLite (aiosqlite, temp dir) and
+PostgreSQL (asyncpg, a throwaway cluster from ``pg_server``); the history tests run on both."""
 
 from __future__ import annotations
 
@@ -9,10 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_server import pg_url, postgres  # noqa: F401  (fixtures)
 
 import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
 from agent.session import Session
+from knowledge import database
 from ui import datalayer
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.server)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The history database of one test: the data dir's SQLite, or a fresh PostgreSQL DB."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}"
+    return database.database_url(database.Settings(
+        data_dir=tmp_path, database_url=request.getfixturevalue("pg_url")))
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +45,13 @@ def test_init_db_creates_every_table_and_is_idempotent(tmp_path: Path) -> None:
     assert {"users", "threads", "steps", "elements", "feedbacks"} <= tables
 
 
-async def _history(tmp_path: Path) -> dict[str, Any]:
+async def _history(tmp_path: Path, url: str) -> dict[str, Any]:
     from chainlit.context import init_http_context
     from chainlit.types import Feedback, Pagination, ThreadFilter
     from chainlit.user import User
 
     init_http_context()
-    layer = datalayer.make_data_layer(tmp_path)
+    layer = datalayer.make_data_layer(tmp_path, url)
     alice = await layer.create_user(User(identifier="alice"))
     bob = await layer.create_user(User(identifier="bob"))
     session = Session(session_id="t-alice")
@@ -65,8 +77,9 @@ async def _history(tmp_path: Path) -> dict[str, Any]:
     return {"mine": mine.data, "theirs": theirs.data, "thread": thread, "author": author}
 
 
-def test_threads_steps_feedback_round_trip_and_users_are_separated(tmp_path: Path) -> None:
-    got = asyncio.run(_history(tmp_path))
+def test_threads_steps_feedback_round_trip_and_users_are_separated(tmp_path: Path,
+                                                                   db_url: str) -> None:
+    got = asyncio.run(_history(tmp_path, db_url))
     assert [t["id"] for t in got["mine"]] == ["t-alice"]
     assert [t["id"] for t in got["theirs"]] == ["t-bob"]
     assert got["author"] == "alice"
@@ -106,3 +119,28 @@ def test_local_storage_client_and_owner_only_paths(tmp_path: Path) -> None:
     assert datalayer.file_path_for(tmp_path, "u1/../../etc/passwd", "u1") is None
     with pytest.raises(ValueError, match="bad object key"):
         datalayer.safe_key("/etc/passwd")
+
+
+def test_schema_is_created_at_start_and_an_old_one_is_migrated(tmp_path: Path,
+                                                               db_url: str) -> None:
+    from sqlalchemy import text
+
+    if database.is_postgres(db_url):  # a fresh database has none of the tables yet
+        assert database.run(database.schema_state(db_url)) == (
+            None, list(database.EXPECTED_TABLES))
+    database.run(database.migrate_async(db_url))
+    database.run(database.migrate_async(db_url))  # idempotent
+    assert database.run(database.schema_state(db_url)) == (database.SCHEMA_VERSION, [])
+
+    async def age() -> None:  # a database left by an older partnerpilot
+        engine = database.engine(db_url)
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE partnerpilot_schema SET version = 0"))
+            await conn.execute(text("DROP TABLE partnerpilot_audit"))
+        await engine.dispose()
+
+    database.run(age())
+    version, missing = database.run(database.schema_state(db_url))
+    assert (version, missing) == (0, ["partnerpilot_audit"])
+    datalayer.prepare_database(tmp_path, db_url)  # what the UI runs at start
+    assert database.run(database.schema_state(db_url)) == (database.SCHEMA_VERSION, [])

@@ -37,11 +37,14 @@ def server_env(data_dir: Path, users: dict[str, str]) -> dict[str, str]:
     """The environment of the server: offline, no model key, its own data dir and users."""
     env = dict(os.environ)
     for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "PARTNERPILOT_BACKEND",
-                "CHAINLIT_AUTH_SECRET", "DATABASE_URL", "LITERAL_API_KEY"):
+                "CHAINLIT_AUTH_SECRET", "DATABASE_URL", "LITERAL_API_KEY",
+                "CHROMA_AUTH_TOKEN", "PARTNERPILOT_USER", "PARTNERPILOT_ROLES"):
         env.pop(key, None)
     env.update({
         "PARTNERPILOT_DATA_DIR": str(data_dir),
         "PARTNERPILOT_USERS": ",".join(f"{n}:{p}" for n, p in users.items()),
+        # the browser tests import partners as any of their users: all are admins here
+        "PARTNERPILOT_ROLES": ",".join(f"{n}:admin" for n in users),
         "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
         "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     })

@@ -30,7 +30,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from agent.session import Session
 from knowledge.settings import Settings, get_settings
-from ui import auth, datalayer, guard, render, routes, upload
+from ui import auth, datalayer, guard, render, roles, routes, upload
 from ui.launch import ENV_AUTH
 from ui.throttle import LoginThrottle
 
@@ -209,7 +209,10 @@ async def _resume(thread: ThreadDict) -> None:
 
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
-    files = [e for e in message.elements or [] if getattr(e, "path", None)]
+    if await roles.begin_turn(message.content):  # who acts; /audit for admins
+        return
+    files = await roles.permitted_files([e for e in message.elements or []
+                                         if getattr(e, "path", None)])
     if files:
         await upload.handle_upload(files, get_agent)
         if not message.content.strip():

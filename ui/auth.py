@@ -1,12 +1,16 @@
 """Who may log in to the chat UI: users from ``<data_dir>/users.yaml`` or ``PARTNERPILOT_USERS``.
 
-``users.yaml`` holds bcrypt hashes (``partnerpilot users add NAME`` writes it)::
+``users.yaml`` holds bcrypt hashes and roles (``partnerpilot users add NAME --role ROLE``
+writes it)::
 
     users:
-      alice: $2b$12$...
+      alice: {hash: $2b$12$..., role: admin}
+      bob: $2b$12$...            # a user without a role (older files) is a member
 
 ``PARTNERPILOT_USERS="alice:secret,bob:secret"`` adds plain-text users for local use and
-tests. The JWT secret Chainlit signs sessions with is generated once and kept in the data dir.
+tests; ``PARTNERPILOT_ROLES="alice:admin,bob:viewer"`` gives any user a role (it wins over the
+file). Roles and what each may do are in :mod:`agent.access`. The JWT secret Chainlit signs
+sessions with is generated once and kept in the data dir.
 
 Sessions are revocable: every token carries a *session stamp* (the user's session version
 from ``ui-sessions.json`` and a keyed fingerprint of their credential). Logging out bumps the
@@ -32,6 +36,7 @@ import jwt
 import yaml
 from pydantic import BaseModel
 
+from agent.access import DEFAULT_ROLE, Role, parse_role
 from tools.errors import FrameworkError
 
 USERS_FILE = "users.yaml"
@@ -39,6 +44,7 @@ SECRET_FILE = "ui-auth-secret"
 SESSIONS_FILE = "ui-sessions.json"
 STAMP_KEY = "session_stamp"
 ENV_USERS = "PARTNERPILOT_USERS"
+ENV_ROLES = "PARTNERPILOT_ROLES"
 NAME_RE = re.compile(r"^[A-Za-z0-9_.@\-]{1,64}$")
 
 
@@ -48,6 +54,7 @@ class Credential(BaseModel):
     name: str
     bcrypt_hash: str | None = None
     plain: str | None = None
+    role: Role = DEFAULT_ROLE
 
     def matches(self, password: str) -> bool:
         """Whether ``password`` is this user's password (constant-time for plain secrets)."""
@@ -96,14 +103,54 @@ def load_users(data_dir: Path, env: str | None = None) -> dict[str, Credential]:
         table = data.get("users") if isinstance(data, dict) else None
         if not isinstance(table, dict):
             raise FrameworkError(str(path), "must hold a 'users:' mapping of name to hash", data)
-        for name, hashed in table.items():
-            if not isinstance(hashed, str) or not hashed.startswith("$2"):
-                raise FrameworkError(f"users.{name}", "must be a bcrypt hash", hashed)
-            users[check_name(str(name))] = Credential(name=str(name), bcrypt_hash=hashed)
+        for name, entry in table.items():
+            users[check_name(str(name))] = _file_credential(str(name), entry)
     env_value = os.environ.get(ENV_USERS) if env is None else env
     if env_value:
         users.update(parse_env_users(env_value))
+    for name, role in parse_env_roles(os.environ.get(ENV_ROLES, "")).items():
+        if name in users:
+            users[name] = users[name].model_copy(update={"role": role})
     return users
+
+
+def _file_credential(name: str, entry: Any) -> Credential:
+    """One users-file entry: a bare hash (a member) or ``{hash: ..., role: ...}``."""
+    role = DEFAULT_ROLE
+    hashed = entry
+    if isinstance(entry, dict):
+        hashed = entry.get("hash")
+        try:
+            role = parse_role(str(entry.get("role", DEFAULT_ROLE.value)))
+        except ValueError as exc:
+            raise FrameworkError(f"users.{name}.role", str(exc).split(": ", 1)[1]) from None
+    if not isinstance(hashed, str) or not hashed.startswith("$2"):
+        raise FrameworkError(f"users.{name}", "must be a bcrypt hash", hashed)
+    return Credential(name=name, bcrypt_hash=hashed, role=role)
+
+
+def parse_env_roles(value: str) -> dict[str, Role]:
+    """Parse ``"alice:admin,bob:viewer"`` (``PARTNERPILOT_ROLES``).
+
+    Raises:
+        FrameworkError: When an entry is not NAME:ROLE or names no role.
+    """
+    roles: dict[str, Role] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        name, sep, role = entry.partition(":")
+        if not sep:
+            raise FrameworkError(ENV_ROLES, "each entry must be NAME:ROLE", entry)
+        try:
+            roles[check_name(name.strip())] = parse_role(role)
+        except ValueError as exc:
+            raise FrameworkError(ENV_ROLES, str(exc).split(": ", 1)[1], entry) from None
+    return roles
+
+
+def role_of(users: dict[str, Credential], name: str) -> Role | None:
+    """The role of user ``name`` (None when there is no such user)."""
+    credential = users.get(name)
+    return credential.role if credential is not None else None
 
 
 _dummy_lock = threading.Lock()
@@ -197,8 +244,14 @@ def token_is_current(token: str, data_dir: Path, secret: str, max_age_s: float,
     return hmac.compare_digest(stamp, session_stamp(data_dir, credential, secret))
 
 
-def add_user(data_dir: Path, name: str, password: str) -> Path:
+def add_user(data_dir: Path, name: str, password: str, role: Role | None = None) -> Path:
     """Add or replace a user in the users file with a bcrypt hash of ``password``.
+
+    Args:
+        data_dir: The data folder holding ``users.yaml``.
+        name: The user name.
+        password: At least 8 characters; stored as a bcrypt hash.
+        role: The user's role (None: keep the one they have, ``member`` for a new user).
 
     Raises:
         FrameworkError: When the name is invalid or the password shorter than 8 characters.
@@ -208,12 +261,16 @@ def add_user(data_dir: Path, name: str, password: str) -> Path:
         shown = f"{len(password)} characters"
         raise FrameworkError("password", "must be at least 8 characters", shown)
     path = data_dir / USERS_FILE
-    data: dict[str, dict[str, str]] = {"users": {}}
+    data: dict[str, dict[str, Any]] = {"users": {}}
     if path.is_file():
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if isinstance(loaded, dict) and isinstance(loaded.get("users"), dict):
-            data["users"] = {str(k): str(v) for k, v in loaded["users"].items()}
-    data["users"][name] = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+            data["users"] = {str(k): v for k, v in loaded["users"].items()}
+    old = data["users"].get(name)
+    kept = parse_role(str(old.get("role", DEFAULT_ROLE.value))) if isinstance(old, dict) \
+        else DEFAULT_ROLE
+    data["users"][name] = {"hash": bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode(),
+                           "role": (role or kept).value}
     data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=True), encoding="utf-8")
     path.chmod(0o600)

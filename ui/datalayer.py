@@ -1,10 +1,12 @@
-"""Chat history on local SQLite through Chainlit's SQLAlchemy data layer, files on local disk.
+"""Chat history through Chainlit's SQLAlchemy data layer (SQLite or PostgreSQL), files on disk.
 
-Chainlit's ``SQLAlchemyDataLayer`` does not create its tables, so :func:`init_db` does, with
-the columns it writes. SQLite cannot bind lists or dicts, so :class:`SQLiteDataLayer` stores
-them as JSON text. Element files (DOCX, charts, citations) go to :class:`LocalStorageClient`
-under the data dir and are served back to their owner only (see :func:`file_path_for`): an
-element's key starts with the id of the user whose thread it belongs to. The database and the
+Chainlit's ``SQLAlchemyDataLayer`` does not create its tables, so :func:`prepare_database`
+does (:mod:`knowledge.database`: one schema, ``DATABASE_URL`` for PostgreSQL, else
+``<data_dir>/chat.sqlite3``). The schema keeps lists and dicts as JSON text, so
+:class:`SQLiteDataLayer` encodes them for both databases. Element files (DOCX, charts,
+citations) go to :class:`LocalStorageClient` under the data dir and are served back to
+their owner only (see :func:`file_path_for`): an element's key starts with the id of the
+user whose thread it belongs to. The database and the
 files are readable by their owner only (0600, in 0700 folders).
 """
 
@@ -12,103 +14,46 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from agent.session import Session
-from knowledge.settings import chat_db_path, private_dir
+from knowledge import database
+from knowledge.settings import chat_db_path, get_settings, private_dir
+from tools.errors import FrameworkError
 
 FILES_DIR = "ui-files"
 FILES_ROUTE = "/partnerpilot/files"
 SESSION_KEY = "pp_session"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    "id" TEXT PRIMARY KEY,
-    "identifier" TEXT NOT NULL UNIQUE,
-    "metadata" TEXT NOT NULL DEFAULT '{}',
-    "createdAt" TEXT
-);
-CREATE TABLE IF NOT EXISTS threads (
-    "id" TEXT PRIMARY KEY,
-    "createdAt" TEXT,
-    "name" TEXT,
-    "userId" TEXT,
-    "userIdentifier" TEXT,
-    "tags" TEXT,
-    "metadata" TEXT,
-    FOREIGN KEY ("userId") REFERENCES users("id") ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS steps (
-    "id" TEXT PRIMARY KEY,
-    "name" TEXT NOT NULL,
-    "type" TEXT NOT NULL,
-    "threadId" TEXT NOT NULL,
-    "parentId" TEXT,
-    "command" TEXT,
-    "modes" TEXT,
-    "streaming" BOOLEAN NOT NULL DEFAULT 0,
-    "waitForAnswer" BOOLEAN,
-    "isError" BOOLEAN,
-    "metadata" TEXT,
-    "tags" TEXT,
-    "input" TEXT,
-    "output" TEXT,
-    "createdAt" TEXT,
-    "start" TEXT,
-    "end" TEXT,
-    "generation" TEXT,
-    "showInput" TEXT,
-    "defaultOpen" BOOLEAN,
-    "autoCollapse" BOOLEAN,
-    "language" TEXT,
-    "icon" TEXT,
-    "indent" INTEGER,
-    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS elements (
-    "id" TEXT PRIMARY KEY,
-    "threadId" TEXT,
-    "type" TEXT,
-    "chainlitKey" TEXT,
-    "path" TEXT,
-    "url" TEXT,
-    "objectKey" TEXT,
-    "name" TEXT NOT NULL,
-    "display" TEXT,
-    "size" TEXT,
-    "language" TEXT,
-    "page" INTEGER,
-    "props" TEXT,
-    "autoPlay" BOOLEAN,
-    "playerConfig" TEXT,
-    "forId" TEXT,
-    "mime" TEXT,
-    FOREIGN KEY ("threadId") REFERENCES threads("id") ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS feedbacks (
-    "id" TEXT PRIMARY KEY,
-    "forId" TEXT NOT NULL,
-    "threadId" TEXT,
-    "value" INTEGER NOT NULL,
-    "comment" TEXT
-);
-CREATE INDEX IF NOT EXISTS steps_thread ON steps ("threadId");
-CREATE INDEX IF NOT EXISTS threads_user ON threads ("userId");
-"""
-
-
 def init_db(data_dir: Path) -> Path:
-    """Create the chat-history tables if they are missing (idempotent); return the DB path."""
-    private_dir(data_dir)
+    """Create or migrate the SQLite chat database of ``data_dir`` (idempotent); return its path."""
     path = chat_db_path(data_dir)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    path.chmod(0o600)  # also a database made before files were private
-    with sqlite3.connect(path) as conn:
-        conn.executescript(SCHEMA)
+    database.run(database.migrate_async(f"sqlite+aiosqlite:///{path}"))
     return path
+
+
+def history_url(data_dir: Path) -> str:
+    """The database of the chat history: ``DATABASE_URL`` (PostgreSQL), else SQLite here."""
+    return database.database_url(get_settings().model_copy(update={"data_dir": data_dir}))
+
+
+def prepare_database(data_dir: Path, url: str | None = None) -> str:
+    """Create or migrate the history database at start; return its URL (password hidden).
+
+    Raises:
+        FrameworkError: Naming ``DATABASE_URL`` when the database cannot be reached.
+    """
+    url = url or history_url(data_dir)
+    if not database.is_postgres(url):
+        return str(init_db(data_dir))
+    try:
+        database.run(database.migrate_async(url))
+    except Exception as exc:  # asyncpg, OSError, SQLAlchemy: one clear line for the operator
+        raise FrameworkError("DATABASE_URL", f"cannot use the database: {exc}",
+                             database.shown_url(url)) from None
+    return database.shown_url(url)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -120,7 +65,7 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _sqlite_value(value: Any) -> Any:
-    """SQLite binds scalars only: lists and dicts become JSON text."""
+    """Lists and dicts become JSON text (the schema stores them as TEXT on both databases)."""
     if isinstance(value, list | dict | tuple):
         return json.dumps(value)
     return value
@@ -183,8 +128,12 @@ def make_storage_client(root: Path) -> Any:
     return LocalStorageClient(root)
 
 
-def make_data_layer(data_dir: Path) -> Any:
-    """Chainlit's SQLAlchemy data layer on ``<data_dir>/chat.sqlite3`` with local file storage."""
+def make_data_layer(data_dir: Path, url: str | None = None) -> Any:
+    """Chainlit's SQLAlchemy data layer with local file storage under ``data_dir``.
+
+    The database is ``url``, else :func:`history_url` (``DATABASE_URL`` or the SQLite file
+    ``<data_dir>/chat.sqlite3``); its schema is created or migrated first.
+    """
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
     class SQLiteDataLayer(SQLAlchemyDataLayer):
@@ -230,9 +179,10 @@ def make_data_layer(data_dir: Path) -> Any:
                 'SELECT "forId" FROM feedbacks WHERE "id" = :id', {"id": feedback_id})
             return str(rows[0]["forId"]) if isinstance(rows, list) and rows else None
 
-    path = init_db(data_dir)
+    url = url or history_url(data_dir)
+    prepare_database(data_dir, url)
     return SQLiteDataLayer(
-        conninfo=f"sqlite+aiosqlite:///{path}",
+        conninfo=url,
         storage_provider=make_storage_client(data_dir / FILES_DIR),
     )
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.access import Role
 from knowledge.settings import private_dir
 from tools.errors import FrameworkError
 from ui.auth import USERS_FILE, add_user, auth_secret, load_users
-from ui.datalayer import init_db
+from ui.datalayer import prepare_database
 
 UI_ROOT = Path(__file__).resolve().parent
 APP_FILE = UI_ROOT / "app.py"
@@ -76,7 +77,7 @@ def plan(data_dir: Path, host: str, port: int, auth: bool) -> LaunchPlan:
     if not 1 <= port <= 65535:
         raise FrameworkError("port", "must be between 1 and 65535", port)
     data_dir = private_dir(data_dir.expanduser().resolve())
-    init_db(data_dir)
+    prepare_database(data_dir)
     chainlit_environment(data_dir)
     os.environ["CHAINLIT_HOST"] = host
     os.environ["CHAINLIT_PORT"] = str(port)
@@ -87,7 +88,7 @@ def plan(data_dir: Path, host: str, port: int, auth: bool) -> LaunchPlan:
         users = load_users(data_dir)
         if not users:
             password = secrets.token_urlsafe(12)
-            add_user(data_dir, FIRST_USER, password)
+            add_user(data_dir, FIRST_USER, password, Role.ADMIN)  # someone must import
             result.created_user, result.created_password = FIRST_USER, password
             users = load_users(data_dir)
         result.users = sorted(users)
