@@ -17,6 +17,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from agent import tool_runs as runs
+from agent.access import Action, Forbidden, allowed
 from agent.tool_inputs import (
     CheckTierInput,
     FindPartnersInput,
@@ -36,13 +37,15 @@ from tools.star import StarInput
 Run = Callable[[Any, Deps], BaseModel]
 
 
-def register(run: Run, input_model: type[BaseModel], name: str | None = None) -> ToolSpec:
+def register(run: Run, input_model: type[BaseModel], name: str | None = None,
+             action: Action = Action.CHAT) -> ToolSpec:
     """One registry entry; raises ``TypeError`` at import when the tool is defined wrongly.
 
     Args:
         run: ``run(input, deps)``; its docstring is the description the model reads.
         input_model: The pydantic model the arguments are validated into.
         name: The tool name (default: the run function's name).
+        action: What running it counts as, checked against the caller's role.
     """
     name = name or run.__name__
     if not (isinstance(input_model, type) and issubclass(input_model, BaseModel)):
@@ -52,11 +55,11 @@ def register(run: Run, input_model: type[BaseModel], name: str | None = None) ->
     doc = inspect.getdoc(run)
     if not doc:
         raise TypeError(f"tool {name}: run has no docstring to describe it to the model")
-    return ToolSpec(name, " ".join(doc.split()), input_model, run)
+    return ToolSpec(name, " ".join(doc.split()), input_model, run, action)
 
 
 def _document_entries() -> list[ToolSpec]:
-    return [register(runs.document_run(tool), tool.input_model, tool.name)
+    return [register(runs.document_run(tool), tool.input_model, tool.name, Action.DRAFT)
             for tool in runs.DOCUMENT_TOOLS]
 
 
@@ -105,6 +108,9 @@ def execute(name: str, args: dict[str, Any] | BaseModel | None, deps: Deps,
     if spec is None:
         return ExecutedTool(call_id=call_id, name=name, input=raw,
                             error=f"unknown tool {name!r}; the tools are: " + ", ".join(TOOLS))
+    if deps.role is not None and not allowed(deps.role, spec.action):
+        return ExecutedTool(call_id=call_id, name=name, input=raw,
+                            error=str(Forbidden(deps.role, spec.action)))
     try:
         data = spec.input_model.model_validate(args if isinstance(args, BaseModel) else raw)
     except ValidationError as exc:
