@@ -119,7 +119,8 @@ def _assertions(expect: Expect) -> list[dict[str, Any]]:
     found.extend({"type": "icontains", "value": f"({doc})"} for doc in expect.cites)
     if expect.tools is not None:
         if expect.trajectory == "subset" and len(expect.tools) == 1:
-            found.append({"type": "regex", "value": rf"(?m)^- `{expect.tools[0]}`"})
+            found.append({"type": "regex",  # JavaScript syntax: no inline flags
+                          "value": rf"\*\*Computed by\*\*(\n- .*)*\n- `{expect.tools[0]}`"})
         else:
             found.append({"type": "python", "value": f"file://{ASSERTS_FILE}:tools"})
     return found
