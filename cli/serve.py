@@ -1,5 +1,7 @@
-"""``partnerpilot serve`` (OpenAI-compatible HTTP API), ``partnerpilot mcp`` (MCP server) and
-``partnerpilot keys`` (the API keys the server accepts)."""
+"""``partnerpilot serve`` (HTTP API), ``partnerpilot mcp`` (MCP server), ``partnerpilot keys``.
+
+``serve`` is OpenAI-compatible; ``keys`` manages the API keys it accepts.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""``partnerpilot mcp``: the agent's tools, framework documents, partners and drafting kinds
-over MCP (stdio, or streamable HTTP on loopback with the ``Origin`` checked).
+"""``partnerpilot mcp``: the agent's tools, documents, partners and drafting kinds over MCP.
+
+Transports: stdio, or streamable HTTP on loopback with the ``Host`` and ``Origin`` checked.
 
 Everything comes from the registries the agent itself uses: every entry of
 :data:`agent.registry.TOOLS` is an MCP tool with its input model's JSON schema and is run
@@ -154,34 +155,35 @@ class McpServer:
     def _register(self) -> None:
         server = self.server
 
-        @server.list_tools()
+        @server.list_tools()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def list_tools() -> list[types.Tool]:
             return self.tools()
 
-        @server.call_tool(validate_input=False)  # the registry validates, naming the field
+        # the registry validates the arguments itself, naming the field
+        @server.call_tool(validate_input=False)  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
             return await self.call(name, arguments)
 
-        @server.list_resources()
+        @server.list_resources()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def list_resources() -> list[types.Resource]:
             return await anyio.to_thread.run_sync(self.resources)
 
-        @server.list_resource_templates()
+        @server.list_resource_templates()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def list_templates() -> list[types.ResourceTemplate]:
             return [types.ResourceTemplate(uriTemplate=f"{SCHEME}://{kind}/{{id}}", name=kind,
                                            mimeType=mime) for kind, mime in (
                 ("knowledge", "text/markdown"), ("partners", "application/json"),
                 ("documents", "application/octet-stream"))]
 
-        @server.read_resource()
+        @server.read_resource()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def read_resource(uri: AnyUrl) -> Iterable[ReadResourceContents]:
             return await anyio.to_thread.run_sync(self.read, str(uri))
 
-        @server.list_prompts()
+        @server.list_prompts()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def list_prompts() -> list[types.Prompt]:
             return [_prompt_for(kind) for kind in DOCUMENT_KINDS]
 
-        @server.get_prompt()
+        @server.get_prompt()  # type: ignore[misc,no-untyped-call,untyped-decorator,unused-ignore]
         async def get_prompt(name: str, arguments: dict[str, str] | None) -> types.GetPromptResult:
             kind = name.removeprefix("draft-")
             if not name.startswith("draft-") or kind not in DOCUMENT_KINDS:

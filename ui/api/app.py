@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -52,6 +52,7 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on with its body read, or answer 413."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -181,6 +182,94 @@ def _chunk(base: dict[str, Any], delta: dict[str, Any], finish: str | None = Non
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+class ChatTurn:
+    """One chat completion: the agent's events for the last user message, as OpenAI output."""
+
+    def __init__(self, state: ServeState, body: ChatRequest, request: Request,
+                 key: ApiKey) -> None:
+        self.state, self.body, self.key = state, body, key
+        backend = state.resolve(body.model)
+        self.earlier, self.message = conversation(body)
+        self.agent = state.agent_for(backend, key)
+        self.session = state.sessions.session_for(key.owner_id, self.earlier)
+        self.events = self.agent.stream(self.message, self.session)
+        self.head = _head(self.events, key.role)
+        self.render = Rendering(str(request.base_url), state.roots)
+        self.prompt = "\n".join(m.text() for m in body.messages)
+        self.base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
+                     "model": body.model}
+
+    def _result(self, collected: list[Event]) -> TurnResult:
+        return TurnResult.from_events(collected, self.agent.backend_name,
+                                      self.agent.backend.model)
+
+    def _finish(self, result: TurnResult, content: str) -> dict[str, int]:
+        """Keep the session for the next request of this conversation; the usage."""
+        self.state.sessions.keep(self.key.owner_id, [*self.earlier, ("user", self.message),
+                                                     ("assistant", content)], self.session)
+        return usage(result, self.prompt, content)
+
+    def complete(self) -> dict[str, Any]:
+        """The whole turn as one ``chat.completion`` (403 if it reached a refused tool)."""
+        collected = [*self.head]
+        for event in self.events:
+            collected.append(event)
+            refused = _forbidden_in(event, self.key.role)
+            if refused is not None:
+                raise APIError(403, str(refused), "permission_denied")
+        result = self._result(collected)
+        if result.error is not None and not result.answer:
+            raise APIError(502, f"the agent failed: {result.error.message}", "agent_error")
+        content = self.render.markdown(result.answer) + self.render.appendix(result)
+        counts = self._finish(result, content)
+        return {**self.base, "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": counts, "partnerpilot": self.render.extra(result)}
+
+    def chunks(self) -> Iterator[str]:
+        """The turn as SSE ``chat.completion.chunk`` lines, ending ``data: [DONE]``."""
+        base = {**self.base, "object": "chat.completion.chunk"}
+        collected: list[Event] = []
+        shown: list[str] = []
+        yield _chunk(base, {"role": "assistant", "content": ""})
+        for event in chain(self.head, self.events):
+            collected.append(event)
+            if isinstance(event, TextDelta):
+                shown.append(self.render.markdown(event.text))
+                yield _chunk(base, {"content": shown[-1]})
+        result = self._result(collected)
+        tail = ("" if shown else self.render.markdown(result.answer)) + self.render.appendix(
+            result)
+        if tail:
+            shown.append(tail)
+            yield _chunk(base, {"content": tail})
+        counts = self._finish(result, "".join(shown))
+        yield _chunk(base, {}, "stop", partnerpilot=self.render.extra(result))
+        options = self.body.stream_options
+        if options is not None and options.include_usage:
+            yield f"data: {json.dumps({**base, 'choices': [], 'usage': counts})}\n\n"
+        yield "data: [DONE]\n\n"
+
+
+def caller(request: Request) -> ApiKey:
+    """The key a request is made with: 401 when keys are configured and it has none valid."""
+    state: ServeState = request.app.state.serve
+    if not state.keys:
+        return LOCAL
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise APIError(401, "authorization: send an API key as 'Authorization: Bearer KEY'",
+                       "missing_api_key")
+    key = state.keys.check(token.strip())
+    if key is None:
+        raise APIError(401, "authorization: the API key is not valid", "invalid_api_key")
+    return key
+
+
+Caller = Annotated[ApiKey, Depends(caller)]
+
+
 def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The API over ``state``; ``max_body`` caps request bodies (bytes)."""
     app = FastAPI(title="partnerpilot", version="1", summary="Partnership strategy assistant: "
@@ -188,17 +277,6 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     install_handlers(app)
     app.state.serve = state
 
-    def caller(request: Request) -> ApiKey:
-        if not state.keys:
-            return LOCAL
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise APIError(401, "authorization: send an API key as 'Authorization: Bearer KEY'",
-                           "missing_api_key")
-        key = state.keys.check(token.strip())
-        if key is None:
-            raise APIError(401, "authorization: the API key is not valid", "invalid_api_key")
-        return key
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -206,82 +284,26 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         return {"status": "ok", "models": state.models()}
 
     @app.get("/v1/models")
-    def list_models(key: ApiKey = Depends(caller)) -> dict[str, Any]:
+    def list_models(key: Caller) -> dict[str, Any]:
         """The backends that can answer, as OpenAI model objects."""
         return {"object": "list", "data": [
             {"id": m, "object": "model", "created": 0, "owned_by": "partnerpilot"}
             for m in state.models()]}
 
     @app.get("/v1/documents/{doc_id}", response_model=None)
-    def get_document(doc_id: str, format: str = "md",
-                     key: ApiKey = Depends(caller)) -> FileResponse:
+    def get_document(doc_id: str, key: Caller, format: str = "md") -> FileResponse:
         """A document this key drafted, as Markdown (default) or DOCX."""
         found = find_document(owner_dir(state.data_dir, key.owner_id), doc_id, format)
         return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
     @app.post("/v1/chat/completions", response_model=None)
-    def chat_completions(body: ChatRequest, request: Request,
-                         key: ApiKey = Depends(caller)) -> Any:
+    def chat_completions(body: ChatRequest, request: Request, key: Caller) -> Any:
         """OpenAI chat completions, streaming (SSE) or not, answered by the agent."""
-        backend = state.resolve(body.model)
-        earlier, message = conversation(body)
-        agent = state.agent_for(backend, key)
-        session = state.sessions.session_for(key.owner_id, earlier)
-        events = agent.stream(message, session)
-        head = _head(events, key.role)
-        render = Rendering(str(request.base_url), state.roots)
-        prompt = "\n".join(m.text() for m in body.messages)
-        base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
-                "model": body.model}
-
-        def finish(collected: list[Event], content: str) -> tuple[TurnResult, dict[str, Any]]:
-            result = TurnResult.from_events(collected, agent.backend_name, agent.backend.model)
-            state.sessions.keep(key.owner_id, [*earlier, ("user", message),
-                                               ("assistant", content)], session)
-            return result, usage(result, prompt, content)
-
+        turn = ChatTurn(state, body, request, key)
         if body.stream:
-            include_usage = bool(body.stream_options and body.stream_options.include_usage)
-            stream_base = {**base, "object": "chat.completion.chunk"}
-
-            def sse() -> Iterator[str]:
-                collected: list[Event] = []
-                shown: list[str] = []
-                yield _chunk(stream_base, {"role": "assistant", "content": ""})
-                for event in chain(head, events):
-                    collected.append(event)
-                    if isinstance(event, TextDelta):
-                        shown.append(render.markdown(event.text))
-                        yield _chunk(stream_base, {"content": shown[-1]})
-                result = TurnResult.from_events(collected, agent.backend_name,
-                                                agent.backend.model)
-                tail = ("" if shown else render.markdown(result.answer)) + render.appendix(result)
-                if tail:
-                    shown.append(tail)
-                    yield _chunk(stream_base, {"content": tail})
-                result, counts = finish(collected, "".join(shown))
-                yield _chunk(stream_base, {}, "stop", partnerpilot=render.extra(result))
-                if include_usage:
-                    yield f"data: {json.dumps({**stream_base, 'choices': [], 'usage': counts})}\n\n"
-                yield "data: [DONE]\n\n"
-
-            return StreamingResponse(sse(), media_type="text/event-stream",
+            return StreamingResponse(turn.chunks(), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
-        collected = [*head]
-        for event in events:
-            collected.append(event)
-            refused = _forbidden_in(event, key.role)
-            if refused is not None:
-                raise APIError(403, str(refused), "permission_denied")
-        result = TurnResult.from_events(collected, agent.backend_name, agent.backend.model)
-        if result.error is not None and not result.answer:
-            raise APIError(502, f"the agent failed: {result.error.message}", "agent_error")
-        content = render.markdown(result.answer) + render.appendix(result)
-        result, counts = finish(collected, content)
-        return {**base, "object": "chat.completion",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": counts, "partnerpilot": render.extra(result)}
+        return turn.complete()
 
     app.add_middleware(BodyLimit, limit=max_body)
     return app

@@ -1,5 +1,4 @@
-"""OpenAI chat completions over ``Agent.stream``: request models, messages to a session, events
-to a response.
+"""OpenAI chat completions over ``Agent.stream``: request, session, response.
 
 A request's messages become a :class:`~agent.session.Session`; the last user message is the
 turn. When the earlier messages are exactly a conversation this server answered (the same key,
@@ -78,7 +77,8 @@ class ChatRequest(BaseModel):
 
 def conversation(request: ChatRequest) -> tuple[list[tuple[str, str]], str]:
     """The earlier user/assistant turns and the last user message; 400 when there is none."""
-    turns = [(m.role, m.text()) for m in request.messages if m.role in ("user", "assistant")]
+    turns: list[tuple[str, str]] = [(m.role, m.text()) for m in request.messages
+                                     if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise APIError(400, "messages: the last message must be from the user",
                        "invalid_messages", "messages")
@@ -116,9 +116,10 @@ class SessionCache:
 
     def keep(self, owner: str, turns: list[tuple[str, str]], session: Session) -> None:
         """Remember ``session`` as the state after ``turns`` (ending with the reply sent)."""
+        key, kept = _digest(owner, turns), session.model_copy(deep=True)
         with self._lock:
-            self._items[_digest(owner, turns)] = session.model_copy(deep=True)
-            self._items.move_to_end(_digest(owner, turns))
+            self._items[key] = kept
+            self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
@@ -126,10 +127,11 @@ class SessionCache:
 def scrub(value: Any, roots: tuple[str, ...]) -> Any:
     """``value`` with every server path under ``roots`` cut to its file name."""
     if isinstance(value, str):
+        text: str = value
         for root in roots:
-            value = re.sub(re.escape(root) + r"/[^\s`'\"<>)\]|,;]*",
-                           lambda m: Path(m.group(0)).name, value)
-        return value
+            text = re.sub(re.escape(root) + r"/[^\s`'\"<>)\]|,;]*",
+                          lambda m: Path(m.group(0)).name, text)
+        return text
     if isinstance(value, dict):
         return {k: scrub(v, roots) for k, v in value.items()}
     if isinstance(value, list):
@@ -181,7 +183,7 @@ class Rendering:
 
     def extra(self, result: TurnResult) -> dict[str, Any]:
         """The ``partnerpilot`` field: tool calls, citations, documents, backend."""
-        return scrub({
+        data: dict[str, Any] = scrub({
             "backend": result.backend,
             "model": result.model,
             "tool_calls": [{"name": c["name"], "input": c["input"], "output": c["output"],
@@ -193,6 +195,7 @@ class Rendering:
             "follow_up": result.follow_up.question if result.follow_up else None,
             "error": result.error.message if result.error else None,
         }, self.roots)
+        return data
 
 
 def _citation_line(citation: Citation) -> str:

@@ -61,11 +61,13 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "is invalid"}
+        errors = list(exc.errors())
+        first: dict[str, Any] = dict(errors[0]) if errors else {"loc": ("body",),
+                                                                  "msg": "is invalid"}
         if first.get("type") == "json_invalid":
+            context: dict[str, Any] = dict(first.get("ctx") or {})
             return error_response(400, "body: is not valid JSON "
-                                  f"({first.get('ctx', {}).get('error', 'parse error')})",
-                                  "invalid_json")
+                                  f"({context.get('error', 'parse error')})", "invalid_json")
         field = _location(tuple(first.get("loc", ())))
         return error_response(400, f"{field}: {first.get('msg', 'is invalid')}",
                               "invalid_request", field)
