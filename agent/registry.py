@@ -109,7 +109,7 @@ def execute(name: str, args: dict[str, Any] | BaseModel | None, deps: Deps,
     if spec is None:
         return ExecutedTool(call_id=call_id, name=name, input=raw,
                             error=f"unknown tool {name!r}; the tools are: " + ", ".join(TOOLS))
-    role = acting_role()
+    role = deps.role or acting_role()  # the API's key sets deps.role; the UI and CLI the actor
     if not allowed(role, spec.action):
         return ExecutedTool(call_id=call_id, name=name, input=raw,
                             error=str(Forbidden(role, spec.action)))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.access import Action
+from agent.access import Action, Role
 from agent.events import Citation, DocumentProduced, Event, ToolCall, ToolResult
 from agent.tool_inputs import DocumentResult, FrameworkSearchResult
 from knowledge.store import Store
@@ -32,11 +32,13 @@ class Deps:
         settings: The process settings.
         store: An open ``knowledge.store.Store``; when None it is opened on first use.
         output_dir: Where drafted documents are written (default ``<data_dir>/documents``).
+        role: The caller's role; a tool whose action it may not take is refused (None: any).
     """
 
     def __init__(self, settings: Settings, store: Store | None = None,
-                 output_dir: Path | None = None) -> None:
+                 output_dir: Path | None = None, role: Role | None = None) -> None:
         self.settings = settings
+        self.role = role
         self._store = store
         self.output_dir = Path(output_dir) if output_dir else Path(settings.data_dir) / "documents"
 

@@ -13,6 +13,7 @@ from agent.core import Agent
 from cli.common import emit, err_console, fail, out_console, user_errors
 from evals.cases import load_suites
 from evals.judge import make_judge
+from evals.promptfoo import DEFAULT_URL, write_export
 from evals.report import print_summary, write_reports
 from evals.results import compare, load_baseline
 from evals.results import write_baseline as save_baseline
@@ -78,6 +79,20 @@ def _run(suite: list[str] | None, backend: str | None, jobs: int, timeout: float
                           seed=lambda partners: seeded_agents(settings, partners))
 
 
+def _export(export: tuple[str, Path], suite: list[str] | None, datasets: Path | None,
+            url: str, as_json: bool) -> None:
+    runner, folder = export
+    if runner != "promptfoo":
+        fail(f"export: the only runner is promptfoo (got {shown(runner)})")
+    with user_errors():
+        done = write_export(load_suites(suite or None, datasets), folder, url)
+    summary = {"exported": len(done.exported), "partly_mapped": len(done.partly),
+               "not_exported": sorted(done.skipped), "files": [str(p) for p in done.paths]}
+    emit(summary, as_json, lambda: out_console.print(
+        f"exported {len(done.exported)} cases to {done.paths[0]} ({len(done.skipped)} not "
+        f"exported, {len(done.partly)} partly mapped: see {done.paths[2]})", markup=False))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``partnerpilot eval`` to the root app."""
     @app.command("eval")
@@ -103,12 +118,20 @@ def register(app: typer.Typer) -> None:
         datasets: Annotated[Path | None, typer.Option(
             help="Folder of dataset YAML files (default: the packaged suites).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        export: Annotated[tuple[str, Path] | None, typer.Option(
+            "--export", help="Write the suites for another runner instead of running them: "
+            "`--export promptfoo DIR`.")] = None,
+        serve_url: Annotated[str, typer.Option(
+            help="The `partnerpilot serve` URL an export calls.")] = DEFAULT_URL,
     ) -> None:
         """Run the eval suites through the agent and grade every answer.
 
         Exit status: 0 when every gate holds, 1 when --fail-under or --baseline is missed,
         2 for bad input.
         """
+        if export is not None:
+            _export(export, suite, datasets, serve_url, as_json)
+            return
         with user_errors():
             base = load_baseline(baseline) if baseline is not None else None
             result = _run(suite, backend, jobs, timeout, case, judge, datasets, as_json)

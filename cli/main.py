@@ -23,6 +23,7 @@ COMMANDS = {
     "partners": "store", "knowledge": "store", "ask": "ask", "chat": "ask",
     "eval": "evaluate", "ui": "ui", "users": "ui", "feedback": "ui",
     "audit": "team", "chroma-proxy": "team", "doctor": "doctor",
+    "serve": "serve", "mcp": "serve", "keys": "serve",
 }
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 HELP = "Partnership strategy assistant: score, tier, draft, search and ask."

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import typer
+import yaml
 
 from cli.main import app, main
 
@@ -140,3 +143,65 @@ def test_the_installed_script_runs_a_readme_example(readme_env: dict[str, str]) 
     output = _normalise(proc.stdout + "\n" + proc.stderr)
     assert example.expected_lines
     assert all(_normalise(line) in output for line in example.expected_lines)
+
+
+# -- "Use it from other tools": the snippets outside console blocks ---------------------
+def tools_section() -> dict[str, list[str]]:
+    """The fenced blocks of the README's "Use it from other tools" section, by language."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use it from other tools", 1)[1].split("\n## ", 1)[0]
+    blocks: dict[str, list[str]] = {}
+    for lang, body in re.findall(r"```(\w+)\n(.*?)```", section, flags=re.S):
+        blocks.setdefault(lang, []).append(body)
+    return blocks
+
+
+def test_every_snippet_of_the_tools_section_is_handled() -> None:
+    """Each block is run below, run in console form above, or (promptfoo) by its own test."""
+    blocks = tools_section()
+    assert set(blocks) == {"console", "sh", "python", "yaml", "json"}
+    sh = blocks["sh"]
+    assert sh[0].strip() == "partnerpilot serve --port 8000"  # started by the test below
+    assert sh[1].lstrip().startswith("curl ")  # run below
+    assert "npx promptfoo eval" in sh[2]  # run by tests/test_promptfoo_bridge.py (slow)
+    assert len(sh) == 3 and len(blocks["python"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.server  # a real `partnerpilot serve`, as the README starts it
+def test_tools_section_snippets_run_against_a_real_server(
+        indexed_dir: Path, tmp_path: Path) -> None:
+    from serve_server import copy_store, serve_env, start  # test helpers, not the package
+
+    blocks = tools_section()
+    data = copy_store(indexed_dir, tmp_path / "data")
+    key = "readme-snippet-key"
+    shown = shlex.split(blocks["sh"][0])
+    assert shown[:2] == ["partnerpilot", "serve"] and shown[-2] == "--port"
+    server = start(shown[1:-2], serve_env(data, f"readme={key}"), tmp_path / "serve.log",
+                   "/healthz")
+    try:
+        env = {**serve_env(data), "PARTNERPILOT_API_KEY": key}
+        port = server.url.rsplit(":", 1)[1]
+        python = blocks["python"][0].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        ran = subprocess.run([sys.executable, "-c", python], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr
+        assert "**Sources**" in ran.stdout and ran.stdout.strip().endswith("tier-movement")
+        curl = blocks["sh"][1].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+        ran = subprocess.run(["bash", "-c", curl], env=env, capture_output=True, text=True,
+                             timeout=300)
+        assert ran.returncode == 0 and ran.stdout.rstrip().endswith("data: [DONE]"), ran.stderr
+        assert "Gold" in ran.stdout and "check_tier" in ran.stdout
+        open_webui, librechat = yaml.safe_load_all(blocks["yaml"][0])
+        assert open_webui["OPENAI_API_BASE_URL"].endswith(":8000/v1")
+        (endpoint,) = librechat["endpoints"]["custom"]
+        with urllib.request.urlopen(urllib.request.Request(
+                server.url + "/v1/models", headers={"Authorization": f"Bearer {key}"})) as got:
+            served = [m["id"] for m in json.loads(got.read())["data"]]
+        assert endpoint["models"]["default"] == served
+        assert endpoint["baseURL"].endswith(":8000/v1")
+        desktop = json.loads(blocks["json"][0])["mcpServers"]["partnerpilot"]
+        assert [desktop["command"], *desktop["args"]] == ["partnerpilot", "mcp"]  # as tested
+    finally:                                                # in tests/test_mcp_server.py
+        server.stop()
