@@ -9,7 +9,7 @@ Every partner a competitor has signed, or that we know of, gets one position:
   Recruit first.
 - ``available``: signed with no competitor. Recruit first.
 
-The recruit-first list is ordered by attractiveness score (unscored partners last). The map
+The recruit-first list names the best ten by attractiveness score (unscored partners last). The map
 must be refreshed every 6 months (``tools.program.COMPETITOR_MAP_MONTHS``).
 """
 
@@ -41,6 +41,8 @@ Position = Literal["locked", "under_served", "available"]
 ADJACENT_MAX = 3
 #: The framework maps the top competitors' ecosystems.
 TOP_COMPETITORS = 3
+#: How many partners the recruit-first list names, best score first.
+RECRUIT_FIRST_MAX = 10
 SUFFIXES = re.compile(r"\b(inc|incorporated|llp|llc|ltd|limited|plc|gmbh|ag|sa|corp|"
                       r"corporation|co|company|group)\b")
 
@@ -235,7 +237,8 @@ def build_competitor_map(data: CompetitorMapInput | dict[str, Any]) -> Competito
         refresh_due=str(_add_months(refreshed, COMPETITOR_MAP_MONTHS)), stale=refreshed < due,
         competitors=ecosystems,
         top_competitors=[e.competitor for e in ecosystems[:TOP_COMPETITORS]],
-        positions=positions, recruit_first=[p.partner for p in recruit],
+        positions=positions,
+        recruit_first=[p.partner for p in recruit[:RECRUIT_FIRST_MAX]],
         locked=[p.partner for p in positions if p.position == "locked"])
 
 
