@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import fail, user_errors
+from cli.deck import draft_board_deck
 from knowledge.files import SyntaxProblem, load_fields, parse_text
 from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
@@ -219,6 +220,7 @@ _simple("competitor-map", False, "Draft the competitor partner ecosystem map.")
 _simple("roadmap", False, "Draft the four-quarter partnership roadmap.")
 _simple("relationship-map", False, "Draft the executive relationship (sponsor) map.")
 _simple("value-canvas", True, "Draft the value canvas; checks the term sheet's value capture.")
+draft_app.command("board-deck")(draft_board_deck)
 
 
 def register(app: typer.Typer) -> None:
