@@ -85,10 +85,10 @@ def _table(slide: Any, rows: list[list[str]], top: float = 1.4, size: int = 12) 
 
 
 def _chart(slide: Any, kind: Any, categories: list[str], series: dict[str, list[int]]) -> None:
-    data = CategoryChartData()
+    data = CategoryChartData()  # type: ignore[no-untyped-call]  # python-pptx is untyped
     data.categories = categories
     for name, values in series.items():
-        data.add_series(name, values)
+        data.add_series(name, values)  # type: ignore[no-untyped-call]
     frame = slide.shapes.add_chart(kind, Inches(0.7), Inches(1.4), Inches(8.6), Inches(5),
                                    data)
     chart = frame.chart

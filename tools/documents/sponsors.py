@@ -104,15 +104,15 @@ def build_relationship_map(data: RelationshipMapInput | dict[str, Any]) -> Relat
     for partner in sorted(given.partners, key=lambda p: (-p.tier.rank, p.name.lower())):
         key = name_key(partner.name)
         known.add(key)
-        pair = pairs.get(key)
+        found = pairs.get(key)
         is_platinum = partner.tier is Tier.PLATINUM
-        if pair is None and not is_platinum:
+        if found is None and not is_platinum:
             continue
         row = RelationshipRow(
             partner=partner.name, tier=partner.tier.value,
-            partner_executive=pair.partner_executive if pair else None,
-            our_counterpart=pair.our_counterpart if pair else None,
-            cadence=pair.cadence if pair else None, flagged=is_platinum and pair is None)
+            partner_executive=found.partner_executive if found else None,
+            our_counterpart=found.our_counterpart if found else None,
+            cadence=found.cadence if found else None, flagged=is_platinum and found is None)
         (platinum if is_platinum else others).append(row)
     missing = [r.partner for r in platinum if r.flagged]
     return RelationshipMap(

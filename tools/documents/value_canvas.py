@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from tools.documents.common import (
     DocumentModel,
@@ -27,7 +27,6 @@ from tools.documents.common import (
 )
 from tools.documents.term_sheet import TermSheet, TermSheetInput, build_term_sheet
 from tools.errors import FrameworkError
-
 
 Source = Literal["term sheet", "value canvas", "open"]
 QUESTIONS: dict[str, str] = {
