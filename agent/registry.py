@@ -17,6 +17,7 @@ from typing import Any
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
+from agent import board_runs as board
 from agent import tool_runs as runs
 from agent.access import Action, Forbidden, acting_role, allowed
 from agent.tool_inputs import (
@@ -30,6 +31,9 @@ from agent.tool_inputs import (
 )
 from agent.toolset import Deps, ExecutedTool, ToolSpec
 from tools.decisions import DecisionInput
+from tools.documents.dashboard import BoardDashboardInput
+from tools.documents.roadmap import RoadmapInput
+from tools.documents.value_canvas import ValueCanvasInput
 from tools.errors import FrameworkError, from_validation_error
 from tools.models import ModelNeed
 from tools.program import ProgramDescription
@@ -86,6 +90,12 @@ TOOLS: dict[str, ToolSpec] = _build([
     register(runs.build_partner_acquire, DecisionInput),
     *_document_entries(),
     register(runs.check_program, ProgramDescription),
+    register(board.board_dashboard, BoardDashboardInput),
+    register(board.landscape_map, board.LandscapeRequest),
+    register(board.competitor_map, board.CompetitorMapRequest),
+    register(board.relationship_map, board.RelationshipMapRequest),
+    register(board.partnership_roadmap, RoadmapInput),
+    register(board.value_canvas, ValueCanvasInput),
 ])
 
 

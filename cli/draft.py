@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import fail, user_errors
+from cli.deck import draft_board_deck
 from knowledge.files import SyntaxProblem, load_fields, parse_text
 from knowledge.settings import get_settings
 from tools.documents import DOCUMENT_KINDS, get_kind, render_docx, render_markdown
@@ -24,7 +25,8 @@ from tools.text import slugify
 draft_app = typer.Typer(
     name="draft",
     help="Draft partnership documents (thesis, brief, scorecard, term sheet, 90-day plan, "
-         "governance playbook, OKRs) as Markdown or DOCX.",
+         "governance playbook, OKRs, board documents) as Markdown or DOCX, and the board "
+         "deck as PPTX.",
     no_args_is_help=True,
 )
 
@@ -212,6 +214,13 @@ _simple("scorecard", False, "Draft a partner scorecard: attractiveness and STAR 
 _simple("operating-plan", True, "Draft a joint 90-day operating plan.")
 _simple("governance-playbook", False, "Draft a governance playbook: RACI, cadence, escalation.")
 _simple("okrs", False, "Draft partnership OKRs (leading and lagging key results).")
+_simple("board-dashboard", False, "Draft the board dashboard: KPIs against targets, ROI, risk.")
+_simple("landscape-map", False, "Draft the partner landscape map (tiers A, B and C).")
+_simple("competitor-map", False, "Draft the competitor partner ecosystem map.")
+_simple("roadmap", False, "Draft the four-quarter partnership roadmap.")
+_simple("relationship-map", False, "Draft the executive relationship (sponsor) map.")
+_simple("value-canvas", True, "Draft the value canvas; checks the term sheet's value capture.")
+draft_app.command("board-deck")(draft_board_deck)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ COMMANDS = {
     "eval": "evaluate", "ui": "ui", "users": "ui", "feedback": "ui",
     "audit": "team", "chroma-proxy": "team", "doctor": "doctor",
     "serve": "serve", "mcp": "serve", "keys": "serve",
+    "board": "board",
 }
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 HELP = "Partnership strategy assistant: score, tier, draft, search and ask."

@@ -11,6 +11,7 @@ from cli.common import JsonFlag, emit, load_mapping, make_table, out_console, us
 from tools.errors import FrameworkError
 from tools.gaps import gap_matrix
 from tools.horizons import classify_horizon
+from tools.parsing import format_usd
 from tools.program import ProgramCheck, check_program
 from tools.targets import ProgramTargets, program_targets
 
@@ -98,7 +99,9 @@ def _show_targets(result: ProgramTargets) -> None:
     kpis = make_table("Operational KPIs", "kpi", "target")
     for k in result.kpis:
         sign = ">=" if k.direction == "at_least" else "<="
-        kpis.add_row(k.name, f"{sign} {k.target:g}{k.unit if k.unit != 'days' else ' days'}")
+        shown = format_usd(k.target) if k.unit == "USD" else \
+            f"{k.target:g}{k.unit if k.unit != 'days' else ' days'}"
+        kpis.add_row(k.name, f"{sign} {shown}")
     out_console.print(kpis)
     for p in result.phases:
         out_console.print(f"Phase {p.phase}: {p.revenue_share_pct}% of revenue through "

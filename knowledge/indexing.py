@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.chunking import default_docs_dir, load_documents
+from knowledge.competitors import ensure_sample_competitors
 from knowledge.sample import load_sample_partners
 from knowledge.store import Store
 
@@ -20,4 +21,5 @@ def ensure_index(store: Store) -> dict[str, int]:
     store.index_documents(load_documents(default_docs_dir()))
     if store.counts().get("partners", 0) == 0:
         store.upsert_partners(load_sample_partners())
+        ensure_sample_competitors(store.data_dir)  # the sample competitors go with them
     return store.counts()

@@ -370,7 +370,9 @@ def test_brief_requires_budget_and_need() -> None:
 
 def test_document_kinds_cover_every_document() -> None:
     assert set(DOCUMENT_KINDS) == {"thesis", "term-sheet", "brief", "scorecard",
-                                   "operating-plan", "governance-playbook", "okrs"}
+                                   "operating-plan", "governance-playbook", "okrs",
+                                   "board-dashboard", "landscape-map", "competitor-map",
+                                   "roadmap", "relationship-map", "value-canvas"}
     for name, kind in DOCUMENT_KINDS.items():
         assert get_kind(name.replace("-", "_")) is kind
         assert isinstance(kind.builder(example(name)), kind.document_model)

@@ -367,7 +367,25 @@ def narration_contexts() -> dict[str, dict[str, Any]]:
         "followup": {"tool": "check_tier", "missing": ["annual_pipeline_usd"], "context": {}},
         "clarify": {"first": "a tier check", "second": "a tier review"},
         "changed": {"changed": {"icp_overlap": [60, 90]}, "carried": {"model": "referral"}},
+        **board_narration_contexts(),
     }
+
+
+def board_narration_contexts() -> dict[str, dict[str, Any]]:
+    """The board tools' narrations, over documents built from the examples."""
+    from tools.documents import build_document
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    out: dict[str, dict[str, Any]] = {}
+    for tool, kind in (("board_dashboard", "board-dashboard"), ("landscape_map", "landscape-map"),
+                       ("competitor_map", "competitor-map"),
+                       ("relationship_map", "relationship-map"),
+                       ("partnership_roadmap", "roadmap"), ("value_canvas", "value-canvas")):
+        data = yaml.safe_load((examples / f"draft_{kind.replace('-', '_')}.yaml").read_text())
+        doc = build_document(kind, data).model_dump(mode="json")
+        out[tool] = {"out": {"kind": kind, "title": kind, "document": doc,
+                             "markdown_path": "a.md", "docx_path": "a.docx"}}
+    return out
 
 
 def test_every_narration_template_renders_with_fixture_data() -> None:

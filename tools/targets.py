@@ -55,7 +55,14 @@ KPI_TARGETS: tuple[KpiTarget, ...] = (
               unit="%", direction="at_least"),
     KpiTarget(key="deal_registration_sla", name="Deal registrations answered within 48 h",
               target=95, unit="%", direction="at_least"),
+    KpiTarget(key="revenue_per_partner", name="Revenue per partner", target=2_000_000,
+              unit="USD", direction="at_least"),
+    KpiTarget(key="partner_roi", name="Partner ROI", target=25, unit="%",
+              direction="at_least"),
 )
+#: The program's return on partnership investment, over five years (60 months).
+ROI_GOAL_PCT = 300
+ROI_GOAL_MONTHS = 60
 
 
 def program_targets() -> ProgramTargets:

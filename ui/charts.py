@@ -1,8 +1,8 @@
 """Plotly figures for what an executive would rather look at than read.
 
 Each figure is drawn from a tool result (the numbers are the tools'; nothing is computed
-here): the portfolio's tier pyramid, the attractiveness bands, and one
-partner's score breakdown.
+here): the portfolio's tier pyramid, the attractiveness bands, one partner's score
+breakdown, the landscape as a grouped bar chart and the board dashboard's KPIs as bullets.
 """
 
 from __future__ import annotations
@@ -81,6 +81,53 @@ def score_breakdown(contributions: Mapping[str, float], score: float, band: str,
     return fig
 
 
+STATUS_COLOURS = {"on_track": "#1b7f3b", "at_risk": "#d98c00", "off_track": "#c5221f",
+                  "no_data": "#9aa0a6"}
+
+
+def landscape_grouped(tiers: list[Mapping[str, Any]]) -> go.Figure:
+    """Partners per landscape tier (A, B, C), one bar per program tier in each group.
+
+    Args:
+        tiers: The landscape tool's tiers, each with ``key``, ``name`` and
+            ``by_program_tier`` (count of partners per program tier).
+    """
+    groups = [f"{t['key']}: {t['name']}" for t in tiers]
+    fig = go.Figure([go.Bar(
+        name=tier.title(), x=groups, marker_color=TIER_COLOURS[tier],
+        y=[int(t["by_program_tier"].get(tier, 0)) for t in tiers],
+        text=[int(t["by_program_tier"].get(tier, 0)) for t in tiers], textposition="auto",
+    ) for tier in TIER_ORDER])
+    fig.update_layout(title="Partner landscape by program tier", barmode="group", **LAYOUT)
+    return fig
+
+
+def kpi_bullets(kpis: list[Mapping[str, Any]]) -> go.Figure:
+    """Each reported KPI as a bullet gauge: actual as the bar, target as the line.
+
+    Args:
+        kpis: The dashboard tool's KPI rows (``name``, ``actual``, ``target``, ``status``);
+            rows without an actual are left out.
+    """
+    rows = [k for k in kpis if k.get("actual") is not None]
+    fig = go.Figure()
+    for n, k in enumerate(rows):
+        top = max(float(k["target"]), float(k["actual"])) * 1.25 or 1.0
+        span = 1 / max(len(rows), 1)
+        fig.add_trace(go.Indicator(
+            mode="number+gauge", value=float(k["actual"]),
+            domain={"x": [0.3, 1], "y": [n * span + 0.02, (n + 1) * span - 0.02]},
+            title={"text": str(k["name"]), "font": {"size": 12}},
+            number={"font": {"size": 14}},
+            gauge={"shape": "bullet", "axis": {"range": [0, top]},
+                   "threshold": {"line": {"color": "#202124", "width": 2},
+                                 "thickness": 0.9, "value": float(k["target"])},
+                   "bar": {"color": STATUS_COLOURS.get(str(k["status"]), "#4a6fa5")}}))
+    fig.update_layout(title="KPIs against targets", **{**LAYOUT, "height": 60 * len(rows)
+                                                      + 80})
+    return fig
+
+
 def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
     """The charts worth showing for one tool result (none for most tools)."""
     if not isinstance(output, Mapping):
@@ -91,6 +138,11 @@ def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
             who = output.get("partner_name") or "New partner"
             return [(f"Score breakdown: {who}", score_breakdown(
                 result["contributions"], float(result["score"]), str(result["band"]), who))]
+    document = output.get("document")
+    if name == "landscape_map" and isinstance(document, Mapping):
+        return [("Landscape", landscape_grouped(document["tiers"]))]
+    if name == "board_dashboard" and isinstance(document, Mapping):
+        return [("KPI status", kpi_bullets(document["kpis"]))]
     if name == "portfolio_summary" and isinstance(output.get("by_tier"), Mapping):
         figures = [("Tier pyramid", tier_pyramid(output["by_tier"]))]
         if isinstance(output.get("by_band"), Mapping):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from agent.planner import drafting, slots
+from agent.planner import board_inputs, drafting, slots
 from agent.planner.factors import extract_decision, extract_needs, extract_star
 from agent.planner.plan import Plan
 from tools.parsing import parse_date, parse_money, parse_percent
@@ -80,6 +80,24 @@ DOCUMENTS: dict[str, tuple[DocSlot, ...]] = {
         _s("objective", "text", "objective"),
         _s("key_results", "list", "key results", "krs")),
     "check_program": (),
+    "board_dashboard": (
+        COMPANY, _s("period", "text", "reporting period"),
+        _s("program_month", "months", "program month", "month"),
+        _s("total_revenue_usd", "money", "total revenue", "company revenue"),
+        _s("partner_sourced_revenue_usd", "money", "partner-sourced revenue",
+           "partner sourced revenue", "partner revenue"),
+        _s("investment_usd", "money", "investment", "invested")),
+    "landscape_map": (),
+    "competitor_map": (),
+    "relationship_map": (),
+    "partnership_roadmap": (
+        COMPANY, _s("year", "text", "roadmap year"),
+        _s("partner_led_share_pct", "percent", "share", "partner-led share"),
+        _s("years", "years", "years", "timeframe"),
+        _s("priority_partners", "list", "priority partners", "first partners", "targets")),
+    "value_canvas": (
+        COMPANY, _s("partner", "text", "partner name"),
+        _s("partner_win", "text", "partner win", "partner's win", "their win")),
 }
 
 
@@ -100,6 +118,12 @@ def _prose(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
         found["budget_usd"] = parse_money(text)
     if tool == "draft_okrs":
         found["period"] = drafting.period(text)
+    if tool == "board_dashboard":
+        found["period"] = board_inputs.period(text)
+    if tool == "board_dashboard":
+        found.update(board_inputs.dashboard_facts(text))
+    if tool == "partnership_roadmap":
+        found["year"] = board_inputs.roadmap_year(text)
     if tool == "draft_scorecard":
         inline = drafting.inline_candidates(text)
         stored = list(partner.all_ids or (partner.partner_id,)) if partner.found else []
@@ -117,7 +141,8 @@ def extract(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
     """Every slot of ``tool`` that ``text`` states (prose first, labelled clauses win)."""
     spec = DOCUMENTS[tool]
     names = {s.name for s in spec}
-    values = {k: v for k, v in _prose(tool, text, partner).items() if k in names}
+    values = {k: v for k, v in _prose(tool, text, partner).items()
+              if k in names or k.startswith("kpi:")}
     kinds = {s.name: s.kind for s in spec}
     for name, raw in drafting.labelled(text, {s.name: s.labels for s in spec}).items():
         parsed = drafting.parse_value(kinds[name], raw)
@@ -210,6 +235,8 @@ def to_input(tool: str, values: dict[str, Any], deps: Any = None) -> dict[str, A
         return _scorecard_input(v, deps)
     if tool == "draft_governance_playbook":
         return {"company": v["company"]}
+    if tool == "board_dashboard":
+        return board_inputs.dashboard_input(v)
     return v
 
 

@@ -125,7 +125,7 @@ def names(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
     pair = PAIR_RE.search(text)
     company_match = COMPANY_RE.search(text)
     company = clean_name(company_match.group("v")) if company_match else None
-    two_sided = tool in ("draft_term_sheet", "draft_operating_plan")
+    two_sided = tool in ("draft_term_sheet", "draft_operating_plan", "value_canvas")
     if two_sided and pair:
         found["company"] = company or clean_name(pair.group("a"))
         found["partner"] = clean_name(pair.group("b"))

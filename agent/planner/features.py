@@ -60,6 +60,14 @@ DOC_NOUNS: dict[str, tuple[str, ...]] = {
                              "first 90 days", "joint plan", "launch plan"),
     "draft_governance_playbook": ("governance playbook", "playbook", "raci"),
     "draft_okrs": ("okrs", "okr", "objectives and key results"),
+    "board_dashboard": ("board dashboard", "dashboard", "board report", "board pack"),
+    "landscape_map": ("landscape map", "partner landscape", "landscape"),
+    "competitor_map": ("competitor map", "competitor ecosystem", "competitive ecosystem",
+                       "competitor partner", "competitors' partners", "competitor analysis"),
+    "relationship_map": ("relationship map", "sponsor map", "executive sponsor",
+                         "executive relationship"),
+    "partnership_roadmap": ("roadmap", "road map"),
+    "value_canvas": ("value canvas", "value capture"),
 }
 MOVEMENT_RE = re.compile(
     r"\b(promot\w*|demot\w*|downgrad\w*|upgrad\w*|warn\w*|exit\w*|kick\w* out|drop\w*|"
@@ -252,6 +260,8 @@ class Features:
     refuse: float = 0.0
     greeting: float = 0.0
     program: float = 0.0
+    competitor: float = 0.0
+    sponsor: float = 0.0
     inputless_question: float = 0.0
     only_name: float = 0.0
     doc_request: float = 0.0
@@ -271,6 +281,10 @@ class Features:
                 if isinstance(getattr(self, f.name), float) and getattr(self, f.name)}
 
 
+COMPETITOR_RE = re.compile(r"\b(competitors?'?|competition|rivals?|competing vendors?)\b",
+                           re.I)
+SPONSOR_RE = re.compile(r"\b(exec(?:utive)? sponsors?|sponsors?|counterparts?|"
+                        r"exec(?:utive)?[- ]to[- ]exec(?:utive)?)\b", re.I)
 PROGRAM_RE = re.compile(r"\b(program check|check (?:our |the )?(?:partner )?program|audit|"
                         r"quality[- ]rules?|gap matrix|strategic gaps?|two[- ]speed|"
                         r"horizons?|program (?:set ?up|design)|do we pass)\b", re.I)
@@ -380,6 +394,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         refuse=float(bool(INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text))),
         greeting=float(bool(GREETING_RE.match(text))),
         program=float(bool(PROGRAM_RE.search(text))),
+        competitor=float(bool(COMPETITOR_RE.search(text))),
+        sponsor=float(bool(SPONSOR_RE.search(text))),
         inputless_question=float(question and not stated and topical),
         off_topic=float(not topical),
     )

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from tools.errors import FrameworkError, from_validation_error
+from tools.parsing import parse_amount
 from tools.text import SINGLE_LINE, check_characters
 
 #: Document text fields are one line each (a paragraph, a bullet or a table cell): a line
@@ -27,6 +28,18 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
                  SINGLE_LINE]
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+def _money(value: Any) -> Any:
+    """A money cell or YAML value ("1.2M", "$500K", "2,000,000") as a number."""
+    if isinstance(value, str):
+        amount = parse_amount(value)
+        return value if amount is None else amount
+    return value
+
+
+#: US dollars in a document input: a number, or text the CLI reads as money ("1.2M").
+Money = Annotated[float, BeforeValidator(_money), Field(ge=0, le=1e15, allow_inf_nan=False)]
 
 M = TypeVar("M", bound=BaseModel)
 

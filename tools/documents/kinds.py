@@ -9,20 +9,30 @@ from typing import Any
 from pydantic import BaseModel
 
 from tools.documents.brief import StrategyBrief, StrategyBriefInput, build_brief
+from tools.documents.competitors import CompetitorMap, CompetitorMapInput, build_competitor_map
+from tools.documents.dashboard import BoardDashboard, BoardDashboardInput, build_board_dashboard
 from tools.documents.governance import (
     GovernancePlaybook,
     GovernancePlaybookInput,
     build_governance_playbook,
 )
+from tools.documents.landscape import LandscapeInput, LandscapeMap, build_landscape
 from tools.documents.okrs import PartnershipOKRs, PartnershipOKRsInput, build_okrs
 from tools.documents.operating_plan import (
     JointOperatingPlan,
     JointOperatingPlanInput,
     build_operating_plan,
 )
+from tools.documents.roadmap import PartnershipRoadmap, RoadmapInput, build_roadmap
 from tools.documents.scorecard import PartnerScorecard, PartnerScorecardInput, build_scorecard
+from tools.documents.sponsors import (
+    RelationshipMap,
+    RelationshipMapInput,
+    build_relationship_map,
+)
 from tools.documents.term_sheet import TermSheet, TermSheetInput, build_term_sheet
 from tools.documents.thesis import Thesis, ThesisInput, build_thesis
+from tools.documents.value_canvas import ValueCanvas, ValueCanvasInput, build_value_canvas
 from tools.errors import FrameworkError
 
 
@@ -81,6 +91,26 @@ DOCUMENT_KINDS: dict[str, DocumentKind] = {
         DocumentKind("okrs", "Partnership OKRs", PartnershipOKRsInput, build_okrs,
                      PartnershipOKRs, "okrs.md.j2",
                      ("Objectives and key results", "Indicator balance")),
+        DocumentKind("board-dashboard", "Board dashboard", BoardDashboardInput,
+                     build_board_dashboard, BoardDashboard, "board_dashboard.md.j2",
+                     ("Headline figures", "Return on investment", "KPIs against targets",
+                      "Risk profile")),
+        DocumentKind("landscape-map", "Partner landscape map", LandscapeInput, build_landscape,
+                     LandscapeMap, "landscape_map.md.j2",
+                     ("Summary", "Partners by landscape tier")),
+        DocumentKind("competitor-map", "Competitor partner ecosystem map", CompetitorMapInput,
+                     build_competitor_map, CompetitorMap, "competitor_map.md.j2",
+                     ("Refresh", "Competitor ecosystems", "Gaps and counter-strategy",
+                      "Recruit first", "Locked partners")),
+        DocumentKind("roadmap", "Partnership roadmap", RoadmapInput, build_roadmap,
+                     PartnershipRoadmap, "roadmap.md.j2",
+                     ("Thesis", "Quarter by quarter", "Milestone summary")),
+        DocumentKind("relationship-map", "Executive relationship map", RelationshipMapInput,
+                     build_relationship_map, RelationshipMap, "relationship_map.md.j2",
+                     ("Platinum partners", "Coverage")),
+        DocumentKind("value-canvas", "Value canvas", ValueCanvasInput, build_value_canvas,
+                     ValueCanvas, "value_canvas.md.j2",
+                     ("The partner's win", "Value capture", "Term sheet check")),
     )
 }
 
