@@ -30,7 +30,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from agent.session import Session
 from knowledge.settings import Settings, get_settings
-from ui import auth, datalayer, guard, render, routes, upload
+from ui import auth, datalayer, guard, pages, render, routes, upload, upload_route
 from ui.launch import ENV_AUTH
 from ui.throttle import LoginThrottle
 
@@ -62,8 +62,24 @@ def get_agent() -> Any:
                 agent.deps.store  # noqa: B018
             except Exception as exc:  # each tool that needs it reports why, as before
                 logger.warning("store not opened at start: %s", exc)
+            warm_models(agent)
             _agent = agent
         return _agent
+
+
+def warm_models(agent: Any) -> None:
+    """Load what the first answer would otherwise wait for: the embedder and the exemplars.
+
+    Calls whatever warm-up the backend and the store offer (``warm_up``); a failure is
+    logged and the first turn pays the cost instead.
+    """
+    for owner in (agent.backend, getattr(agent.deps, "_store", None)):
+        warm = getattr(owner, "warm_up", None)
+        if callable(warm):
+            try:
+                warm(agent.deps) if owner is agent.backend else warm()
+            except Exception as exc:
+                logger.warning("warm-up of %s failed: %s", type(owner).__name__, exc)
 
 
 @cl.data_layer
@@ -135,6 +151,9 @@ _install_front_door()
 routes.register_file_route(data_dir)
 routes.register_feedback_routes()
 routes.register_ready_route(lambda: _agent is not None)
+upload_route.register_upload_route()
+pages.register_thread_page()
+pages.patch_page_shell()
 
 
 @cl.on_app_startup
@@ -177,12 +196,13 @@ def _current_session() -> Session:
     return Session(session_id=cl.context.session.thread_id)
 
 
-async def _save_session(session: Session) -> None:
+async def _save_session(session: Session, name: str | None = None) -> None:
     data = session.model_dump(mode="json")
     cl.user_session.set(SESSION_KEY, data)
     layer = get_data_layer()
     if layer is not None:
-        await layer.update_thread(cl.context.session.thread_id, metadata={SESSION_KEY: data})
+        await layer.update_thread(cl.context.session.thread_id, name=name,
+                                  metadata={SESSION_KEY: data})
 
 
 @cl.on_chat_end
@@ -210,10 +230,13 @@ async def _resume(thread: ThreadDict) -> None:
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
     files = [e for e in message.elements or [] if getattr(e, "path", None)]
-    if files:
-        await upload.handle_upload(files, get_agent)
-        if not message.content.strip():
-            return
+    if files:  # a message with a file is an import, whatever its words say
+        async with _turn_lock():
+            session = _current_session()
+            first = not session.turns
+            await upload.handle_upload(files, get_agent)
+            await _save_session(session, name=upload.thread_name(files) if first else None)
+        return
     link_hosts = tuple((settings().link_hosts or "").split(","))
     renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
     try:

@@ -12,10 +12,12 @@ answer, each cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from agent.events import (
     Citation,
@@ -24,6 +26,7 @@ from agent.events import (
     FinalAnswer,
     FollowUp,
     TextDelta,
+    ToolCall,
 )
 from agent.planner import documents, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
@@ -35,6 +38,7 @@ from agent.planner.plan import Plan
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
+from agent.toolset import ExecutedTool
 from agent.session import Pending, Session
 from agent.toolset import Deps
 from tools.errors import FrameworkError
@@ -299,9 +303,9 @@ class OfflinePlanner:
         args = plan.args
         if plan.tool in documents.DOCUMENTS:
             args = documents.to_input(plan.tool, args, deps)
-        done = execute(plan.tool, args, deps)
+        done = yield from self._execute(plan.tool, args, deps)
         events: list[Event] = done.events()
-        yield from events
+        yield from events[1:]
         if not done.ok:
             text = narrate.render("tool_error", tool=plan.tool, error=done.error)
             yield from self._finish(events, text)
@@ -324,10 +328,10 @@ class OfflinePlanner:
 
     def _framework(self, text: str, deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         plan = plans.plan_search(text)
-        done = execute(plan.tool, plan.args, deps)
+        done = yield from self._execute(plan.tool, plan.args, deps)
         if not done.ok or done.result is None:
             events = done.events()
-            yield from events
+            yield from events[1:]
             yield from self._finish(events, narrate.render("tool_error", tool=plan.tool,
                                                            error=done.error))
             return
@@ -338,9 +342,22 @@ class OfflinePlanner:
         used = {(s.doc_id, s.chunk_id) for s in chosen}
         events = [e for e in done.events()
                   if not isinstance(e, Citation) or (e.doc_id, e.chunk_id) in used]
-        yield from events
+        yield from events[1:]
         body = narrate.render("framework_answer", sentences=chosen)
         yield from self._finish(events, body)
+
+    @staticmethod
+    def _execute(tool: str, args: Any, deps: Deps) -> Generator[Event, None, ExecutedTool]:
+        """Announce the call (a front end shows the step at once), then run it.
+
+        The executed call's own events start with that same :class:`ToolCall`; callers
+        yield the rest (``events()[1:]``).
+        """
+        call_id = f"call_{uuid.uuid4().hex[:12]}"
+        shown = args.model_dump(mode="json", exclude_none=True) if isinstance(
+            args, BaseModel) else dict(args or {})
+        yield ToolCall(call_id=call_id, name=tool, input=shown)
+        return execute(tool, args, deps, call_id=call_id)
 
     def _finish(self, events: list[Event], text: str) -> Iterator[Event]:
         # The grounding guard runs once, in ``Agent.stream``, over every backend's text.
