@@ -73,8 +73,9 @@ def summary(name: str, output: Any) -> str:
     if name == "check_tier" and out.get("tier"):
         return f"Qualifies for {str(out['tier']).title()}"
     if name == "review_tier" and out.get("action"):
-        return (f"Review: {out['action']} ({str(out.get('from', '')).title()} to "
-                f"{str(out.get('to', '')).title()})")
+        before, after = str(out.get("from", "")).title(), str(out.get("to", "")).title()
+        moved = f"stays {after}" if before == after else f"{before} to {after}"
+        return f"Review: {out['action']} ({moved})"
     if name == "find_partners" and "count" in out:
         return f"Found {out['count']} partner{'s' if out['count'] != 1 else ''}"
     if name == "search_framework" and isinstance(out.get("passages"), list):
