@@ -111,17 +111,21 @@ class ChatClient:
                    "createdAt": datetime.now(timezone.utc).isoformat()}
         start = time.perf_counter()
         await self.sio.emit("client_message", {"message": message, "fileReferences": []})
-        try:
-            seen = await self._wait_for("task_start", timeout)
-            seen += await self._wait_for("task_end", timeout)
-        except TimeoutError:
-            return Turn(text, time.perf_counter() - start, False)
+        shown: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while True:  # a turn ends with the task_end after its answer (not a stray earlier one)
+            try:
+                seen = await self._wait_for("task_end", deadline - time.monotonic())
+            except TimeoutError:
+                return Turn(text, time.perf_counter() - start, False, [], [])
+            shown += [d for name, d in seen if name in ("new_message", "update_message")
+                      and isinstance(d, dict)]
+            if any(d.get("type") == "assistant_message" for d in shown):
+                break
         seconds = time.perf_counter() - start
-        shown = [d for name, d in seen if name in ("new_message", "update_message")
-                 and isinstance(d, dict)]
         messages = [d for d in shown if d.get("type") == "assistant_message"]
         steps = [d for d in shown if d.get("type") == "tool"]
-        ok = bool(messages) and not any(d.get("isError") for d in messages)
+        ok = not any(d.get("isError") for d in messages)
         return Turn(text, seconds, ok, messages, steps)
 
     async def close(self) -> None:

@@ -136,6 +136,10 @@ def test_download_names_read_like_titles() -> None:
         "Partnership thesis - Northwind Analytics.docx"
     assert render.download_name("a/b\\c: <d>", "md") == "a b c - d.md"
     assert render.download_name("", "md") == "Document.md"
+    assert render.document_title("Partnership thesis", {"partner": "Northwind Analytics"}) == \
+        "Partnership thesis - Northwind Analytics"
+    assert render.document_title("Strategy brief", {"company": "Acme"}) == \
+        "Strategy brief - Acme"
 
 
 def test_partner_hits_are_rendered_once_as_a_table() -> None:

@@ -196,13 +196,30 @@ def _current_session() -> Session:
     return Session(session_id=cl.context.session.thread_id)
 
 
-async def _save_session(session: Session, name: str | None = None) -> None:
+async def _save_session(session: Session) -> None:
     data = session.model_dump(mode="json")
     cl.user_session.set(SESSION_KEY, data)
     layer = get_data_layer()
     if layer is not None:
-        await layer.update_thread(cl.context.session.thread_id, name=name,
-                                  metadata={SESSION_KEY: data})
+        await layer.update_thread(cl.context.session.thread_id, metadata={SESSION_KEY: data})
+
+
+async def _name_thread(name: str, wait_s: float = 10.0) -> None:
+    """Name the thread ``name``, after Chainlit has named it from the first message.
+
+    Chainlit names a thread in a background task of its own; renaming before that task has
+    run would be undone by it.
+    """
+    layer = get_data_layer()
+    if layer is None:
+        return
+    thread_id = cl.context.session.thread_id
+    for _ in range(int(wait_s / 0.1)):
+        thread = await layer.get_thread(thread_id)
+        if thread is not None and thread.get("name") is not None:
+            break
+        await asyncio.sleep(0.1)
+    await layer.update_thread(thread_id, name=name)
 
 
 @cl.on_chat_end
@@ -233,9 +250,12 @@ async def _on_message(message: cl.Message) -> None:
     if files:  # a message with a file is an import, whatever its words say
         async with _turn_lock():
             session = _current_session()
-            first = not session.turns
+            first = not session.turns and not cl.user_session.get("pp_named")
+            cl.user_session.set("pp_named", True)
             await upload.handle_upload(files, get_agent)
-            await _save_session(session, name=upload.thread_name(files) if first else None)
+            await _save_session(session)
+            if first:
+                await _name_thread(upload.thread_name(files))
         return
     link_hosts = tuple((settings().link_hosts or "").split(","))
     renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))

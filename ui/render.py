@@ -56,6 +56,15 @@ def download_name(title: str, extension: str) -> str:
     return f"{name}.{extension}"
 
 
+def document_title(title: str, model: Mapping[str, Any]) -> str:
+    """The document's title with whom it is about: ``Partnership thesis - Northwind``."""
+    for key in ("partner", "partner_name", "company"):
+        subject = model.get(key)
+        if isinstance(subject, str) and subject.strip() and subject.strip() not in title:
+            return f"{title} - {subject.strip()}"
+    return title
+
+
 def without_listed_partners(text: str, rows: list[Mapping[str, Any]]) -> str:
     """``text`` without its bullet lines about partners the table shows (one rendering)."""
     ids = {f"({row['partner_id']})" for row in rows}
@@ -286,11 +295,12 @@ class TurnRenderer:
     async def _document(self, event: DocumentProduced) -> None:
         files: list[Any] = []
         formats = []
+        title = document_title(event.title, event.model)
         if event.docx_path and Path(event.docx_path).is_file():
-            files.append(cl.File(name=download_name(event.title, "docx"), path=event.docx_path,
+            files.append(cl.File(name=download_name(title, "docx"), path=event.docx_path,
                                  mime=DOCX_MIME, display="inline"))
             formats.append("Word (.docx)")
-        files.append(cl.File(name=download_name(event.title, "md"),
+        files.append(cl.File(name=download_name(title, "md"),
                              content=event.markdown.encode(), mime="text/markdown",
                              display="inline"))
         formats.append("Markdown (.md)")
