@@ -28,7 +28,7 @@ from agent.events import (
     TextDelta,
     ToolCall,
 )
-from agent.planner import documents, narrate, plans
+from agent.planner import documents, followups, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
 from agent.planner.clarify import clarify_between, clearly_different, pick_option
 from agent.planner.features import INVENT_RE
@@ -147,6 +147,14 @@ class OfflinePlanner:
         yield from self._fresh(text, session, deps)
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
+        why = followups.why_text(session) if followups.is_why(text) else None
+        if why is not None:  # "Why?" answered from the last result's reasoning
+            yield from self._finish([], why)
+            return
+        compared = followups.compare_ids(text, deps.store)
+        if compared:
+            yield from self._compare(compared, session, deps)
+            return
         partner = find_partner(text, deps.store, session.focus_partner_id)
         vector = self.embed_query(text, deps)
         ranking = self._scorer(deps).rank(text, partner, vector)
@@ -345,6 +353,28 @@ class OfflinePlanner:
         yield from events[1:]
         body = narrate.render("framework_answer", sentences=chosen)
         yield from self._finish(events, body)
+
+    def _compare(self, ids: list[str], session: Session, deps: Deps) -> Iterator[Event]:
+        """Score and review each partner; answer with them side by side."""
+        events: list[Event] = []
+        rows: list[dict[str, Any]] = []
+        for partner_id in ids:
+            row: dict[str, Any] = {"partner_id": partner_id, "name": partner_id}
+            for tool in ("score_partner", "review_tier"):
+                done = yield from self._execute(tool, {"partner": partner_id}, deps)
+                more = done.events()
+                events += more
+                yield from more[1:]
+                output = done.output_data() if done.ok else None
+                if isinstance(output, dict) and tool == "score_partner":
+                    result = output.get("result") or {}
+                    row.update(name=output.get("partner_name") or partner_id,
+                               score=result.get("score"), band=result.get("band"))
+                elif isinstance(output, dict):
+                    row.update(tier=output.get("to"), action=output.get("action"))
+            rows.append(row)
+        session.focus_partner_id = ids[-1]
+        yield from self._finish(events, followups.compare_text(rows))
 
     @staticmethod
     def _execute(tool: str, args: Any, deps: Deps) -> Generator[Event, None, ExecutedTool]:
