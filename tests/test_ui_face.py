@@ -301,6 +301,18 @@ def test_partner_hits_are_one_table_that_scrolls_on_a_phone(
     page.screenshot(path=str(shots / "partners-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
     page.screenshot(path=str(shots / "partners-desktop.png"))
+    compared = ask(page, "Compare Ashcombe Whitley Advisory and Brantwood Kessler LLP")
+    table = compared.locator("table").first.inner_text()
+    assert "Ashcombe Whitley Advisory" in table and "Brantwood Kessler LLP" in table
+    assert "Score" in table and "Tier" in table and "Review" in table
+    page.locator(".js-plotly-plot:has-text('Comparison')").first.wait_for(timeout=60_000)
+    marks = page.locator(".js-plotly-plot:has-text('Comparison')").first.evaluate(
+        "p => p.querySelectorAll('.bars path').length")
+    assert marks >= 10  # five criteria, two partners: grouped bars
+    why = ask(page, "Why?")
+    text = why.inner_text()
+    assert "outside what I can help with" not in text and "weighted sum" in text
+    both_widths(page, shots, "comparison")
 
 
 def test_documents_download_under_readable_names_without_paths(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,3 +197,22 @@ def test_aiter_events_drives_a_blocking_iterator() -> None:
         return [e.text async for e in render.aiter_events(events())]  # type: ignore[union-attr]
 
     assert asyncio.run(collect()) == ["a", "b"]
+
+
+def test_two_scored_partners_get_one_grouped_comparison_chart() -> None:
+    events: list[Any] = []
+    names = []
+    for n, (name, icp) in enumerate((("Ashcombe", 90), ("Brantwood", 40))):
+        result = score_partner({"icp_overlap": icp, "market_influence": 70,
+                                "practice_alignment": 60, "partnership_appetite": 90,
+                                "revenue_potential": 50})
+        events += [ToolCall(call_id=f"c{n}", name="score_partner", input={"partner": name}),
+                   ToolResult(call_id=f"c{n}", name="score_partner", output={
+                       "partner_name": name, "result": result.model_dump(mode="json")})]
+        names.append(f"{name} ({result.score:g})")
+    renderer = run_turn([*events, FinalAnswer(text="Side by side.", backend="offline")])
+    [chart] = renderer.charts
+    assert chart.name == "Comparison"
+    figure = json.loads(chart.content)
+    assert [t["name"] for t in figure["data"]] == names
+    assert figure["layout"]["barmode"] == "group"

@@ -31,7 +31,7 @@ from agent.events import (
     ToolResult,
 )
 from ui import steps as step_text
-from ui.charts import figures_for_tool
+from ui.charts import comparison, figures_for_tool
 from ui.safe_md import escape_text, safe_markdown
 
 TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
@@ -197,6 +197,7 @@ class TurnRenderer:
         self._raw_steps: list[cl.Step] = []
         self._streamed = False
         self._pace_left = STREAM_BUDGET_S
+        self.scores: list[tuple[str, Mapping[str, float], float]] = []
 
     async def handle(self, event: Event) -> None:
         """Render one event."""
@@ -273,6 +274,11 @@ class TurnRenderer:
             for name, figure in figures_for_tool(event.name, event.output):
                 self.charts.append(cl.Plotly(name=name, figure=figure, display="inline",
                                              size="medium"))
+            scored = event.output.get("result") if isinstance(event.output, Mapping) else None
+            if event.name == "score_partner" and isinstance(scored, Mapping):
+                self.scores.append((str(event.output.get("partner_name") or "New partner"),
+                                    scored.get("contributions") or {},
+                                    float(scored.get("score") or 0)))
             if event.name == "find_partners":
                 rows = partner_rows(event.output)
                 table = partner_table(rows)
@@ -336,7 +342,13 @@ class TurnRenderer:
         if self.answer is None:
             self.answer = cl.Message(content="")
         self.answer.content = self.compose()
-        self.answer.elements = [*self.citations, *self.charts]  # type: ignore[list-item]
+        charts = self.charts
+        if len(self.scores) >= 2:  # a comparison: one grouped chart instead of one per partner
+            charts = [cl.Plotly(name="Comparison", figure=comparison(self.scores),
+                                display="inline", size="large"),
+                      *[c for c in charts if not c.name.startswith("Score breakdown")]]
+        self.charts = charts
+        self.answer.elements = [*self.citations, *charts]  # type: ignore[list-item]
         self.answer.metadata = {
             **self.metadata,
             "tools": [str(step.metadata.get("tool")) for step in self.steps.values()],
