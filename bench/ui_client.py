@@ -123,6 +123,10 @@ class ChatClient:
             if any(d.get("type") == "assistant_message" for d in shown):
                 break
         seconds = time.perf_counter() - start
+        for _ in range(100):  # Chainlit names the thread in a task that may end after the turn
+            if self.thread_id is not None:
+                break
+            await asyncio.sleep(0.05)
         messages = [d for d in shown if d.get("type") == "assistant_message"]
         steps = [d for d in shown if d.get("type") == "tool"]
         ok = not any(d.get("isError") for d in messages)

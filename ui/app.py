@@ -153,6 +153,7 @@ routes.register_feedback_routes()
 routes.register_ready_route(lambda: _agent is not None)
 upload_route.register_upload_route()
 pages.register_thread_page()
+pages.register_login_route()
 pages.patch_page_shell()
 
 

@@ -14,8 +14,9 @@ No ``from __future__ import annotations``: FastAPI reads ``Request`` at registra
 import re
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from fastapi.security import OAuth2PasswordRequestForm
 
 THREAD_ROUTE = "/thread/{thread_id}"
 _CDN_LINK = re.compile(r"<link[^>]+href=\"https?://[^\"]+\"[^>]*/?>\s*", re.S)
@@ -101,4 +102,35 @@ def register_thread_page() -> None:
     if any(getattr(route, "endpoint", None) is thread_page for route in app.router.routes):
         return
     app.add_api_route(THREAD_ROUTE, thread_page, methods=["GET"])
+    app.router.routes.insert(0, app.router.routes.pop())
+
+
+WRONG_LOGIN = "Wrong username or password"
+
+
+async def login(request: Request, response: Response,
+                form_data: OAuth2PasswordRequestForm = Depends()) -> Any:  # noqa: B008
+    """Chainlit's login, with a refusal people can read instead of ``credentialssignin``.
+
+    The page shows a refused login's detail in a notice ("Unauthorized: <detail>"); the
+    form's own message comes from the translations (``auth.login.errors.default``).
+    """
+    from chainlit.server import login as chainlit_login
+    from fastapi import HTTPException
+
+    try:
+        return await chainlit_login(request, response, form_data)
+    except HTTPException as exc:
+        if exc.status_code == 401 and exc.detail == "credentialssignin":
+            raise HTTPException(status_code=401, detail=WRONG_LOGIN) from None
+        raise
+
+
+def register_login_route() -> None:
+    """Put :func:`login` in front of Chainlit's ``POST /login``."""
+    from chainlit.server import app
+
+    if any(getattr(route, "endpoint", None) is login for route in app.router.routes):
+        return
+    app.add_api_route("/login", login, methods=["POST"])
     app.router.routes.insert(0, app.router.routes.pop())

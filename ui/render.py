@@ -44,6 +44,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 STREAM_WORDS = 4
 STREAM_PAUSE_S = 0.02
 STREAM_BUDGET_S = 1.0
+SAVE_TRIES = 5
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -364,8 +365,9 @@ class TurnRenderer:
         """Save every step once more, with its result, after the answer.
 
         ``Step.send`` and ``Step.update`` save in background tasks; when the first one's
-        insert lands after the update, the step is stored with its running label only (an
-        empty result on reopening). The last, awaited save here holds the final state.
+        insert lands after the update, or a write meets a busy database (the layer logs and
+        drops it), the step is stored with its running label only (an empty result on
+        reopening). Here each step is saved, read back, and saved again until it holds.
         """
         from chainlit.data import get_data_layer
 
@@ -374,4 +376,9 @@ class TurnRenderer:
             return
         await asyncio.sleep(0)
         for step in [*self.steps.values(), *self._raw_steps]:
-            await layer.update_step(step.to_dict())
+            for _ in range(SAVE_TRIES):  # the layer logs and drops a failed write (a busy DB)
+                await layer.update_step(step.to_dict())
+                stored = await layer.get_step(step.id) if hasattr(layer, "get_step") else None
+                if stored is None or stored.get("output") == step.output:
+                    break
+                await asyncio.sleep(0.2)
