@@ -14,7 +14,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import socketio
@@ -108,7 +108,7 @@ class ChatClient:
         """Send one message and wait until the turn has ended; time it."""
         message = {"id": str(uuid.uuid4()), "threadId": self.thread_id or "",
                    "name": self.username, "type": "user_message", "output": text,
-                   "createdAt": datetime.now(timezone.utc).isoformat()}
+                   "createdAt": datetime.now(UTC).isoformat()}
         start = time.perf_counter()
         await self.sio.emit("client_message", {"message": message, "fileReferences": []})
         shown: list[dict[str, Any]] = []

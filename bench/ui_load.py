@@ -28,7 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -127,7 +127,7 @@ def write_results(n_users: int, alone: dict[str, float], many: dict[str, float],
                  "1 user p50 / p95 s | users | all users p50 / p95 / max s | failed | p95 ratio "
                  "(limit 3) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     row = (f"| {when} | {machine} | {load[0]:.1f} / {load[1]:.1f} | {alone['p50']:.2f} / "
            f"{alone['p95']:.2f} | {n_users} | {many['p50']:.2f} / {many['p95']:.2f} / "
            f"{many['max']:.2f} | {int(alone['failed'] + many['failed'])} | **{ratio:.2f}** "

@@ -178,7 +178,7 @@ def test_our_face_login_welcome_footer_and_nothing_from_outside(
     page.locator("input").first.fill("alice")
     page.locator("input[type=password]").fill("not-her-password")
     page.locator("button[type=submit]").click()
-    page.get_by_text("Wrong username or password").wait_for(timeout=30_000)
+    page.get_by_text("Wrong username or password").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     assert "credentialssignin" not in page.locator("body").inner_text().lower()
     for path, mark in (("/favicon", "#1f3a5f"), ("/logo?theme=light", "PartnerPilot"),

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agent.planner.partners import PARTNER_ID_RE, find_partner
@@ -71,8 +71,9 @@ def why_step(step: ToolStep) -> str:
     if step.name == "find_partners":
         filters = ", ".join(f"{_label(k)} {v}" for k, v in step.input.items()
                             if k not in ("query", "k") and v not in (None, ""))
-        return (f"These are the partners whose records match {filters or 'the search'}"
-                f"{', ranked by how close their description is to the question' if step.input.get('query') else ''}.")
+        ranked = (", ranked by how close their description is to the question"
+                  if step.input.get("query") else "")
+        return f"These are the partners whose records match {filters or 'the search'}{ranked}."
     if step.name == "show_partner" and isinstance(out.get("partner"), Mapping):
         partner = out["partner"]
         return (f"That is what the stored record of {partner.get('name')} says "
@@ -100,7 +101,7 @@ def compare_ids(text: str, store: Any) -> list[str]:
     return unique if len(unique) >= 2 else []
 
 
-def compare_text(rows: list[Mapping[str, Any]]) -> str:
+def compare_text(rows: Sequence[Mapping[str, Any]]) -> str:
     """The comparison as a table: score, band, tier and review per partner."""
     lines = ["Side by side:", "", "| Partner | Score | Band | Tier | Review |",
              "| --- | --- | --- | --- | --- |"]

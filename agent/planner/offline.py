@@ -38,9 +38,8 @@ from agent.planner.plan import Plan
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
-from agent.toolset import ExecutedTool
 from agent.session import Pending, Session
-from agent.toolset import Deps
+from agent.toolset import Deps, ExecutedTool
 from tools.errors import FrameworkError
 from tools.vocab import CRITERIA
 
