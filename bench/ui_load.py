@@ -38,6 +38,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from ui_client import ChatClient, Turn, login_cookie  # noqa: E402
 from ui_server import start_ui_server  # noqa: E402
 
+FRAMEWORK = "How does a partner get promoted to the next tier?"
 MESSAGES = (
     "Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
     "partnership appetite 90 and revenue potential 50",
@@ -93,7 +94,9 @@ def main() -> int:
         print(f"server ready in {time.monotonic() - started:.0f} s at {server.url}")
         try:
             first, password = next(iter(users.items()))
-            asyncio.run(user_run(server.url, first, password, MESSAGES[:1]))  # warm-up
+            [opening] = asyncio.run(user_run(server.url, first, password, (FRAMEWORK,)))
+            print(f"first answer after start (a framework question): {opening.seconds:.2f} s, "
+                  f"ok {opening.ok}")
             load = os.getloadavg()[0]
             alone = summary(asyncio.run(user_run(server.url, first, password, MESSAGES)))
             many = summary(asyncio.run(crowd(server.url, users, MESSAGES)))

@@ -38,6 +38,7 @@ SESSION_KEY = datalayer.SESSION_KEY
 _agent_lock = threading.Lock()
 _turn_locks: dict[str, asyncio.Lock] = {}  # chat session id -> its turn lock
 _agent: Any = None
+WARM_QUESTION = "How does a partner get promoted to the next tier?"
 
 
 def settings() -> Settings:
@@ -80,6 +81,12 @@ def warm_models(agent: Any) -> None:
                 warm(agent.deps) if owner is agent.backend else warm()
             except Exception as exc:
                 logger.warning("warm-up of %s failed: %s", type(owner).__name__, exc)
+    if agent.backend.name == "offline":  # one framework answer on a throwaway session
+        try:
+            for _ in agent.stream(WARM_QUESTION, Session()):
+                pass
+        except Exception as exc:
+            logger.warning("warm-up question failed: %s", exc)
 
 
 @cl.data_layer
