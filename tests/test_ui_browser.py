@@ -261,7 +261,7 @@ def test_reload_resumes_the_thread_and_its_session(context: Any, server: UIServe
     tid = thread_id(page)
     page.reload(wait_until="networkidle")
     page.wait_for_selector(f"text={SCORE_MESSAGE[:40]}", timeout=30_000)
-    assert page.locator(".ai-message:has-text('Answered by:')").count() >= 1
+    page.locator(".ai-message:has-text('Answered by:')").first.wait_for(timeout=30_000)
     ask(page, "How does a partner get promoted to the next tier?")
     expected = [SCORE_MESSAGE, "How does a partner get promoted to the next tier?"]
     users: list[str] = []
