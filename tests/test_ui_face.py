@@ -181,8 +181,8 @@ def test_our_face_login_welcome_footer_and_nothing_from_outside(
     page.get_by_text("Wrong username or password").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     assert "credentialssignin" not in page.locator("body").inner_text().lower()
-    for path, mark in (("/favicon", "#1f3a5f"), ("/logo?theme=light", "PartnerPilot"),
-                       ("/logo?theme=dark", "PartnerPilot")):
+    for path, mark in (("/favicon", "#1f3a5f"), ("/logo?theme=light", ">Partner<"),
+                       ("/logo?theme=dark", ">Partner<")):
         response = page.request.get(server.url + path)
         assert response.ok and mark in response.text(), path
     html = page.request.get(server.url + "/").text()
