@@ -22,7 +22,7 @@ from knowledge.store import Store
 if TYPE_CHECKING:
     from knowledge.settings import Settings
 
-CITATION_SNIPPET_CHARS = 400
+CITATION_SNIPPET_CHARS = 2000  # a whole passage (chunks are shorter); cut at a word if not
 
 
 class Deps:
@@ -90,6 +90,13 @@ class ToolSpec:
         return self.input_model.model_json_schema()
 
 
+def whole_words(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters, cut at a word boundary (with an ellipsis)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip() + " …"
+
+
 class ExecutedTool(BaseModel):
     """One tool call and its outcome: a result model, or an error text for the model to read.
 
@@ -133,7 +140,8 @@ class ExecutedTool(BaseModel):
         if isinstance(self.result, FrameworkSearchResult):
             events.extend(
                 Citation(doc_id=p.doc_id, title=p.title, section=p.section,
-                         snippet=p.text[:CITATION_SNIPPET_CHARS], chunk_id=p.chunk_id)
+                         snippet=whole_words(p.text, CITATION_SNIPPET_CHARS),
+                         chunk_id=p.chunk_id)
                 for p in self.result.passages
             )
         if isinstance(self.result, DocumentResult):

@@ -61,7 +61,11 @@ def import_upload(upload_path: Path, name: str, store: Store) -> UploadResult:
     shown = safe_name(name)
     if not name.lower().endswith(ACCEPTED):
         return UploadResult(name=name, outcome="refused",
-                            error="only CSV or XLSX partner files can be imported here")
+                            error="this is not a partner file: drop a CSV or an Excel "
+                                  "workbook (.xlsx) with one partner per row")
+    if upload_path.is_file() and upload_path.stat().st_size == 0:
+        return UploadResult(name=shown, outcome="refused",
+                            error="the file is empty: there are no partners in it to import")
     with tempfile.TemporaryDirectory(prefix="upload-") as folder:
         path = Path(folder) / shown
         try:

@@ -122,6 +122,12 @@ class ImportRejected(FrameworkError):
         super().__init__(Path(report.file).name, problem)
 
 
+def header_label(field: str) -> str:
+    """A partner field as a CRM export heads its column: ``icp_overlap`` -> ``ICP Overlap``."""
+    words = {"id": "ID", "icp": "ICP", "usd": "USD"}
+    return " ".join(words.get(w, w.capitalize()) for w in field.split("_"))
+
+
 def norm(header: str) -> str:
     """Lowercase words: ``"Annual Pipeline (USD)"`` -> ``"annual pipeline usd"``."""
     return re.sub(r"[^a-z0-9$]+", " ", str(header).lower().replace("_", " ")).strip()
@@ -260,7 +266,8 @@ def parse_partners(
     report.ignored_columns = [h for h in table.headers if h not in columns]
     missing = [f for f in REQUIRED if f not in columns.values()]
     if missing and not table.is_json:
-        raise FrameworkError("columns", f"missing required column(s): {', '.join(missing)} "
+        raise FrameworkError("columns", "missing required column(s): "
+                             f"{', '.join(header_label(f) for f in missing)} "
                              f"(found: {', '.join(table.headers) or 'none'})")
     quarters, issues = (read_history(history, columns_map, max_bytes) if history
                         else ({}, []))

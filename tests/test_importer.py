@@ -181,7 +181,7 @@ FILE_ERRORS = {
     "empty.csv": (lambda p: write(p, ""), "is empty"),
     "header-only.csv": (lambda p: write(p, CRM_HEADER + "\n"), "has no data rows"),
     "missing-columns.csv": (lambda p: write(p, "Account ID,Account Name\nA-1,X\n"),
-                            "missing required column(s): partner_type, region, industry"),
+                            "missing required column(s): Partner Type, Region, Industry"),
     "binary.csv": (lambda p: write_bytes(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00" * 50),
                    "looks like a binary file"),
     "fake.xlsx": (lambda p: write(p, "not a zip"), "is not an XLSX workbook"),

@@ -2,12 +2,14 @@
 
 One server per module (the store is indexed once). Every request to anything but the server
 is blocked (the page asks a CDN for a KaTeX stylesheet; that must not matter). A failing test
-leaves a screenshot in its tmp dir. A passing run refreshes ``docs/ui-screenshot.png``.
+leaves a screenshot in its tmp dir. ``PARTNERPILOT_SCREENSHOT=1`` refreshes
+``docs/ui-screenshot.png`` (see also ``tests/test_ui_face.py``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -180,15 +182,16 @@ def test_score_partner_shows_the_step_and_the_number(context: Any, server: UISer
     step.wait_for(timeout=15_000)
     step.click()
     step_body = page.locator(".step:has(#step-Score\\ partner)").first
-    step_body.locator("text=contributions").first.wait_for(timeout=15_000)
+    step_body.locator("text=Scored 5 criteria").first.wait_for(timeout=15_000)
     assert f"{expected.contributions['icp_overlap']:g}" in step_body.inner_text()
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # the breakdown chart
     step.click()  # collapse again for the README screenshot
     page.wait_for_timeout(500)
     step.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    if os.environ.get("PARTNERPILOT_SCREENSHOT") == "1":
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
 
 
 def test_term_sheet_downloads_as_docx(context: Any, server: UIServer, tmp_path: Path) -> None:
@@ -232,20 +235,11 @@ def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
     ]) + "\n", encoding="utf-8")
     before = partner_count(server)
     page = login(context, server, "alice")
-    # Chainlit registers the chat session over its websocket a moment after the page loads;
-    # an upload before that is refused with 404 "Session not found", so try again.
-    status = 0
-    for attempt in range(10):
-        copy = tmp_path / f"try-{attempt}" / bad.name
-        copy.parent.mkdir()
-        copy.write_bytes(bad.read_bytes())
-        with page.expect_response(lambda r: "/project/file" in r.url
-                                  and r.request.method == "POST", timeout=60_000) as uploaded:
-            page.set_input_files("#upload-button-input", str(copy))
-        status = uploaded.value.status
-        if status != 404:
-            break
-        page.wait_for_timeout(1000)
+    # The app holds an upload until the page's chat session exists: one try is enough.
+    with page.expect_response(lambda r: "/project/file" in r.url
+                              and r.request.method == "POST", timeout=60_000) as uploaded:
+        page.set_input_files("#upload-button-input", str(bad))
+    status = uploaded.value.status
     assert status == 200, f"upload answered {status}"
     page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
     page.wait_for_timeout(500)  # let the composer register the uploaded file's id
@@ -267,7 +261,7 @@ def test_reload_resumes_the_thread_and_its_session(context: Any, server: UIServe
     tid = thread_id(page)
     page.reload(wait_until="networkidle")
     page.wait_for_selector(f"text={SCORE_MESSAGE[:40]}", timeout=30_000)
-    assert page.locator(".ai-message:has-text('Answered by:')").count() >= 1
+    page.locator(".ai-message:has-text('Answered by:')").first.wait_for(timeout=30_000)
     ask(page, "How does a partner get promoted to the next tier?")
     expected = [SCORE_MESSAGE, "How does a partner get promoted to the next tier?"]
     users: list[str] = []

@@ -95,6 +95,9 @@ def test_plan_without_auth_sets_the_flag_and_makes_no_user(data_dir: Path) -> No
 def test_chainlit_config_lives_in_ui() -> None:
     root = launch.UI_ROOT
     config = (root / ".chainlit" / "config.toml").read_text()
-    assert "[features.spontaneous_file_upload]" in config and ".xlsx" in config
-    assert json.loads((root / "public" / "theme.json").read_text()) == {"custom_fonts": []}
+    assert "[features.spontaneous_file_upload]" in config and 'accept = ["*/*"]' in config
+    theme = json.loads((root / "public" / "theme.json").read_text())
+    assert theme["custom_fonts"] == [] and theme["variables"]["light"]["--primary"]
+    for name in ("logo_light.svg", "logo_dark.svg", "favicon.svg", "style.css", "welcome.js"):
+        assert (root / "public" / name).is_file(), name
     assert (root / "chainlit.md").is_file()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,7 +78,11 @@ def test_streamed_text_tool_step_citation_and_badge() -> None:
     step = renderer.steps["c1"]
     assert step.name == "Score partner" and step.type == "tool"
     assert '"icp_overlap": 80' in step.input
-    assert '"contributions"' in step.output and not step.is_error
+    assert step.output.startswith(f"**Scored 5 criteria\\: {result.score:g}, {result.band.value}**")
+    assert "| ICP overlap | 80 |" in step.output and not step.is_error  # inputs as a table
+    assert "| Market influence | 17.5 |" in step.output  # outputs as a table
+    [raw] = renderer._raw_steps  # the raw JSON, behind its own toggle
+    assert raw.parent_id == step.id and '"contributions"' in raw.output
     assert [c.name for c in renderer.citations] == [
         "Source 1 - Promotion after two qualifying quarters"]
     assert renderer.citations[0].display == "side"
@@ -122,8 +128,28 @@ def test_document_offers_docx_and_markdown(tmp_path: Path) -> None:
     [message] = renderer.documents
     assert message.content.startswith("# Partnership term sheet")
     names = sorted(e.name for e in message.elements)
-    assert names == ["partnership-term-sheet.docx", "partnership-term-sheet.md"]
+    assert names == ["Partnership term sheet.docx", "Partnership term sheet.md"]
+    assert "Word (.docx) and Markdown (.md)" in message.content
     assert {e.display for e in message.elements} == {"inline"}
+
+
+def test_download_names_read_like_titles() -> None:
+    assert render.download_name("Partnership thesis: Northwind Analytics", "docx") == \
+        "Partnership thesis - Northwind Analytics.docx"
+    assert render.download_name("a/b\\c: <d>", "md") == "a b c - d.md"
+    assert render.download_name("", "md") == "Document.md"
+    assert render.document_title("Partnership thesis", {"partner": "Northwind Analytics"}) == \
+        "Partnership thesis - Northwind Analytics"
+    assert render.document_title("Strategy brief", {"company": "Acme"}) == \
+        "Strategy brief - Acme"
+
+
+def test_partner_hits_are_rendered_once_as_a_table() -> None:
+    rows = [{"partner_id": "P-0009", "name": "Halvorsen Quill", "tier": "platinum"}]
+    text = ("Found 1 partner (region EMEA):\n\n- **Halvorsen Quill** (P-0009): Platinum\n"
+            "- a line about something else")
+    out = render.without_listed_partners(text, rows)
+    assert "P-0009" not in out and "Found 1 partner" in out and "something else" in out
 
 
 def test_follow_up_error_and_tool_error() -> None:
@@ -134,7 +160,8 @@ def test_follow_up_error_and_tool_error() -> None:
         ErrorEvent(kind="internal", message="store is locked"),
     ])
     assert renderer.steps["c1"].is_error
-    assert renderer.steps["c1"].output == "error: partner: not found (got 'Zed')"
+    assert renderer.steps["c1"].output.startswith("**Could not run check tier:** partner")
+    assert "not found" in renderer.steps["c1"].output
     assert renderer.answer is not None
     assert renderer.answer.content == "Which partner do you mean?"
     assert renderer.errors[0].content == "Something went wrong (internal): store is locked"
@@ -142,7 +169,8 @@ def test_follow_up_error_and_tool_error() -> None:
 
 def test_result_without_call_still_gets_a_step() -> None:
     renderer = run_turn([ToolResult(call_id="x", name="search_framework", output={"a": 1})])
-    assert renderer.steps["x"].output == '{\n  "a": 1\n}'
+    assert renderer.steps["x"].output.startswith("**Search framework\\: done**")
+    assert renderer._raw_steps[0].output == '{\n  "a": 1\n}'
 
 
 def test_pure_helpers() -> None:
@@ -169,3 +197,22 @@ def test_aiter_events_drives_a_blocking_iterator() -> None:
         return [e.text async for e in render.aiter_events(events())]  # type: ignore[union-attr]
 
     assert asyncio.run(collect()) == ["a", "b"]
+
+
+def test_two_scored_partners_get_one_grouped_comparison_chart() -> None:
+    events: list[Any] = []
+    names = []
+    for n, (name, icp) in enumerate((("Ashcombe", 90), ("Brantwood", 40))):
+        result = score_partner({"icp_overlap": icp, "market_influence": 70,
+                                "practice_alignment": 60, "partnership_appetite": 90,
+                                "revenue_potential": 50})
+        events += [ToolCall(call_id=f"c{n}", name="score_partner", input={"partner": name}),
+                   ToolResult(call_id=f"c{n}", name="score_partner", output={
+                       "partner_name": name, "result": result.model_dump(mode="json")})]
+        names.append(f"{name} ({result.score:g})")
+    renderer = run_turn([*events, FinalAnswer(text="Side by side.", backend="offline")])
+    [chart] = renderer.charts
+    assert chart.name == "Comparison"
+    figure = json.loads(chart.content)
+    assert [t["name"] for t in figure["data"]] == names
+    assert figure["layout"]["barmode"] == "group"

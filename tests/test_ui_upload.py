@@ -57,5 +57,5 @@ def test_a_long_report_is_cut_with_a_count() -> None:
 def test_a_refused_file_says_why() -> None:
     text = upload.report_markdown(UploadResult(name="notes.txt", outcome="refused",
                                                error="only CSV or XLSX partner files"))
-    assert text == ("Import of `notes.txt` refused, nothing changed: only CSV or XLSX "
-                    "partner files")
+    assert text == ("I could not import `notes.txt`: only CSV or XLSX partner files. "
+                    "Nothing changed.")

@@ -52,7 +52,7 @@ def test_a_good_file_is_imported_into_a_real_store(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "text", "error"), [
     ("empty.csv", "", "empty"),
-    ("notes.txt", "hello", "only CSV or XLSX"),
+    ("notes.txt", "hello", "drop a CSV or an Excel workbook (.xlsx)"),
 ])
 def test_file_level_problems_are_refused_not_raised(tmp_path: Path, name: str, text: str,
                                                     error: str) -> None:

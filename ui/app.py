@@ -30,7 +30,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from agent.session import Session
 from knowledge.settings import Settings, get_settings
-from ui import auth, datalayer, guard, render, roles, routes, upload
+from ui import auth, datalayer, guard, pages, render, roles, routes, upload, upload_route
 from ui.launch import ENV_AUTH
 from ui.throttle import LoginThrottle
 
@@ -38,6 +38,7 @@ SESSION_KEY = datalayer.SESSION_KEY
 _agent_lock = threading.Lock()
 _turn_locks: dict[str, asyncio.Lock] = {}  # chat session id -> its turn lock
 _agent: Any = None
+WARM_QUESTION = "How does a partner get promoted to the next tier?"
 
 
 def settings() -> Settings:
@@ -62,8 +63,30 @@ def get_agent() -> Any:
                 agent.deps.store  # noqa: B018
             except Exception as exc:  # each tool that needs it reports why, as before
                 logger.warning("store not opened at start: %s", exc)
+            warm_models(agent)
             _agent = agent
         return _agent
+
+
+def warm_models(agent: Any) -> None:
+    """Load what the first answer would otherwise wait for: the embedder and the exemplars.
+
+    Calls whatever warm-up the backend and the store offer (``warm_up``); a failure is
+    logged and the first turn pays the cost instead.
+    """
+    for owner in (agent.backend, getattr(agent.deps, "_store", None)):
+        warm = getattr(owner, "warm_up", None)
+        if callable(warm):
+            try:
+                warm(agent.deps) if owner is agent.backend else warm()
+            except Exception as exc:
+                logger.warning("warm-up of %s failed: %s", type(owner).__name__, exc)
+    if agent.backend.name == "offline":  # one framework answer on a throwaway session
+        try:
+            for _ in agent.stream(WARM_QUESTION, Session()):
+                pass
+        except Exception as exc:
+            logger.warning("warm-up question failed: %s", exc)
 
 
 @cl.data_layer
@@ -135,6 +158,10 @@ _install_front_door()
 routes.register_file_route(data_dir)
 routes.register_feedback_routes()
 routes.register_ready_route(lambda: _agent is not None)
+upload_route.register_upload_route()
+pages.register_thread_page()
+pages.register_login_route()
+pages.patch_page_shell()
 
 
 @cl.on_app_startup
@@ -185,6 +212,24 @@ async def _save_session(session: Session) -> None:
         await layer.update_thread(cl.context.session.thread_id, metadata={SESSION_KEY: data})
 
 
+async def _name_thread(name: str, wait_s: float = 10.0) -> None:
+    """Name the thread ``name``, after Chainlit has named it from the first message.
+
+    Chainlit names a thread in a background task of its own; renaming before that task has
+    run would be undone by it.
+    """
+    layer = get_data_layer()
+    if layer is None:
+        return
+    thread_id = cl.context.session.thread_id
+    for _ in range(int(wait_s / 0.1)):
+        thread = await layer.get_thread(thread_id)
+        if thread is not None and thread.get("name") is not None:
+            break
+        await asyncio.sleep(0.1)
+    await layer.update_thread(thread_id, name=name)
+
+
 @cl.on_chat_end
 async def _end() -> None:
     _turn_locks.pop(cl.context.session.id, None)
@@ -211,12 +256,20 @@ async def _resume(thread: ThreadDict) -> None:
 async def _on_message(message: cl.Message) -> None:
     if await roles.begin_turn(message.content):  # who acts; /audit for admins
         return
-    files = await roles.permitted_files([e for e in message.elements or []
-                                         if getattr(e, "path", None)])
-    if files:
-        await upload.handle_upload(files, get_agent)
-        if not message.content.strip():
+    attached = [e for e in message.elements or [] if getattr(e, "path", None)]
+    if attached:  # a message with a file is an import, whatever its words say
+        files = await roles.permitted_files(attached)  # none, with a message, for non-admins
+        if not files:
             return
+        async with _turn_lock():
+            session = _current_session()
+            first = not session.turns and not cl.user_session.get("pp_named")
+            cl.user_session.set("pp_named", True)
+            await upload.handle_upload(files, get_agent)
+            await _save_session(session)
+            if first:
+                await _name_thread(upload.thread_name(files))
+        return
     link_hosts = tuple((settings().link_hosts or "").split(","))
     renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
     try:

@@ -128,6 +128,22 @@ def kpi_bullets(kpis: list[Mapping[str, Any]]) -> go.Figure:
     return fig
 
 
+def comparison(scores: list[tuple[str, Mapping[str, float], float]]) -> go.Figure:
+    """Several partners' weighted points per criterion as grouped bars (one colour each).
+
+    Args:
+        scores: (partner name, contributions, total score) per partner, as scored.
+    """
+    fig = go.Figure([go.Bar(name=f"{name} ({score:g})", x=[_label(n) for n in parts],
+                            y=[float(v) for v in parts.values()],
+                            text=[f"{float(v):g}" for v in parts.values()], textposition="auto")
+                     for name, parts, score in scores])
+    fig.update_layout(title="Comparison: weighted points per criterion", barmode="group",
+                      yaxis={"title": "weighted points"},
+                      legend={"orientation": "h", "y": -0.25}, **LAYOUT)
+    return fig
+
+
 def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
     """The charts worth showing for one tool result (none for most tools)."""
     if not isinstance(output, Mapping):

@@ -30,8 +30,8 @@ from agent.events import (
     ToolCall,
     ToolResult,
 )
-from tools.text import slugify
-from ui.charts import figures_for_tool
+from ui import steps as step_text
+from ui.charts import comparison, figures_for_tool
 from ui.safe_md import escape_text, safe_markdown
 
 TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
@@ -40,6 +40,44 @@ TABLE_COLUMNS = (("partner_id", "ID"), ("name", "Partner"), ("tier", "Tier"),
 MAX_TABLE_ROWS = 25
 MAX_NAME_CHARS = 48
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: Streaming a long piece of text in small chunks, so a user sees it arrive.
+STREAM_WORDS = 4
+STREAM_PAUSE_S = 0.02
+STREAM_BUDGET_S = 1.0
+SAVE_TRIES = 5
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def download_name(title: str, extension: str) -> str:
+    """A download name people read: ``Partnership thesis - Northwind Analytics.docx``."""
+    name = re.sub(r"\s*[:\u2014\u2013]\s*", " - ", title)
+    name = re.sub(r"\s+", " ", _UNSAFE_NAME.sub(" ", name)).strip(" .-") or "Document"
+    if len(name) > 90:
+        name = name[:90].rsplit(" ", 1)[0]
+    return f"{name}.{extension}"
+
+
+def document_title(title: str, model: Mapping[str, Any]) -> str:
+    """The document's title with whom it is about: ``Partnership thesis - Northwind``."""
+    for key in ("partner", "partner_name", "company"):
+        subject = model.get(key)
+        if isinstance(subject, str) and subject.strip() and subject.strip() not in title:
+            return f"{title} - {subject.strip()}"
+    return title
+
+
+def without_listed_partners(text: str, rows: list[Mapping[str, Any]]) -> str:
+    """``text`` without its bullet lines about partners the table shows (one rendering)."""
+    ids = {f"({row['partner_id']})" for row in rows}
+    kept = [line for line in text.splitlines()
+            if not (line.lstrip().startswith(("- ", "* ")) and any(i in line for i in ids))]
+    return "\n".join(kept).strip()
+
+
+def chunks(text: str, words: int = STREAM_WORDS) -> list[str]:
+    """``text`` cut into pieces of a few words (whitespace kept), for visible streaming."""
+    parts = re.findall(r"\S+\s*|\s+", text)
+    return ["".join(parts[i:i + words]) for i in range(0, len(parts), words)] or [text]
 
 
 def pretty_json(data: Any) -> str:
@@ -155,7 +193,12 @@ class TurnRenderer:
         self.final: FinalAnswer | None = None
         self.metadata: dict[str, Any] = {}
         self.cited_docs: list[str] = []
+        self.partner_rows: list[Mapping[str, Any]] = []
+        self._inputs: dict[str, dict[str, Any]] = {}
+        self._raw_steps: list[cl.Step] = []
         self._streamed = False
+        self._pace_left = STREAM_BUDGET_S
+        self.scores: list[tuple[str, Mapping[str, float], float]] = []
 
     async def handle(self, event: Event) -> None:
         """Render one event."""
@@ -187,20 +230,28 @@ class TurnRenderer:
         if self.answer is None:
             self.answer = cl.Message(content="")
         self._streamed = True
-        self._raw += event.text
-        # The whole text so far, made safe, replaces what was shown: an image or a link is
-        # only complete (and dangerous) once its closing bracket has streamed in.
-        await self.answer.stream_token(self.safe(self._raw) or " ", is_sequence=True)
+        for piece in chunks(event.text):
+            self._raw += piece
+            # The whole text so far, made safe, replaces what was shown: an image or a link
+            # is only complete (and dangerous) once its closing bracket has streamed in.
+            await self.answer.stream_token(self.safe(self._raw) or " ", is_sequence=True)
+            if self._pace_left > 0:  # a whole answer at once reads as no streaming at all
+                self._pace_left -= STREAM_PAUSE_S
+                await asyncio.sleep(STREAM_PAUSE_S)
 
     async def _tool_call(self, event: ToolCall) -> None:
         parent = cl.context.current_step
-        step = cl.Step(name=tool_title(event.name), type="tool", show_input="json",
-                       language="json", default_open=False,
+        if event.call_id in self.steps:
+            return
+        step = cl.Step(name=tool_title(event.name), type="tool", show_input=False,
+                       default_open=False,
                        parent_id=parent.id if parent is not None else None)
         step.start = utc_now()
         step.input = self.safe(pretty_json(event.input))
+        step.output = step_text.progress(event.name)
         step.metadata = {"tool": event.name, "call_id": event.call_id}
         self.steps[event.call_id] = step
+        self._inputs[event.call_id] = dict(event.input)
         await step.send()
 
     async def _tool_result(self, event: ToolResult) -> None:
@@ -209,19 +260,34 @@ class TurnRenderer:
             await self._tool_call(ToolCall(call_id=event.call_id, name=event.name, input={}))
             step = self.steps[event.call_id]
         step.end = utc_now()
+        step.output = self.safe(step_text.step_markdown(
+            event.name, self._inputs.get(event.call_id, {}), event.output, event.error))
+        raw = cl.Step(name="Raw data", type="tool", language="json", show_input="json",
+                      default_open=False, parent_id=step.id)
+        raw.input = step.input
+        raw.output = self.safe(pretty_json({"error": event.error} if event.error
+                                           else event.output))
+        raw.start, raw.end = step.start, step.end
+        self._raw_steps.append(raw)
         if event.error:
             step.is_error = True
-            step.output = self.safe(f"error: {event.error}")
         else:
-            step.output = self.safe(pretty_json(event.output))
             for name, figure in figures_for_tool(event.name, event.output):
                 self.charts.append(cl.Plotly(name=name, figure=figure, display="inline",
                                              size="medium"))
+            scored = event.output.get("result") if isinstance(event.output, Mapping) else None
+            if event.name == "score_partner" and isinstance(scored, Mapping):
+                self.scores.append((str(event.output.get("partner_name") or "New partner"),
+                                    scored.get("contributions") or {},
+                                    float(scored.get("score") or 0)))
             if event.name == "find_partners":
-                table = partner_table(partner_rows(event.output))
+                rows = partner_rows(event.output)
+                table = partner_table(rows)
                 if table:
                     self.tables.append(table)
+                    self.partner_rows.extend(rows)
         await step.update()
+        await raw.send()
 
     def _citation(self, event: Citation) -> None:
         known = {element.content for element in self.citations}
@@ -234,14 +300,19 @@ class TurnRenderer:
         self.citations.append(cl.Text(name=name, content=body, display="side"))
 
     async def _document(self, event: DocumentProduced) -> None:
-        base = slugify(event.title, 60)
         files: list[Any] = []
+        formats = []
+        title = document_title(event.title, event.model)
         if event.docx_path and Path(event.docx_path).is_file():
-            files.append(cl.File(name=f"{base}.docx", path=event.docx_path, mime=DOCX_MIME,
-                                 display="inline"))
-        files.append(cl.File(name=f"{base}.md", content=event.markdown.encode(),
-                             mime="text/markdown", display="inline"))
-        message = cl.Message(content=self.safe(event.markdown), elements=files)
+            files.append(cl.File(name=download_name(title, "docx"), path=event.docx_path,
+                                 mime=DOCX_MIME, display="inline"))
+            formats.append("Word (.docx)")
+        files.append(cl.File(name=download_name(title, "md"),
+                             content=event.markdown.encode(), mime="text/markdown",
+                             display="inline"))
+        formats.append("Markdown (.md)")
+        note = f"\n\n---\n**Download:** {' and '.join(formats)}, below."
+        message = cl.Message(content=self.safe(event.markdown) + note, elements=files)
         self.documents.append(message)
         await message.send()
 
@@ -255,6 +326,8 @@ class TurnRenderer:
         elif self.follow_up:
             text = self.follow_up
         text = self.safe(text)
+        if self.partner_rows:
+            text = without_listed_partners(text, self.partner_rows)
         parts = [text.strip()] if text.strip() else []
         if self.follow_up and self.safe(self.follow_up) not in text:
             parts.append(self.safe(self.follow_up))
@@ -270,7 +343,13 @@ class TurnRenderer:
         if self.answer is None:
             self.answer = cl.Message(content="")
         self.answer.content = self.compose()
-        self.answer.elements = [*self.citations, *self.charts]  # type: ignore[list-item]
+        charts = self.charts
+        if len(self.scores) >= 2:  # a comparison: one grouped chart instead of one per partner
+            charts = [cl.Plotly(name="Comparison", figure=comparison(self.scores),
+                                display="inline", size="large"),
+                      *[c for c in charts if not c.name.startswith("Score breakdown")]]
+        self.charts = charts
+        self.answer.elements = [*self.citations, *charts]  # type: ignore[list-item]
         self.answer.metadata = {
             **self.metadata,
             "tools": [str(step.metadata.get("tool")) for step in self.steps.values()],
@@ -279,4 +358,27 @@ class TurnRenderer:
             "model": self.final.model if self.final else None,
         }
         await self.answer.send()  # ends a stream too, and persists the message
+        await self.persist_steps()
         return self.answer
+
+    async def persist_steps(self) -> None:
+        """Save every step once more, with its result, after the answer.
+
+        ``Step.send`` and ``Step.update`` save in background tasks; when the first one's
+        insert lands after the update, or a write meets a busy database (the layer logs and
+        drops it), the step is stored with its running label only (an empty result on
+        reopening). Here each step is saved, read back, and saved again until it holds.
+        """
+        from chainlit.data import get_data_layer
+
+        layer = get_data_layer()
+        if layer is None:
+            return
+        await asyncio.sleep(0)
+        for step in [*self.steps.values(), *self._raw_steps]:
+            for _ in range(SAVE_TRIES):  # the layer logs and drops a failed write (a busy DB)
+                await layer.update_step(step.to_dict())
+                stored = await layer.get_step(step.id) if hasattr(layer, "get_step") else None
+                if stored is None or stored.get("output") == step.output:
+                    break
+                await asyncio.sleep(0.2)

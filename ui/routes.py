@@ -16,6 +16,31 @@ from chainlit.types import DeleteFeedbackRequest, UpdateFeedbackRequest
 from ui.datalayer import FILES_ROUTE, file_path_for
 
 READY_ROUTE = "/partnerpilot/ready"
+#: Types the browser may show in place (figure data, text); others download.
+INLINE = {"application/json", "text/plain", "text/markdown", "text/csv", "image/png",
+          "image/svg+xml"}
+
+
+async def element_type(object_key: str, fallback_name: str) -> tuple[str, str]:
+    """The MIME type and the name an element was stored with (its file keeps neither).
+
+    A chart's figure served as ``application/octet-stream`` draws empty axes after a reload,
+    so the type comes from the element's row; the name is the one the user saw.
+    """
+    import mimetypes
+
+    from chainlit.data import get_data_layer
+
+    layer = get_data_layer()
+    rows: Any = None
+    if layer is not None and hasattr(layer, "execute_sql"):
+        rows = await layer.execute_sql(
+            'SELECT "mime", "name" FROM elements WHERE "objectKey" = :key', {"key": object_key})
+    if isinstance(rows, list) and rows:
+        mime = rows[0].get("mime") or mimetypes.guess_type(rows[0].get("name") or "")[0]
+        return str(mime or "application/octet-stream"), str(rows[0].get("name") or fallback_name)
+    guessed = mimetypes.guess_type(fallback_name)[0]
+    return guessed or "application/octet-stream", fallback_name
 
 
 def _add_first(path: str, endpoint: Callable[..., Any], method: str = "GET") -> None:
@@ -51,7 +76,9 @@ def register_file_route(get_data_dir: Callable[[], Path]) -> None:
         path = file_path_for(get_data_dir(), object_key, user_id if login else None)
         if path is None:
             raise HTTPException(status_code=404, detail="no such file")
-        return FileResponse(path, filename=path.name)
+        mime, name = await element_type(object_key, path.name)
+        return FileResponse(path, media_type=mime, filename=name,
+                            content_disposition_type="inline" if mime in INLINE else "attachment")
 
     _add_first(FILES_ROUTE + "/{object_key:path}", serve_file)
 

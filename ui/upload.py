@@ -25,8 +25,8 @@ def report_markdown(result: UploadResult) -> str:
     """The import's report as Markdown: the outcome, the counts, then one line per bad row."""
     report = result.report
     if report is None:
-        return (f"Import of {code_text(result.name)} refused, nothing changed: "
-                f"{escape_text(result.error)}")
+        return (f"I could not import {code_text(result.name)}: {escape_text(result.error)}. "
+                "Nothing changed.")
     name = Path(str(report.file)).name
     rejected = result.outcome == "rejected"
     outcome = "rejected, nothing changed" if rejected else "done"
@@ -43,6 +43,12 @@ def report_markdown(result: UploadResult) -> str:
         if len(report.issues) > MAX_REPORT_ROWS:
             lines.append(f"\n{len(report.issues) - MAX_REPORT_ROWS} more problems not shown.")
     return "\n".join(lines)
+
+
+def thread_name(files: list[Any]) -> str:
+    """A thread title for a conversation that starts with an upload: the file's name."""
+    names = [str(getattr(f, "name", "") or "partners.csv") for f in files]
+    return "Import: " + ", ".join(names)[:80]
 
 
 async def handle_upload(files: list[Any], get_agent: Callable[[], Any]) -> None:

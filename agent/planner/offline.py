@@ -12,10 +12,12 @@ answer, each cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from agent.events import (
     Citation,
@@ -24,8 +26,9 @@ from agent.events import (
     FinalAnswer,
     FollowUp,
     TextDelta,
+    ToolCall,
 )
-from agent.planner import documents, narrate, plans
+from agent.planner import documents, followups, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
 from agent.planner.clarify import clarify_between, clearly_different, pick_option
 from agent.planner.features import INVENT_RE
@@ -36,7 +39,7 @@ from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.registry import execute
 from agent.session import Pending, Session
-from agent.toolset import Deps
+from agent.toolset import Deps, ExecutedTool
 from tools.errors import FrameworkError
 from tools.vocab import CRITERIA
 
@@ -143,6 +146,14 @@ class OfflinePlanner:
         yield from self._fresh(text, session, deps)
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
+        why = followups.why_text(session) if followups.is_why(text) else None
+        if why is not None:  # "Why?" answered from the last result's reasoning
+            yield from self._finish([], why)
+            return
+        compared = followups.compare_ids(text, deps.store)
+        if compared:
+            yield from self._compare(compared, session, deps)
+            return
         partner = find_partner(text, deps.store, session.focus_partner_id)
         vector = self.embed_query(text, deps)
         ranking = self._scorer(deps).rank(text, partner, vector)
@@ -299,9 +310,9 @@ class OfflinePlanner:
         args = plan.args
         if plan.tool in documents.DOCUMENTS:
             args = documents.to_input(plan.tool, args, deps)
-        done = execute(plan.tool, args, deps)
+        done = yield from self._execute(plan.tool, args, deps)
         events: list[Event] = done.events()
-        yield from events
+        yield from events[1:]
         if not done.ok:
             text = narrate.render("tool_error", tool=plan.tool, error=done.error)
             yield from self._finish(events, text)
@@ -324,10 +335,10 @@ class OfflinePlanner:
 
     def _framework(self, text: str, deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         plan = plans.plan_search(text)
-        done = execute(plan.tool, plan.args, deps)
+        done = yield from self._execute(plan.tool, plan.args, deps)
         if not done.ok or done.result is None:
             events = done.events()
-            yield from events
+            yield from events[1:]
             yield from self._finish(events, narrate.render("tool_error", tool=plan.tool,
                                                            error=done.error))
             return
@@ -338,9 +349,44 @@ class OfflinePlanner:
         used = {(s.doc_id, s.chunk_id) for s in chosen}
         events = [e for e in done.events()
                   if not isinstance(e, Citation) or (e.doc_id, e.chunk_id) in used]
-        yield from events
+        yield from events[1:]
         body = narrate.render("framework_answer", sentences=chosen)
         yield from self._finish(events, body)
+
+    def _compare(self, ids: list[str], session: Session, deps: Deps) -> Iterator[Event]:
+        """Score and review each partner; answer with them side by side."""
+        events: list[Event] = []
+        rows: list[dict[str, Any]] = []
+        for partner_id in ids:
+            row: dict[str, Any] = {"partner_id": partner_id, "name": partner_id}
+            for tool in ("score_partner", "review_tier"):
+                done = yield from self._execute(tool, {"partner": partner_id}, deps)
+                more = done.events()
+                events += more
+                yield from more[1:]
+                output = done.output_data() if done.ok else None
+                if isinstance(output, dict) and tool == "score_partner":
+                    result = output.get("result") or {}
+                    row.update(name=output.get("partner_name") or partner_id,
+                               score=result.get("score"), band=result.get("band"))
+                elif isinstance(output, dict):
+                    row.update(tier=output.get("to"), action=output.get("action"))
+            rows.append(row)
+        session.focus_partner_id = ids[-1]
+        yield from self._finish(events, followups.compare_text(rows))
+
+    @staticmethod
+    def _execute(tool: str, args: Any, deps: Deps) -> Generator[Event, None, ExecutedTool]:
+        """Announce the call (a front end shows the step at once), then run it.
+
+        The executed call's own events start with that same :class:`ToolCall`; callers
+        yield the rest (``events()[1:]``).
+        """
+        call_id = f"call_{uuid.uuid4().hex[:12]}"
+        shown = args.model_dump(mode="json", exclude_none=True) if isinstance(
+            args, BaseModel) else dict(args or {})
+        yield ToolCall(call_id=call_id, name=tool, input=shown)
+        return execute(tool, args, deps, call_id=call_id)
 
     def _finish(self, events: list[Event], text: str) -> Iterator[Event]:
         # The grounding guard runs once, in ``Agent.stream``, over every backend's text.

@@ -416,7 +416,7 @@ def test_markdown_in_data_and_answers_never_calls_out(server: UIServer, model: H
             page.wait_for_load_state("networkidle")
             _upload_and_import(page, csv)
             assert "done" in page.locator(".ai-message:has-text('Import of')").first.inner_text()
-            page.locator(".ai-message:has-text('Noted.')").first.wait_for(timeout=120_000)
+            # a message with a file is the import only (issue 13): no model turn follows it
             page.wait_for_function("() => !document.querySelector('#chat-input').disabled",
                                    timeout=60_000)
             page.click("#chat-input")

@@ -1,0 +1,116 @@
+"""Follow-ups that lean on the conversation: "Why?" after an answer, "Compare A and B".
+
+* A short "why" (``Why?``, ``why is that?``, ``how come?``) is answered from the reasoning in
+  the last tool result the session keeps (:attr:`agent.session.Turn.steps`): a score's
+  weighted parts, a review's reason, a tier check's criteria. Nothing is recomputed.
+* "Compare A and B" (two or more stored partners, by name or id) is a comparison plan: each
+  partner is scored and its tier reviewed, and the answer sets them side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agent.planner.partners import PARTNER_ID_RE, find_partner
+from agent.session import Session, ToolStep
+
+WHY_RE = re.compile(r"^\s*(?:(?:and|but|so|ok|okay)[,\s]+)?(?:why|how come)\b(?:\s+(?:is|was|"
+                    r"does|did)\s+(?:that|it|this|they|so))?(?:\s+\w+){0,2}\s*[?.!]*\s*$", re.I)
+COMPARE_RE = re.compile(r"\b(?:compare|comparison|side by side|versus|vs\.?)\b", re.I)
+MAX_COMPARED = 4
+
+
+def is_why(text: str) -> bool:
+    """Whether ``text`` is a short "why" about the last answer."""
+    return bool(WHY_RE.match(text)) and len(text.split()) <= 5
+
+
+def last_steps(session: Session) -> list[ToolStep]:
+    """The successful tool steps of the most recent earlier turn that had any."""
+    for turn in reversed(session.turns[:-1]):
+        done = [s for s in turn.steps if s.error is None and isinstance(s.output, Mapping)]
+        if done:
+            return done
+    return []
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").replace("icp", "ICP")
+
+
+def _num(value: Any) -> str:
+    return f"{float(value):g}" if isinstance(value, int | float) else str(value)
+
+
+def why_step(step: ToolStep) -> str:
+    """The reasoning of one tool result, in a sentence or two."""
+    out: Mapping[str, Any] = step.output
+    if step.name == "score_partner" and isinstance(out.get("result"), Mapping):
+        result = out["result"]
+        parts = sorted((result.get("contributions") or {}).items(), key=lambda kv: -kv[1])
+        who = out.get("partner_name") or "This partner"
+        if not parts:
+            return f"{who} scores {_num(result.get('score'))} ({result.get('band')})."
+        top = ", ".join(f"{_label(k)} ({_num(v)} points)" for k, v in parts[:2])
+        low = f"{_label(parts[-1][0])} ({_num(parts[-1][1])} points)"
+        return (f"{who} scores {_num(result.get('score'))}, band {result.get('band')}, "
+                f"because the score is the weighted sum of the criteria: the largest parts "
+                f"are {top}; the smallest is {low}.")
+    if step.name == "review_tier" and out.get("reason"):
+        moved = (f"stays {str(out.get('to')).title()}" if out.get("from") == out.get("to")
+                 else f"from {str(out.get('from')).title()} to {str(out.get('to')).title()}")
+        return f"The review says **{out.get('action')}** ({moved}) because {out['reason']}."
+    if step.name == "check_tier" and out.get("tier"):
+        text = f"The figures meet the criteria of the {str(out['tier']).title()} tier."
+        if out.get("next_tier") and out.get("missing"):
+            missing = "; ".join(str(m) for m in out["missing"])
+            text += f" They miss {str(out['next_tier']).title()} because: {missing}."
+        return text
+    if step.name == "find_partners":
+        filters = ", ".join(f"{_label(k)} {v}" for k, v in step.input.items()
+                            if k not in ("query", "k") and v not in (None, ""))
+        ranked = (", ranked by how close their description is to the question"
+                  if step.input.get("query") else "")
+        return f"These are the partners whose records match {filters or 'the search'}{ranked}."
+    if step.name == "show_partner" and isinstance(out.get("partner"), Mapping):
+        partner = out["partner"]
+        return (f"That is what the stored record of {partner.get('name')} says "
+                f"({partner.get('partner_id')}).")
+    return f"That answer is what the {_label(step.name)} tool returned."
+
+
+def why_text(session: Session) -> str | None:
+    """The answer to "why?" from the last tool result(s), or None when there is none."""
+    steps = last_steps(session)
+    if not steps:
+        return None
+    return "\n\n".join(dict.fromkeys(why_step(step) for step in steps))
+
+
+def compare_ids(text: str, store: Any) -> list[str]:
+    """The stored partners a "compare" message names (two or more), else an empty list."""
+    if not COMPARE_RE.search(text):
+        return []
+    ids = [m.upper() for m in PARTNER_ID_RE.findall(text)
+           if store.get_partner(m.upper()) is not None]
+    match = find_partner(text, store)
+    ids += list(match.all_ids or ((match.partner_id,) if match.found else ()))
+    unique = list(dict.fromkeys(ids))[:MAX_COMPARED]
+    return unique if len(unique) >= 2 else []
+
+
+def compare_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The comparison as a table: score, band, tier and review per partner."""
+    lines = ["Side by side:", "", "| Partner | Score | Band | Tier | Review |",
+             "| --- | --- | --- | --- | --- |"]
+    for row in rows:
+        lines.append(f"| {row['name']} ({row['partner_id']}) | {_num(row.get('score', '-'))} | "
+                     f"{row.get('band', '-')} | {str(row.get('tier', '-')).title()} | "
+                     f"{row.get('action', '-')} |")
+    scored = [r for r in rows if isinstance(r.get("score"), int | float)]
+    if len(scored) >= 2:
+        best = max(scored, key=lambda r: r["score"])
+        lines += ["", f"**{best['name']}** has the highest attractiveness score."]
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""Follow-ups in context on a real store: "Why?" from the last result, "Compare A and B"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.core import Agent
+from agent.events import FinalAnswer, ToolCall, ToolResult
+from agent.planner import OfflinePlanner
+from agent.planner.followups import is_why
+from agent.session import Session
+from agent.toolset import Deps
+from knowledge.settings import Settings
+from knowledge.store import Store
+
+SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
+         "partnership appetite 90 and revenue potential 50")
+
+
+@pytest.fixture(scope="module")
+def agent(indexed_dir: Path, indexed_store: Store,
+          tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    """The offline agent on the shared indexed store (read only here)."""
+    settings = Settings(data_dir=indexed_dir, backend="offline")
+    deps = Deps(settings, store=indexed_store,
+                output_dir=tmp_path_factory.mktemp("followups") / "documents")
+    planner = OfflinePlanner(deps)
+    planner.warm_up()
+    return Agent(planner, deps)
+
+
+def answer(agent: Agent, message: str, session: Session) -> tuple[str, list[Any]]:
+    events = list(agent.stream(message, session))
+    final = [e for e in events if isinstance(e, FinalAnswer)]
+    return (final[-1].text if final else ""), events
+
+
+def test_why_after_a_score_explains_it_from_the_weighted_parts(agent: Agent) -> None:
+    session = Session()
+    answer(agent, SCORE, session)
+    text, events = answer(agent, "Why?", session)
+    assert "outside what I can help with" not in text
+    assert "72" in text and "weighted sum" in text
+    assert "ICP overlap (24 points)" in text and "revenue potential (5 points)" in text
+    assert not [e for e in events if isinstance(e, ToolCall)]  # nothing recomputed
+
+
+def test_why_after_a_tier_review_gives_the_review_reason(agent: Agent) -> None:
+    session = Session()
+    _, events = answer(agent, "Review the tier of Ashcombe Whitley Advisory", session)
+    [review] = [e for e in events if isinstance(e, ToolResult)]
+    text, _ = answer(agent, "why is that?", session)
+    assert review.output["reason"] in text and review.output["action"] in text
+
+
+def test_why_with_nothing_before_is_not_made_up(agent: Agent) -> None:
+    text, events = answer(agent, "Why?", Session())
+    assert "because" not in text.lower() or "weighted" not in text
+    assert not [e for e in events if isinstance(e, ToolCall)]
+
+
+def test_compare_two_partners_scores_and_reviews_both(agent: Agent) -> None:
+    text, events = answer(agent, "Compare Ashcombe Whitley Advisory and Brantwood Kessler LLP",
+                          Session())
+    calls = [(e.name, e.input.get("partner")) for e in events if isinstance(e, ToolCall)]
+    assert calls == [("score_partner", "P-0001"), ("review_tier", "P-0001"),
+                     ("score_partner", "P-0002"), ("review_tier", "P-0002")]
+    assert "| Partner | Score | Band | Tier | Review |" in text
+    assert "Ashcombe Whitley Advisory (P-0001)" in text
+    assert "Brantwood Kessler LLP (P-0002)" in text
+    scores = [e.output["result"]["score"] for e in events
+              if isinstance(e, ToolResult) and e.name == "score_partner"]
+    assert all(f"{s:g}" in text for s in scores)
+
+
+def test_compare_by_ids_and_a_single_partner_is_not_a_comparison(agent: Agent) -> None:
+    _, events = answer(agent, "Compare P-0002 vs P-0003", Session())
+    assert [e.input.get("partner") for e in events if isinstance(e, ToolCall)] == [
+        "P-0002", "P-0002", "P-0003", "P-0003"]
+    _, events = answer(agent, "Compare Ashcombe Whitley Advisory", Session())
+    assert len([e for e in events if isinstance(e, ToolCall)]) <= 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Why?", True), ("why is that?", True), ("How come?", True), ("and why?", True),
+    ("Why does a partner get demoted after two quarters?", False),
+    ("why not", True), ("Score a partner", False)])
+def test_what_counts_as_a_short_why(text: str, expected: bool) -> None:
+    assert is_why(text) is expected
