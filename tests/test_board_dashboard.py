@@ -66,7 +66,7 @@ def test_example_dashboard_figures_by_hand() -> None:
 def test_dashboard_markdown_shows_status_per_kpi() -> None:
     text = render_markdown(build_board_dashboard(example("board_dashboard")))
     assert "| Partner retention | 80% | >= 85% | at risk |" in text
-    assert "| Revenue per partner | $123.1K | >= $2M | off track |" in text
+    assert "| Revenue per partner | $123,077 | >= $2M | off track |" in text
     assert "**Program ROI:** 60% on $4M invested" in text
     assert "300% over 60 months; 60% pro rata at month 12" in text
 

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from tools.decisions import ACQUIRE_MIN_MONTHS
-from tools.documents.common import format_usd
 from tools.models import PARTNERSHIP_MODELS, Commitment
+from tools.parsing import format_usd
 from tools.partners import Tier
 from tools.program import COMPETITOR_MAP_MONTHS, PROOF_POINT_DAYS
 from tools.scoring import (
