@@ -12,7 +12,6 @@ life of the process; the OpenAI client is built by :func:`make_openai_client`.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
