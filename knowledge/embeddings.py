@@ -305,6 +305,11 @@ class CachedEmbedder:
         return self.inner.name
 
     @property
+    def family(self) -> str:
+        """The inner model's vector family (``remote`` for an endpoint)."""
+        return str(getattr(self.inner, "family", "remote"))
+
+    @property
     def dimension(self) -> int:
         """The inner model's dimension."""
         return self.inner.dimension

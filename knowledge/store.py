@@ -48,7 +48,7 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client"]
+__all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client", "warm"]
 
 
 class Store(StoreView):
@@ -369,3 +369,16 @@ class Store(StoreView):
     def all_partners(self) -> list[Partner]:
         """Every stored partner that validates, sorted by id (see :attr:`invalid`)."""
         return self.validated.all(self._reading(self._current_index))
+
+
+def warm(settings: Settings | None = None) -> Store:
+    """Open the store and load what the first answer would wait for: engine and index.
+
+    For a long-lived front end (the chat UI) to call at start, so its first search is as
+    fast as the rest: the embedding engine is loaded and checked, a query is embedded, and
+    the in-memory partner index is loaded from Chroma.
+    """
+    store = Store.open(settings)
+    store.embed_query("partner")
+    store.partner_index()
+    return store
