@@ -108,7 +108,8 @@ class MiniLMEmbedder:
     shipped reference vectors: ONNX Runtime fp32 by default, NumPy when ONNX is unavailable,
     bf16 when asked for. Small calls (a search query) run on one thread, where hand-offs
     cost more than a second core gains; :meth:`embed_many` (bulk imports, rebuilds) runs on
-    ``threads``. fp32 engines give the same vectors (cosine 0.99999) and share the model
+    ``threads`` (a query reuses the bulk engine when it is loaded: one session, not two).
+    fp32 engines give the same vectors (cosine 0.99999) and share the model
     name; bf16 vectors get their own name and family, so they are never mixed with them.
 
     Args:
@@ -148,7 +149,7 @@ class MiniLMEmbedder:
         """Embed texts on one thread; returns unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        engine = self.loaded(1)
+        engine = load_engine(self.engine, 1, self.cache_dir, reuse=True)
         with one_blas_thread():
             return normalise(engine.encode(list(texts)))
 

@@ -239,10 +239,13 @@ def notice(message: str) -> None:
 _ENGINES: dict[tuple[str, int], Engine] = {}
 
 
-def load_engine(kind: EngineKind, threads: int = 1, cache_dir: Path | None = None) -> Engine:
+def load_engine(kind: EngineKind, threads: int = 1, cache_dir: Path | None = None,
+                reuse: bool = False) -> Engine:
     """The checked engine of ``kind`` with ``threads`` threads (built once per process).
 
-    The exported ONNX graph is cached in ``cache_dir`` (see :func:`exported_model`).
+    The exported ONNX graph is cached in ``cache_dir`` (see :func:`exported_model`). With
+    ``reuse``, an engine of this kind already loaded with other threads is returned instead:
+    one ONNX session holds about 300 MB, so a bulk import's queries share its session.
 
     ``auto`` and ``onnx`` fall back to NumPy, with one line on stderr, when the ONNX engine
     cannot be built, loaded or checked.
@@ -253,6 +256,8 @@ def load_engine(kind: EngineKind, threads: int = 1, cache_dir: Path | None = Non
     key = (kind, threads)
     with _lock:
         engine = _ENGINES.get(key)
+        if engine is None and reuse:
+            engine = next((e for (k, _), e in _ENGINES.items() if k == kind), None)
         if engine is not None:
             return engine
         if kind == "bf16":

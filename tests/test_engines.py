@@ -126,3 +126,10 @@ def test_a_store_from_before_families_counts_as_fp32(indexed_copy: Path) -> None
     Store.open(settings).check_embedder()  # fp32 engine: accepted
     with pytest.raises(FrameworkError, match="fp32 vectors"):
         Store.open(settings, embedder=MiniLMEmbedder(engine="bf16"))
+
+
+def test_a_query_reuses_a_loaded_bulk_engine_instead_of_a_second_session() -> None:
+    bulk = load_engine("onnx", 2)
+    shared = load_engine("onnx", 3, reuse=True)
+    assert shared.kind == "onnx" and shared.threads in (1, 2)  # no 3-thread session built
+    assert load_engine("onnx", 2) is bulk
