@@ -115,7 +115,8 @@ def check_built_with(collection: Any, embedder: Embedder) -> None:
     """
     meta = collection.metadata or {}
     built_family = str(meta.get("engine_family") or legacy_family(str(meta.get("embedder"))))
-    if built_family != family(embedder):
+    same_model = str(meta.get("embedder")).split("@")[0] == embedder.name.split("@")[0]
+    if same_model and built_family != family(embedder):
         raise FrameworkError(
             "index",
             f"the {collection.name} collection holds {built_family} vectors but the "
