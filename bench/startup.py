@@ -44,6 +44,21 @@ class Case:
     last_error: str = ""
 
 
+def tree_cases(label: str, tree: Path) -> list[Case]:
+    """``score``, ``tier check`` and ``version`` run from the source tree ``tree``."""
+    def run(*argv: str) -> list[str]:
+        code = (f"import sys; sys.path.insert(0, {str(tree)!r}); "
+                f"sys.argv = ['partnerpilot', *{list(argv)!r}]; from cli.main import main; main()")
+        return [sys.executable, "-c", code]
+
+    return [
+        Case(f"{label}: version", run("version"), "0.1.0"),
+        Case(f"{label}: score ...", run(*SCORE), "Score: 74.5 (secondary)"),
+        Case(f"{label}: tier check ...",
+             run("tier", "check", "--pipeline-usd", "1.7M", "--certified", "3"), "Tier: gold"),
+    ]
+
+
 def cases() -> list[Case]:
     cli = str(BIN / "partnerpilot")
     return [
@@ -95,10 +110,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="Runs of each case.")
     parser.add_argument("--warmup", type=int, default=1, help="Untimed runs of each first.")
+    parser.add_argument("--before", type=Path, help="Also time this source tree (e.g. "
+                        "`git archive main | tar -x -C DIR`) beside this one, round-robin.")
     args = parser.parse_args()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "ANONYMIZED_TELEMETRY": "False"}
     all_cases = cases()
+    if args.before:
+        all_cases += tree_cases("before", args.before.resolve()) + tree_cases("after", ROOT)
     for _ in range(args.warmup):  # page cache and .pyc files, as a user's second run has
         for case in all_cases:
             run_once(case, env)

@@ -118,20 +118,45 @@ def is_chroma_error(exc: BaseException) -> bool:
 def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
     """Get or create a cosine collection that records ``embedder``'s name and dimension."""
     meta = {"embedder": embedder.name, "dimension": embedder.dimension,
-            "schema": SCHEMA_VERSION, "generation": "0"}
+            "engine_family": family(embedder), "schema": SCHEMA_VERSION, "generation": "0"}
     return client.get_or_create_collection(
         name, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
         embedding_function=None,
     )
 
 
+def family(embedder: Embedder) -> str:
+    """The embedder's vector family (``fp32``, ``bf16``; ``remote`` for an endpoint)."""
+    return str(getattr(embedder, "family", "remote"))
+
+
+def legacy_family(name: str) -> str:
+    """The family of a collection built before families were recorded, from its model name."""
+    if name.startswith("openai:"):
+        return "remote"
+    return name.rsplit("@", 1)[1] if "@" in name else "fp32"
+
+
 def check_built_with(collection: Any, embedder: Embedder) -> None:
     """Raise the re-index error when ``collection`` was built by another embedder.
+
+    A collection from before engine families were recorded holds fp32 vectors (the NumPy
+    and torch engines); one of another family is refused like another model: vectors of
+    two engines are never mixed silently.
 
     Raises:
         FrameworkError: Naming ``index``, with the ``partnerpilot index --rebuild`` advice.
     """
     meta = collection.metadata or {}
+    built_family = str(meta.get("engine_family") or legacy_family(str(meta.get("embedder"))))
+    same_model = str(meta.get("embedder")).split("@")[0] == embedder.name.split("@")[0]
+    if same_model and built_family != family(embedder):
+        raise FrameworkError(
+            "index",
+            f"the {collection.name} collection holds {built_family} vectors but the "
+            f"{family(embedder)} embedding engine is configured; run `partnerpilot index "
+            "--rebuild` to re-embed everything (or set PARTNERPILOT_EMBED_ENGINE back)",
+        )
     built = (meta.get("embedder"), meta.get("dimension"))
     if built != (embedder.name, embedder.dimension):
         raise FrameworkError(

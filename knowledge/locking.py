@@ -5,19 +5,22 @@ process dies). A second writer waits a few seconds, then gets a clear error nami
 
 **Journal (atomic partner imports).** One partner is one Chroma record, so a partner is
 never half-written; but an import writes in batches, and a crash between batches would leave
-some partners new and some old. Before the first write, the store saves the *previous*
-state of every record it is about to touch (ids that are new, and the document, metadata
-and vector of ids that exist) into ``<data_dir>/journal/``, fsyncs it, and renames the
-manifest into place (the commit point of the journal). After the last batch it deletes the
-journal. If the process dies in between, the next :meth:`knowledge.store.Store.open` finds
-the journal, deletes the new ids and restores the saved records: the store is exactly as
-before the import. Rolling back is idempotent, so a crash during recovery is also safe.
-Readers in other processes see the pre-import records while the journal exists (they lay it
-over what Chroma returns), and the write generation of :mod:`knowledge.manifest` is bumped
-after the journal is saved and again before it is cleared, so a reader whose load overlapped
-a write can tell and load again.
-Everything that can fail on bad input (parsing, validation, embedding) happens before the
-journal is written, so the only failures left are crashes and store errors.
+some partners new and some old. The journal, ``<data_dir>/journal/``, starts with a manifest
+renamed into place (the commit point of the journal); then, before each batch is written,
+the store saves the *previous* state of that batch's records (ids that are new, and the
+document, metadata and vector of ids that exist) as a journal page, fsynced, whole or
+absent. So memory stays one batch big however large the import (:class:`JournalWriter`).
+After the last batch it deletes the journal. If the process dies in between, the next
+:meth:`knowledge.store.Store.open` finds the journal, deletes the new ids and restores the
+saved records of every page: the store is exactly as before the import. Rolling back is
+idempotent, so a crash during recovery is also safe.
+Readers in other processes see the pre-import records while the journal exists: they read
+Chroma first and the journal second, and a batch's page is saved before the batch, so every
+record they saw written has its page. The write generation of :mod:`knowledge.manifest` is
+bumped after the first page is saved and again before the journal is cleared, so a reader
+whose load overlapped a write can tell and load again.
+Everything that can fail on bad input (parsing, validation) happens before the journal is
+started; an embedding or store error mid-way rolls the written batches back.
 """
 
 from __future__ import annotations
@@ -89,37 +92,67 @@ def journal_dir(data_dir: Path) -> Path:
     return data_dir / "journal"
 
 
-def write_journal(data_dir: Path, entry: JournalEntry) -> None:
-    """Persist ``entry`` durably; the manifest appears last, by an atomic rename."""
+def start_journal(data_dir: Path, collection: str) -> None:
+    """Begin an empty journal for ``collection`` (its manifest is the commit point)."""
     folder = journal_dir(data_dir)
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    with open(folder / "old.npy", "wb") as handle:
-        np.save(handle, np.asarray(entry.old_embeddings, dtype=np.float32))
-        handle.flush()
-        os.fsync(handle.fileno())
-    payload = {
-        "collection": entry.collection, "new_ids": entry.new_ids, "old_ids": entry.old_ids,
-        "old_documents": entry.old_documents, "old_metadatas": entry.old_metadatas,
-    }
-    _fsync_write(folder / (MANIFEST + ".tmp"), json.dumps(payload).encode())
+    _fsync_write(folder / (MANIFEST + ".tmp"), json.dumps({"collection": collection,
+                                                           "paged": True}).encode())
     os.replace(folder / (MANIFEST + ".tmp"), folder / MANIFEST)
 
 
+def add_journal_page(data_dir: Path, number: int, entry: JournalEntry) -> None:
+    """Save what one batch will overwrite, durably, before the batch is written.
+
+    The page's vectors are written first; its JSON appears last, by an atomic rename, so a
+    page is either whole or absent.
+    """
+    folder = journal_dir(data_dir)
+    stem = f"page-{number:06d}"
+    with open(folder / f"{stem}.npy", "wb") as handle:
+        np.save(handle, np.asarray(entry.old_embeddings, dtype=np.float32))
+        handle.flush()
+        os.fsync(handle.fileno())
+    payload = {"new_ids": entry.new_ids, "old_ids": entry.old_ids,
+               "old_documents": entry.old_documents, "old_metadatas": entry.old_metadatas}
+    _fsync_write(folder / f"{stem}.json.tmp", json.dumps(payload).encode())
+    os.replace(folder / f"{stem}.json.tmp", folder / f"{stem}.json")
+
+
+def write_journal(data_dir: Path, entry: JournalEntry) -> None:
+    """Persist ``entry`` durably as a journal of one page."""
+    start_journal(data_dir, entry.collection)
+    add_journal_page(data_dir, 0, entry)
+
+
 def read_journal(data_dir: Path) -> JournalEntry | None:
-    """The pending journal, or None when there is none (or only a half-written one)."""
+    """The pending journal (all its pages), or None when there is none.
+
+    Raises:
+        OSError, ValueError: When the journal is cleared while being read (readers retry).
+    """
     folder = journal_dir(data_dir)
     manifest = folder / MANIFEST
     if not manifest.exists():
         return None
     payload = json.loads(manifest.read_text(encoding="utf-8"))
-    embeddings = np.load(folder / "old.npy")
-    return JournalEntry(
-        collection=payload["collection"], new_ids=payload["new_ids"],
-        old_ids=payload["old_ids"], old_documents=payload["old_documents"],
-        old_metadatas=payload["old_metadatas"], old_embeddings=embeddings,
-    )
+    entry = JournalEntry(payload["collection"], [], [], [], [],
+                         np.zeros((0, 0), dtype=np.float32))
+    vectors: list[np.ndarray] = []
+    for page in sorted(folder.glob("page-*.json")):
+        part = json.loads(page.read_text(encoding="utf-8"))
+        entry.new_ids += part["new_ids"]
+        entry.old_ids += part["old_ids"]
+        entry.old_documents += part["old_documents"]
+        entry.old_metadatas += part["old_metadatas"]
+        old = np.load(page.with_suffix(".npy"))
+        if len(old):
+            vectors.append(old)
+    if vectors:
+        entry.old_embeddings = np.vstack(vectors)
+    return entry
 
 
 def clear_journal(data_dir: Path) -> None:
@@ -151,37 +184,69 @@ class Batch:
     vectors: np.ndarray
 
 
+class JournalWriter:
+    """Writes batches to ``collection`` behind a paged rollback journal (see the module doc).
+
+    Each batch's previous state is saved as a journal page before the batch is written, so
+    memory stays one batch big however large the import. :meth:`finish` commits; on an
+    exception the journal stays and the caller rolls back with :func:`rollback`.
+    """
+
+    def __init__(self, data_dir: Path, collection: Any, dimension: int,
+                 before_batch: Callable[[int], None] | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.data_dir = data_dir
+        self.collection = collection
+        self.dimension = dimension
+        self.before_batch = before_batch
+        self.progress = progress
+        self.pages = 0
+
+    def write(self, batch: Batch, new_ids: set[str]) -> None:
+        """Journal what ``batch`` overwrites (``new_ids`` are not stored yet), then write it."""
+        old_ids = [i for i in batch.ids if i not in new_ids]
+        previous = get_records(self.collection, old_ids, ["documents", "metadatas",
+                                                          "embeddings"])
+        if self.pages == 0:
+            start_journal(self.data_dir, self.collection.name)
+        add_journal_page(self.data_dir, self.pages, JournalEntry(
+            self.collection.name, [i for i in batch.ids if i in new_ids], previous["ids"],
+            previous["documents"], previous["metadatas"],
+            np.asarray(previous["embeddings"], dtype=np.float32).reshape(-1, self.dimension),
+        ))
+        if self.pages == 0:
+            reached("write:journal-saved")
+            bump(self.data_dir)
+        if self.before_batch is not None:
+            self.before_batch(self.pages)
+        self.pages += 1
+        self.collection.upsert(ids=batch.ids, documents=batch.documents,
+                               metadatas=batch.metadatas, embeddings=batch.vectors)
+        if self.progress is not None:
+            self.progress(len(batch.ids))
+        reached("write:batch-written")
+
+    def finish(self) -> None:
+        """Commit: count the write and clear the journal (nothing to do if nothing was written)."""
+        if self.pages == 0:
+            return
+        bump(self.data_dir)
+        reached("write:batches-done")
+        clear_journal(self.data_dir)
+
+
 def journaled_upsert(
     data_dir: Path, collection: Any, batch: Batch, new_ids: set[str], dimension: int,
     batch_size: int, before_batch: Callable[[int], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Save the journal, upsert in batches, then clear the journal (see the module doc).
-
-    On an exception the journal stays; the caller rolls back with :func:`rollback`.
-    """
-    old_ids = [i for i in batch.ids if i not in new_ids]
-    previous = get_records(collection, old_ids, ["documents", "metadatas", "embeddings"])
-    write_journal(data_dir, JournalEntry(
-        collection.name, [i for i in batch.ids if i in new_ids], previous["ids"],
-        previous["documents"], previous["metadatas"],
-        np.asarray(previous["embeddings"], dtype=np.float32).reshape(-1, dimension),
-    ))
-    reached("write:journal-saved")
-    bump(data_dir)
-    for number, start in enumerate(range(0, len(batch.ids), batch_size)):
-        if before_batch is not None:
-            before_batch(number)
+    """Write ``batch`` in slices of ``batch_size`` through a :class:`JournalWriter`."""
+    writer = JournalWriter(data_dir, collection, dimension, before_batch, progress)
+    for start in range(0, len(batch.ids), batch_size):
         end = start + batch_size
-        collection.upsert(ids=batch.ids[start:end], documents=batch.documents[start:end],
-                          metadatas=batch.metadatas[start:end],
-                          embeddings=batch.vectors[start:end])
-        if progress is not None:
-            progress(len(batch.ids[start:end]))
-        reached("write:batch-written")
-    bump(data_dir)
-    reached("write:batches-done")
-    clear_journal(data_dir)
+        writer.write(Batch(batch.ids[start:end], batch.documents[start:end],
+                           batch.metadatas[start:end], batch.vectors[start:end]), new_ids)
+    writer.finish()
 
 
 def rollback(data_dir: Path, collection: Any, batch_size: int) -> bool:
@@ -189,8 +254,8 @@ def rollback(data_dir: Path, collection: Any, batch_size: int) -> bool:
     entry = read_journal(data_dir)
     if entry is None:
         return False
-    if entry.new_ids:
-        collection.delete(ids=entry.new_ids)
+    for start in range(0, len(entry.new_ids), batch_size):
+        collection.delete(ids=entry.new_ids[start : start + batch_size])
     for start in range(0, len(entry.old_ids), batch_size):
         end = start + batch_size
         collection.upsert(

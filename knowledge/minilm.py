@@ -12,7 +12,7 @@ package ships, this module starts in under a second and embeds a query in ~2 ms.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +50,7 @@ class NumpyMiniLM:
 
     def __init__(self, model_dir: Path, batch_size: int = 32) -> None:
         self.batch_size = batch_size
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
-        self.tokenizer.no_padding()
+        self.tokenizer = load_tokenizer(model_dir)
         w = load_file(str(model_dir / "model.safetensors"))
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
@@ -97,24 +95,52 @@ class NumpyMiniLM:
             x = _layer_norm(x + ctx @ layer["o_w"] + layer["o_b"], layer["ln1"][0], layer["ln1"][1])
             h = _gelu(x @ layer["i_w"] + layer["i_b"])
             x = _layer_norm(x + h @ layer["f_w"] + layer["f_b"], layer["ln2"][0], layer["ln2"][1])
-        summed = (x * mask[:, :, None]).sum(axis=1)
-        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+        return mean_pool(x, mask)
+
+    def forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Pooled, unit-length vectors of one padded batch (int64 ids, 0/1 mask)."""
+        return self._forward(ids, mask.astype(np.float32))
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 embeddings, one row per text, in input order."""
-        out = np.zeros((len(texts), self.hidden), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            length = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), length), dtype=np.int64)
-            mask = np.zeros((len(rows), length), dtype=np.float32)
-            for n, i in enumerate(rows):
-                seq = encodings[i].ids
-                ids[n, : len(seq)] = seq
-                mask[n, : len(seq)] = 1.0
-            out[rows] = self._forward(ids, mask)
-        return out
+        return encode_batches(self.tokenizer, texts, self.batch_size, self.hidden, self.forward)
+
+
+def load_tokenizer(model_dir: Path) -> Tokenizer:
+    """The model's tokenizer, truncating at :data:`MAX_SEQ_LENGTH` and padding nothing."""
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=MAX_SEQ_LENGTH)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean of the unmasked token states, scaled to unit length (float32)."""
+    weights = mask.astype(np.float32)[:, :, None]
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def encode_batches(
+    tokenizer: Tokenizer, texts: Sequence[str], batch_size: int, hidden: int,
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Tokenise, sort by length, pad per batch and run ``forward(ids, mask)`` on each batch.
+
+    Sorting keeps the padding (wasted work) small; rows come back in input order.
+    """
+    out = np.zeros((len(texts), hidden), dtype=np.float32)
+    encodings = tokenizer.encode_batch(list(texts))
+    order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        length = max(len(encodings[i].ids) for i in rows)
+        ids = np.zeros((len(rows), length), dtype=np.int64)
+        mask = np.zeros((len(rows), length), dtype=np.int64)
+        for n, i in enumerate(rows):
+            seq = encodings[i].ids
+            ids[n, : len(seq)] = seq
+            mask[n, : len(seq)] = 1
+        out[rows] = forward(ids, mask)
+    return out

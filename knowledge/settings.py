@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     user: str | None = None
     embedder: Literal["minilm", "openai"] = "minilm"
     embedding_model: str = "text-embedding-3-small"
+    # The local MiniLM engine (knowledge.engines) and its threads for bulk embedding
+    embed_engine: Literal["auto", "onnx", "numpy", "bf16"] = "auto"
+    embed_threads: int = Field(default=2, ge=1, le=64)
+    model_cache: Path | None = None  # PARTNERPILOT_MODEL_CACHE; default <data_dir>/models
     # The chat UI: which page origins may call it (comma list; default: its own origin),
     # how long a login lasts, and when repeated wrong passwords lock a name or an address.
     allowed_origins: str | None = None  # PARTNERPILOT_ALLOWED_ORIGINS

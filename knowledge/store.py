@@ -22,34 +22,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from knowledge.chroma import (
-    WriteReport,
-    is_chroma_error,
-    make_client,
-    sync_documents,
-)
+from knowledge.bulk import upsert_stream
+from knowledge.chroma import WriteReport, make_client, sync_documents
 from knowledge.chunking import Chunk
 from knowledge.embeddings import Embedder, get_embedder, one_blas_thread
-from knowledge.locking import (
-    Batch,
-    get_records,
-    journaled_upsert,
-    read_journal,
-    rollback,
-    write_lock,
-)
+from knowledge.locking import read_journal, rollback, write_lock
 from knowledge.manifest import bump, reached, read_rebuild_marker, read_state
 from knowledge.partner_index import PartnerIndex
 from knowledge.partner_view import Ranked, Validated, committed_payload, load_index
 from knowledge.rebuild import rebuild_store, recover_rebuild
-from knowledge.records import PartnerHit, Passage, partner_record, score_and_band
+from knowledge.records import PartnerHit, Passage, score_and_band
 from knowledge.settings import Settings, get_settings
 from knowledge.store_view import StoreView
 from tools.errors import FrameworkError
@@ -59,7 +48,7 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client"]
+__all__ = ["Store", "Passage", "PartnerHit", "WriteReport", "make_client", "warm"]
 
 
 class Store(StoreView):
@@ -158,8 +147,9 @@ class Store(StoreView):
     ) -> WriteReport:
         """Insert or replace partners by ``partner_id``, all or nothing.
 
-        Unchanged partners (same content hash) are not written. Everything is embedded
-        before the first write; a crash between batches is rolled back by the journal.
+        Unchanged partners (same content hash) are not written. Batches of
+        :attr:`batch_size` are embedded and written one after the other behind the journal;
+        a failure or a crash between batches is rolled back.
 
         Args:
             partners: Validated partner records (ids must be unique).
@@ -173,31 +163,18 @@ class Store(StoreView):
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise FrameworkError("partner_id", "appears more than once", dup)
-        with write_lock(self.data_dir, self.lock_timeout):
-            self._sync()
-            self._rollback()
-            old = get_records(self.partners, ids, ["metadatas"])
-            old_hash = {i: m.get("hash") for i, m in zip(old["ids"], old["metadatas"], strict=True)}
-            records = [partner_record(p) for p in partners]
-            todo = [n for n, (pid, rec) in enumerate(zip(ids, records, strict=True))
-                    if old_hash.get(pid) != rec[1]["hash"]]
-            report = WriteReport(unchanged=len(ids) - len(todo))
-            report.updated_ids = [ids[n] for n in todo if ids[n] in old_hash]
-            report.added_ids = [ids[n] for n in todo if ids[n] not in old_hash]
-            report.updated, report.added = len(report.updated_ids), len(report.added_ids)
-            if not todo:
-                return report
-            docs = [records[n][0] for n in todo]
-            metas = [records[n][1] for n in todo]
-            todo_ids = [ids[n] for n in todo]
-            vectors = self._embed(docs, embed_progress)
-            self._write_journaled(todo_ids, docs, metas, vectors, old_hash, progress)
-            with self._mutex:
-                if self._index is not None:
-                    self._index.upsert(todo_ids, vectors, metas)
-                for pid in todo_ids:
-                    self.validated.invalid.pop(pid, None)
-            return report
+        size = self.batch_size
+        return self.upsert_stream((partners[i : i + size] for i in range(0, len(ids), size)),
+                                  progress, embed_progress)
+
+    def upsert_stream(self, batches: Iterable[Sequence[Partner]],
+                      progress: Progress | None = None, embed_progress: Progress | None = None,
+                      ) -> WriteReport:
+        """:meth:`upsert_partners` for partners that come in batches (bounded memory).
+
+        See :func:`knowledge.bulk.upsert_stream`; a duplicate id anywhere rolls back.
+        """
+        return upsert_stream(self, batches, progress, embed_progress)
 
     def _embed(self, texts: Sequence[str], progress: Progress | None) -> np.ndarray:
         embed: Any = self.embedder.embed
@@ -207,26 +184,6 @@ class Store(StoreView):
         if progress is not None:
             progress(len(texts))
         return vectors
-
-    def _write_journaled(
-        self, ids: list[str], docs: list[str], metas: list[dict[str, Any]],
-        vectors: np.ndarray, old_hash: dict[str, Any], progress: Progress | None,
-    ) -> None:
-        try:
-            journaled_upsert(
-                self.data_dir, self.partners, Batch(ids, docs, metas, vectors),
-                new_ids={i for i in ids if i not in old_hash},
-                dimension=self.embedder.dimension, batch_size=self.batch_size,
-                before_batch=self.before_batch, progress=progress,
-            )
-        except BaseException as exc:
-            self._rollback()
-            if is_chroma_error(exc):  # a tool's caller gets a clear error, not chromadb's
-                raise FrameworkError("store", f"cannot write to the store at {self.data_dir}: "
-                                     f"{exc}; nothing was changed") from None
-            raise
-        self._bump_generation(self.partners)
-        self._wrote()
 
     def index_documents(self, chunks: Sequence[Chunk], progress: Progress | None = None
                         ) -> WriteReport:
@@ -412,3 +369,16 @@ class Store(StoreView):
     def all_partners(self) -> list[Partner]:
         """Every stored partner that validates, sorted by id (see :attr:`invalid`)."""
         return self.validated.all(self._reading(self._current_index))
+
+
+def warm(settings: Settings | None = None) -> Store:
+    """Open the store and load what the first answer would wait for: engine and index.
+
+    For a long-lived front end (the chat UI) to call at start, so its first search is as
+    fast as the rest: the embedding engine is loaded and checked, a query is embedded, and
+    the in-memory partner index is loaded from Chroma.
+    """
+    store = Store.open(settings)
+    store.embed_query("partner")
+    store.partner_index()
+    return store

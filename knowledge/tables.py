@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,34 @@ def _check_cells(cells: Any, row: int, headers: list[str], path: Path, what: str
                 f"characters, over the limit of {limits.max_cell_chars:,}")
 
 
+class CsvRows:
+    """The data rows of a CSV text, parsed again on each pass instead of held as dicts.
+
+    A 100k-row import holds the file's text (tens of MB) rather than 100k row dicts (about
+    ten times that); :func:`_read_csv` makes one checking pass first, so every error a
+    read can raise is raised at read time, as before.
+    """
+
+    def __init__(self, text: str, dialect: Any, headers: list[str], count: int) -> None:
+        self.text = text
+        self.dialect = dialect
+        self.headers = headers
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for n, cells in enumerate(_nonblank(csv.reader(io.StringIO(self.text), self.dialect)),
+                                  start=1):
+            if n > 1:
+                yield n, dict(zip(self.headers, cells, strict=False))
+
+
+def _nonblank(reader: Any) -> Iterator[list[str]]:
+    return (r for r in reader if any(cell.strip() for cell in r))
+
+
 def _read_csv(path: Path, what: str, limits: Limits) -> Table:
     text = _text(path, what)
     sample = text[:SNIFF_BYTES]
@@ -143,25 +172,30 @@ def _read_csv(path: Path, what: str, limits: Limits) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
+    headers: list[str] | None = None
+    count = 0
     try:
-        rows = list(reader)
+        for cells in _nonblank(reader):
+            if headers is None:
+                headers = [h.strip() for h in cells]
+                _check_cells(cells, 1, headers, path, what, limits)
+                continue
+            count += 1
+            if count > limits.max_rows:
+                raise _too_many(what, path, limits.max_rows, "data rows",
+                                count + sum(1 for _ in _nonblank(reader)))
+            _check_cells(cells, count + 1, headers, path, what, limits)
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):  # the csv module's own cap, 131,072
             raise FrameworkError(what, f"{path.name} row {reader.line_num}: a cell holds more "
                                  f"than {limits.max_cell_chars:,} characters, over the "
                                  "limit") from None
         raise FrameworkError(what, f"{path.name} is not valid CSV: {exc}") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+    if headers is None:
         raise FrameworkError(what, f"{path.name} has no header row")
-    if len(rows) - 1 > limits.max_rows:
-        raise _too_many(what, path, limits.max_rows, "data rows", len(rows) - 1)
-    headers = [h.strip() for h in rows[0]]
     table = Table(headers)
-    _check_cells(rows[0], 1, headers, path, what, limits)
-    for n, cells in enumerate(rows[1:], start=2):
-        _check_cells(cells, n, headers, path, what, limits)
-        table.rows.append((n, dict(zip(headers, cells, strict=False))))
+    # iterated like the list the other readers fill (len and iteration are all it offers)
+    table.rows = CsvRows(text, dialect, headers, count)  # type: ignore[assignment]
     return table
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -29,6 +30,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# One exported ONNX graph per test run, shared by the workers and their subprocesses
+# (the product caches it per data folder; tests make hundreds of folders).
+os.environ.setdefault("PARTNERPILOT_MODEL_CACHE", os.path.join(
+    tempfile.gettempdir(), f"partnerpilot-test-models-{os.getuid()}"))
 for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_BACKEND", "CHROMA_HOST"):
     os.environ.pop(_key, None)
 

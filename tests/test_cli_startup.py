@@ -15,7 +15,8 @@ SCORE = ["score", "--icp-overlap", "80", "--market-influence", "70", "--practice
          "75", "--partnership-appetite", "70", "--revenue-potential", "75"]
 HEAVY = ("chromadb", "langchain", "langchain_core", "openai", "torch", "sentence_transformers",
          "chainlit", "jinja2", "docx", "openpyxl", "yaml", "numpy", "knowledge.store",
-         "agent", "evals", "ui", "tools.documents")
+         "agent", "evals", "ui", "tools.documents", "onnxruntime", "tokenizers",
+         "rich._emoji_codes")
 PROBE = """
 import json, sys
 sys.argv = ["partnerpilot", *json.loads(sys.argv[1])]
