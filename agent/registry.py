@@ -17,6 +17,7 @@ from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, ValidationError
 
 from agent import tool_runs as runs
+from agent.account_tools import AccountOverlapInput, account_overlap
 from agent.tool_inputs import (
     CheckTierInput,
     FindPartnersInput,
@@ -82,6 +83,7 @@ TOOLS: dict[str, ToolSpec] = _build([
     register(runs.build_partner_acquire, DecisionInput),
     *_document_entries(),
     register(runs.check_program, ProgramDescription),
+    register(account_overlap, AccountOverlapInput),
 ])
 
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "program": "program", "draft": "draft", "index": "store",
     "partners": "store", "knowledge": "store", "ask": "ask", "chat": "ask",
     "eval": "evaluate", "ui": "ui", "users": "ui", "feedback": "ui",
+    "accounts": "accounts",
 }
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 HELP = "Partnership strategy assistant: score, tier, draft, search and ask."

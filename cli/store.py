@@ -23,6 +23,8 @@ from rich.text import Text
 
 from cli.common import emit, err_console, fail, out_console, user_errors
 from knowledge.chunking import default_docs_dir, load_documents
+from knowledge.account_import import load_sample_accounts
+from knowledge.accounts import AccountBook
 from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
 from knowledge.sample import load_sample_partners
@@ -90,6 +92,7 @@ def index(
                 partners = _sample_partners()
                 with progress_bar("embedding sample partners", len(partners)) as advance:
                     loaded = store.upsert_partners(partners, embed_progress=advance)
+            load_sample_accounts(AccountBook(store.data_dir))  # only into an empty account map
         counts = store.counts()
     result = {
         "documents": len({c.doc_id for c in chunks}), "passages": docs.model_dump(),

@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from knowledge.settings import private_dir
+from tools.account_match import DEFAULT_LIMIT, AccountOverlap, IcpOverlap, account_overlap
 from tools.accounts import Account, AccountKind
 
 ACCOUNTS_FILE = "accounts.sqlite3"
@@ -136,6 +137,32 @@ class AccountBook:
         return ReplaceReport(added=sum(after.values()) - unchanged,
                              removed=sum(before.values()) - unchanged, unchanged=unchanged)
 
+    @classmethod
+    def existing(cls, data_dir: Path) -> AccountBook | None:
+        """The account map of ``data_dir`` if one was ever written (reading creates none)."""
+        return cls(data_dir) if accounts_path(data_dir).exists() else None
+
     def is_empty(self) -> bool:
         """Whether no list is stored."""
         return not self.lists()
+
+
+def overlap_for(book: AccountBook, partner_id: str, partner_name: str,
+                counts_only: bool = False, limit: int | None = DEFAULT_LIMIT
+                ) -> AccountOverlap | None:
+    """The overlap of our list with ``partner_id``'s, or None when either list is missing.
+
+    Raises:
+        FrameworkError: When our list has no target accounts.
+    """
+    if book.info(OURS) is None or book.info(partner_id) is None:
+        return None
+    return account_overlap(book.accounts(OURS), book.accounts(partner_id), partner_id,
+                           partner_name, counts_only=counts_only, limit=limit)
+
+
+def mapped_icp(data_dir: Path, partner_id: str, partner_name: str) -> IcpOverlap | None:
+    """The ICP overlap the account map gives ``partner_id``, or None without both lists."""
+    book = AccountBook.existing(data_dir)
+    found = None if book is None else overlap_for(book, partner_id, partner_name, True)
+    return None if found is None else found.icp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from knowledge.account_import import load_sample_accounts
+from knowledge.accounts import AccountBook
 from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.sample import load_sample_partners
 from knowledge.store import Store
@@ -20,4 +22,5 @@ def ensure_index(store: Store) -> dict[str, int]:
     store.index_documents(load_documents(default_docs_dir()))
     if store.counts().get("partners", 0) == 0:
         store.upsert_partners(load_sample_partners())
+    load_sample_accounts(AccountBook(store.data_dir))  # only into an empty account map
     return store.counts()

@@ -251,7 +251,7 @@ def icp_overlap(ours: list[Account], matches: list[AccountMatch], partner_name: 
         value=value, matched=len(matched), targets=len(targets), kinds=list(ICP_TARGET_KINDS),
         formula="round(100 x target accounts among the partner's customers / target accounts)",
         provenance=(f"ICP overlap {value}, from {len(matched)} of {len(targets)} target "
-                    f"accounts matched among {partner_name}'s {their_customers} customers"))
+                    f"accounts matched among the {their_customers} customers of {partner_name}"))
 
 
 def _pair(match: AccountMatch) -> MatchedPair:

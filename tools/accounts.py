@@ -107,9 +107,11 @@ def name_tokens(name: str) -> tuple[str, ...]:
     tokens = _join_initials(_NON_WORD.sub(" ", text).split())
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
+    removed = False  # an "and" goes only with a legal form after it ("Smith & Co")
     while len(tokens) > 1 and (tokens[-1] in LEGAL_SUFFIXES or (
-            tokens[-1] == "and" and len(tokens) > 2)):
+            removed and tokens[-1] == "and")):
         tokens.pop()
+        removed = True
     return tuple(tokens)
 
 

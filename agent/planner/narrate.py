@@ -48,7 +48,7 @@ def render(template: str, **context: Any) -> str:
 TOOL_TEMPLATES = {
     "score_partner", "check_tier", "review_tier", "show_partner", "find_partners",
     "portfolio_summary", "assess_star", "recommend_model", "build_partner_acquire",
-    "check_program",
+    "check_program", "account_overlap",
 }
 
 
