@@ -35,12 +35,14 @@ def account_overlap(data: AccountOverlapInput, deps: Deps) -> AccountOverlap:
     with counts, the matched accounts, and the ICP overlap criterion it gives.
     """
     partner = resolve_partner(data.partner, deps)
-    book = AccountBook(deps.settings.data_dir)
+    book = AccountBook(deps.store.data_dir)
     result = overlap_for(book, partner.partner_id, partner.name, data.counts_only, data.limit)
     if result is None:
-        missing = "our account list" if book.info(OURS) is None else \
-            f"an account list for {partner.name} ({partner.partner_id})"
-        raise FrameworkError("accounts", f"there is no {missing}; import it with partnerpilot "
-                             "accounts import FILE --ours (or --partner ID)")
+        if book.info(OURS) is None:
+            raise FrameworkError("accounts", "our account list is not imported yet; import it "
+                                 "with partnerpilot accounts import FILE --ours")
+        raise FrameworkError("accounts", f"no account list is stored for {partner.name} "
+                             f"({partner.partner_id}); import it with partnerpilot accounts "
+                             f"import FILE --partner {partner.partner_id}")
     return result
 

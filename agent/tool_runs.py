@@ -146,7 +146,7 @@ def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
     partner = resolve_partner(data.partner, deps) if data.partner else None
     inputs: dict[str, float] = dict(partner.criteria()) if partner else {}
     sources: dict[str, str] = {}
-    mapped = mapped_icp(deps.settings.data_dir, partner.partner_id, partner.name) if (
+    mapped = mapped_icp(deps.store.data_dir, partner.partner_id, partner.name) if (
         partner and data.icp_overlap is None) else None
     if mapped is not None:  # computed from real account lists beats the stored guess
         inputs["icp_overlap"] = mapped.value
