@@ -170,6 +170,11 @@ def parse_accounts(path: Path, ours: bool, mapping: Path | None = None,
             continue
         if ident:
             seen[ident] = row
+        if ours and "kind" not in record:
+            report.issues.append(ImportIssue(source="accounts", row=row, field="kind",
+                                             reason="is required for our accounts (customer, "
+                                             "prospect or opportunity)"))
+            continue
         try:
             accounts.append(Account.model_validate(record))
         except ValidationError as exc:

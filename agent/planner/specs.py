@@ -87,7 +87,7 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "check_program": ("act", "a check of your program against the quality rules",
                       {"program": 0.4}),
     "account_overlap": ("lookup", "the account overlap with that partner's customers",
-                        {"accounts": 0.35, "partner_accounts": 0.6,
+                        {"accounts": 0.25, "partner_accounts": 0.7, "needs": -0.3,
                          "inputless_question": -0.35}),
     "draft_thesis": ("document", "a drafted partnership thesis", {}),
     "draft_term_sheet": ("document", "a drafted term sheet", {}),
