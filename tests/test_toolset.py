@@ -21,7 +21,7 @@ EXPECTED = {
     "check_tier", "review_tier", "portfolio_summary", "recommend_model",
     "build_partner_acquire", "draft_thesis", "draft_term_sheet", "draft_brief",
     "draft_scorecard", "draft_operating_plan", "draft_governance_playbook", "draft_okrs",
-    "check_program",
+    "check_program", "account_overlap",
 }
 CRITERIA = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
             "partnership_appetite": 60, "revenue_potential": 50}
