@@ -22,9 +22,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.common import emit, err_console, fail, out_console, user_errors
-from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.account_import import load_sample_accounts
 from knowledge.accounts import AccountBook
+from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
 from knowledge.sample import load_sample_partners
