@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from agent import board_runs as board
 from agent import tool_runs as runs
 from agent.access import Action, Forbidden, acting_role, allowed
+from agent.account_tools import AccountOverlapInput, account_overlap
 from agent.tool_inputs import (
     CheckTierInput,
     FindPartnersInput,
@@ -96,6 +97,7 @@ TOOLS: dict[str, ToolSpec] = _build([
     register(board.relationship_map, board.RelationshipMapRequest),
     register(board.partnership_roadmap, RoadmapInput),
     register(board.value_canvas, ValueCanvasInput),
+    register(account_overlap, AccountOverlapInput),
 ])
 
 

@@ -160,6 +160,7 @@ class ScoreResult(BaseModel):
     partner_name: str | None = None
     inputs: dict[str, float]
     result: Any
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 class CheckTierInput(_Input):

@@ -33,6 +33,7 @@ from agent.tool_inputs import (
     ShowPartnerInput,
 )
 from agent.toolset import Deps
+from knowledge.accounts import mapped_icp
 from tools import documents as docs
 from tools.decisions import DecisionInput, decide
 from tools.errors import FrameworkError
@@ -139,15 +140,22 @@ def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
     """Compute a partner attractiveness score (0-100) and band from the five weighted criteria.
 
     Give a stored partner, or the five criteria (icp_overlap, market_influence,
-    practice_alignment, partnership_appetite, revenue_potential), each 0-100.
+    practice_alignment, partnership_appetite, revenue_potential), each 0-100. A stored
+    partner's ICP overlap comes from the account map when both account lists are imported.
     """
     partner = resolve_partner(data.partner, deps) if data.partner else None
     inputs: dict[str, float] = dict(partner.criteria()) if partner else {}
+    sources: dict[str, str] = {}
+    mapped = mapped_icp(deps.store.data_dir, partner.partner_id, partner.name) if (
+        partner and data.icp_overlap is None) else None
+    if mapped is not None:  # computed from real account lists beats the stored guess
+        inputs["icp_overlap"] = mapped.value
+        sources["icp_overlap"] = f"{mapped.provenance} (account map)"
     inputs.update(data.given_criteria())
     result = score_criteria(inputs, data.weights)
     return ScoreResult(partner_id=partner.partner_id if partner else None,
                        partner_name=partner.name if partner else None, inputs=inputs,
-                       result=result)
+                       result=result, sources=sources)
 
 
 def assess_star(data: StarInput, deps: Deps) -> BaseModel:

@@ -25,6 +25,7 @@ COMMANDS = {
     "audit": "team", "chroma-proxy": "team", "doctor": "doctor",
     "serve": "serve", "mcp": "serve", "keys": "serve",
     "board": "board",
+    "accounts": "accounts",
 }
 MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 HELP = "Partnership strategy assistant: score, tier, draft, search and ask."

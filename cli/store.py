@@ -25,6 +25,8 @@ from agent.access import Action
 from cli.common import emit, err_console, fail, out_console, user_errors
 from cli.team import act
 from knowledge import audit
+from knowledge.account_import import load_sample_accounts
+from knowledge.accounts import AccountBook
 from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.importer import ImportRejected, import_file
 from knowledge.records import score_and_band
@@ -97,6 +99,7 @@ def index(
                     loaded = store.upsert_partners(partners, embed_progress=advance)
                 audit.record(store.settings, actor, audit.events_for(
                     loaded.added_ids, loaded.updated_ids), "sample partners (index)")
+            load_sample_accounts(AccountBook(store.data_dir))  # only into an empty account map
         if rebuild:
             audit.record(store.settings, actor, [("rebuilt", None)], "index --rebuild")
         counts = store.counts()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from knowledge.account_import import load_sample_accounts
+from knowledge.accounts import AccountBook
 from knowledge.chunking import default_docs_dir, load_documents
 from knowledge.competitors import ensure_sample_competitors
 from knowledge.sample import load_sample_partners
@@ -22,4 +24,5 @@ def ensure_index(store: Store) -> dict[str, int]:
     if store.counts().get("partners", 0) == 0:
         store.upsert_partners(load_sample_partners())
         ensure_sample_competitors(store.data_dir)  # the sample competitors go with them
+    load_sample_accounts(AccountBook(store.data_dir))  # only into an empty account map
     return store.counts()

@@ -16,6 +16,8 @@ from agent.registry import TOOLS
 from agent.session import Session
 from agent.toolset import Deps
 from knowledge.settings import Settings
+from tools.account_match import account_overlap
+from tools.accounts import Account
 
 CASES_FILE = Path(__file__).parent / "data" / "planner_cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
@@ -359,6 +361,10 @@ def narration_contexts() -> dict[str, dict[str, Any]]:
         "check_program": {"out": {"passed": False, "findings": [
             {"rule_id": "QR-1", "rule": "r", "passed": False, "message": "no thesis"}]}},
         "tool_error": {"tool": "score_partner", "error": "icp_overlap: too big"},
+        "account_overlap": {"out": dump(account_overlap(
+            [Account(name="Acme", domain="acme.com")], [Account(name="Acme Inc",
+                                                                domain="acme.com")],
+            "P-1", "Partner One"))},
         "refuse": {"invent": True},
         "help": {},
         "framework_answer": {"sentences": []},

@@ -22,7 +22,7 @@ EXPECTED = {
     "build_partner_acquire", "draft_thesis", "draft_term_sheet", "draft_brief",
     "draft_scorecard", "draft_operating_plan", "draft_governance_playbook", "draft_okrs",
     "check_program", "board_dashboard", "landscape_map", "competitor_map", "relationship_map",
-    "partnership_roadmap", "value_canvas",
+    "partnership_roadmap", "value_canvas", "account_overlap",
 }
 CRITERIA = {"icp_overlap": 80, "market_influence": 90, "practice_alignment": 70,
             "partnership_appetite": 60, "revenue_potential": 50}

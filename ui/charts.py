@@ -144,6 +144,22 @@ def comparison(scores: list[tuple[str, Mapping[str, float], float]]) -> go.Figur
     return fig
 
 
+def overlap_heatmap(rows: list[Mapping[str, Any]], partner_name: str) -> go.Figure:
+    """The account overlap matrix as a heat map: our kinds x their customers, share in colour.
+
+    Args:
+        rows: The ``rows`` of an account_overlap result (kind, accounts, matched, share_pct).
+        partner_name: Whose customers the column is.
+    """
+    fig = go.Figure(go.Heatmap(
+        z=[[float(r["share_pct"])] for r in rows], x=[f"{partner_name} customers"],
+        y=[f"our {r['kind']} accounts" for r in rows], zmin=0, zmax=100, colorscale="Greens",
+        text=[[f"{r['matched']} of {r['accounts']} ({float(r['share_pct']):g}%)"] for r in rows],
+        texttemplate="%{text}", colorbar={"title": "% matched"}))
+    fig.update_layout(title=f"Account overlap with {partner_name}", **LAYOUT)
+    return fig
+
+
 def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
     """The charts worth showing for one tool result (none for most tools)."""
     if not isinstance(output, Mapping):
@@ -164,4 +180,7 @@ def figures_for_tool(name: str, output: Any) -> list[tuple[str, go.Figure]]:
         if isinstance(output.get("by_band"), Mapping):
             figures.append(("Bands", band_distribution(output["by_band"])))
         return figures
+    if name == "account_overlap" and isinstance(output.get("rows"), list):
+        who = str(output.get("partner_name") or "the partner")
+        return [(f"Account overlap: {who}", overlap_heatmap(output["rows"], who))]
     return []

@@ -232,6 +232,8 @@ class Features:
         attribute_ask: A stored partner and a question about one of its stored figures ("how
             many certified people does it have"), even when the message also states figures.
         document_tool: The drafting tool whose document is named first ("" when none).
+        accounts: Account-mapping words (account overlap, shared customers, our prospects).
+        partner_accounts: A stored partner and account-mapping words.
     """
 
     question: float = 0.0
@@ -274,6 +276,8 @@ class Features:
     partner_show: float = 0.0
     attribute_ask: float = 0.0
     document_tool: str = ""
+    accounts: float = 0.0
+    partner_accounts: float = 0.0
 
     def active(self) -> dict[str, float]:
         """The numeric signals that are on."""
@@ -296,6 +300,14 @@ BPA_RE = re.compile(r"\bbuild\b.{0,60}\b(partner|acquire|buy)\b|\b(acquire|acqui
                     r"versus) build\b", re.I)
 
 
+ACCOUNTS_RE = re.compile(
+    r"\b(account[- ]?(?:map\w*|overlap\w*|lists?|matching)|overlap(?:ping|s)? (?:of |with |in )?"
+    r"(?:our |their |the )?(?:accounts|customers|clients|prospects|opportunities|matrix|"
+    r"pipeline)|(?:customer|account|client) (?:overlap|base|book|lists?)|overlap matrix|"
+    r"(?:shared?|common|mutual) (?:accounts|customers|clients)|crossbeam|"
+    r"our (?:customers|prospects|(?:open )?opportunities|pipeline accounts|accounts)|"
+    r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
+OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
                         r"what tier (?:is|are|would|does|do))\b", re.I)
 NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
@@ -359,7 +371,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     portfolio = bool(PORTFOLIO_RE.search(text))
     stated = (partner_found or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
-    topical = bool(TOPIC_RE.search(text)) or partner_found
+    accounts = bool(ACCOUNTS_RE.search(text))
+    topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
     named = partner_found or partner.suggestion_id is not None
     nouns = document_nouns(text)
     draft = bool(DRAFT_VERB_RE.search(text))
@@ -398,4 +411,6 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         sponsor=float(bool(SPONSOR_RE.search(text))),
         inputless_question=float(question and not stated and topical),
         off_topic=float(not topical),
+        accounts=float(accounts),
+        partner_accounts=float(named and (accounts or bool(OVERLAP_RE.search(text)))),
     )

@@ -49,7 +49,7 @@ TOOL_TEMPLATES = {
     "score_partner", "check_tier", "review_tier", "show_partner", "find_partners",
     "portfolio_summary", "assess_star", "recommend_model", "build_partner_acquire",
     "check_program", "board_dashboard", "landscape_map", "competitor_map", "relationship_map",
-    "partnership_roadmap", "value_canvas",
+    "partnership_roadmap", "value_canvas", "account_overlap",
 }
 
 

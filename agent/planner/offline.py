@@ -53,7 +53,8 @@ NO_RE = re.compile(r"^\s*(no|nope|wrong|not (?:that|them|it))\b", re.I)
 SUGGEST_KEY = "_suggest"
 CLARIFY = "_clarify"
 #: Tools whose missing input a stored partner can supply (so "did you mean" applies).
-PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier"}
+PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier",
+                      "account_overlap"}
 MESSAGE_LIMIT = 4000
 #: Arguments a stored partner's record supplies itself, per tool.
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {

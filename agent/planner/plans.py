@@ -142,8 +142,23 @@ def plan_search(text: str) -> Plan:
     return Plan("search_framework", {"query": text.strip()[:500], "k": 10})
 
 
+COUNTS_ONLY_RE = re.compile(r"\b(counts? only|only (?:the )?(?:counts?|numbers)|just (?:the )?"
+                            r"(?:counts?|numbers)|how many)\b", re.I)
+
+
+def plan_accounts(text: str, partner: PartnerMatch) -> Plan:
+    """account_overlap: the partner, and whether only the counts are wanted."""
+    args: dict[str, Any] = {"counts_only": True} if COUNTS_ONLY_RE.search(text) else {}
+    if partner.found:
+        args["partner"] = partner.partner_id
+    return Plan("account_overlap", args, [] if partner.found else ["partner"],
+                context={"partner_name": partner.name})
+
+
 def build_plan(intent: str, text: str, partner: PartnerMatch) -> Plan:
     """The plan for ``intent`` from one message."""
+    if intent == "account_overlap":
+        return plan_accounts(text, partner)
     if intent == "score_partner":
         return plan_score(text, partner)
     if intent == "check_tier":
@@ -242,7 +257,7 @@ def still_missing(tool: str, args: dict[str, Any]) -> list[str]:
         if args.get("partner"):
             return []
         return [k for k in ("annual_pipeline_usd", "certified_individuals") if k not in args]
-    if tool in PARTNER_TOOLS:
+    if tool in PARTNER_TOOLS or tool == "account_overlap":
         return [] if args.get("partner") else ["partner"]
     if tool == "assess_star":
         return [d for d in STAR_DIMENSIONS if d not in args]
