@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_faults import FaultServer, sse_chunks
+from openai_script import ScriptedServer, gpt_stream, status_error
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -28,14 +28,14 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[pytest.Monk
 
 
 @pytest.fixture
-def server(env: pytest.MonkeyPatch) -> Iterator[FaultServer]:
-    with FaultServer(lambda n: (200, sse_chunks("Partnerships grow revenue."))) as fault:
+def server(env: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
+    with ScriptedServer(lambda n, _: gpt_stream("Partnerships grow revenue.")) as fault:
         env.setenv("OPENAI_BASE_URL", fault.base_url)
         get_settings.cache_clear()
         yield fault
 
 
-def test_ask_json_with_the_openai_backend(server: FaultServer) -> None:
+def test_ask_json_with_the_openai_backend(server: ScriptedServer) -> None:
     result = runner.invoke(app, ["ask", "Why partner?", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -45,7 +45,7 @@ def test_ask_json_with_the_openai_backend(server: FaultServer) -> None:
     assert server.requests[0]["messages"][-1] == {"role": "user", "content": "Why partner?"}
 
 
-def test_ask_human_output_names_the_backend(server: FaultServer) -> None:
+def test_ask_human_output_names_the_backend(server: ScriptedServer) -> None:
     result = runner.invoke(app, ["ask", "Why partner?"])
     assert result.exit_code == 0
     assert "Partnerships grow revenue." in result.stdout
@@ -53,7 +53,7 @@ def test_ask_human_output_names_the_backend(server: FaultServer) -> None:
 
 
 def test_model_failure_exits_1_with_one_error_line(env: pytest.MonkeyPatch) -> None:
-    with FaultServer(lambda n: (500, None)) as fault:
+    with ScriptedServer(lambda n, _: status_error(500)) as fault:
         env.setenv("OPENAI_BASE_URL", fault.base_url)
         get_settings.cache_clear()
         result = runner.invoke(app, ["ask", "Why partner?"])
@@ -84,7 +84,7 @@ def test_ask_offline_scores_with_the_tool(env: Any) -> None:
     assert "74.5" in data["answer"] and data["ungrounded"] == []
 
 
-def test_chat_streams_and_exits_on_exit(server: FaultServer) -> None:
+def test_chat_streams_and_exits_on_exit(server: ScriptedServer) -> None:
     result = runner.invoke(app, ["chat"], input="Why partner?\nexit\n")
     assert result.exit_code == 0, result.output
     assert "answered by: openai" in result.stdout
@@ -92,7 +92,7 @@ def test_chat_streams_and_exits_on_exit(server: FaultServer) -> None:
     assert len(server.requests) == 1
 
 
-def test_chat_ends_on_eof(server: FaultServer) -> None:
+def test_chat_ends_on_eof(server: ScriptedServer) -> None:
     result = runner.invoke(app, ["chat"], input="")
     assert result.exit_code == 0
     assert server.requests == []

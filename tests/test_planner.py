@@ -21,12 +21,15 @@ from tools.accounts import Account
 
 CASES_FILE = Path(__file__).parent / "data" / "planner_cases.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
-PARTNER_IDS = ("P-0001", "P-0002", "P-0003", "P-0008", "P-0017", "P-0032", "P-0042", "P-0062")
+PARTNER_IDS = ("P-0001", "P-0002", "P-0003", "P-0008", "P-0017", "P-0026", "P-0032", "P-0042",
+               "P-0062")
 SUBSET_TOOLS = {"check_program"} | {name for name in TOOLS if name.startswith("draft_")}
 
 
 @pytest.fixture(scope="module")
 def deps(tmp_path_factory: pytest.TempPathFactory) -> Deps:
+    from knowledge.account_import import load_sample_accounts
+    from knowledge.accounts import AccountBook
     from knowledge.chunking import default_docs_dir, load_documents
     from knowledge.sample import load_sample_partners
     from knowledge.store import Store
@@ -36,6 +39,7 @@ def deps(tmp_path_factory: pytest.TempPathFactory) -> Deps:
     store = Store.open(settings)
     store.upsert_partners([p for p in load_sample_partners() if p.partner_id in PARTNER_IDS])
     store.index_documents(load_documents(default_docs_dir()))
+    load_sample_accounts(AccountBook(data_dir))  # the account lists of P-0026 and ours
     return Deps(settings, store=store, output_dir=data_dir / "documents")
 
 

@@ -2,7 +2,8 @@
 
 The store returns the nearest passages; each is split into sentences (a Markdown table row
 becomes one sentence with its column headers), every sentence is scored by MiniLM similarity
-to the question plus keyword overlap, and the best 2-4 sentences are kept, in reading order.
+to the question plus keyword overlap, and the best 2-4 sentences are kept, in reading order within each passage, the passage with
+the best sentence first.
 Only the passages those sentences come from are cited.
 """
 
@@ -266,7 +267,11 @@ def select_list(ranked: list[Sentence]) -> list[Sentence]:
 
 
 def select(ranked: list[Sentence], question: str = "") -> list[Sentence]:
-    """Keep the 2-4 best sentences (close to the best) in reading order, or a list's items."""
+    """Keep the 2-4 best sentences (close to the best), or a list's items.
+
+    Sentences keep their reading order within a passage; the passage holding the best
+    sentence comes first.
+    """
     if not ranked:
         return []
     if question and LIST_QUESTION_RE.search(question):
@@ -284,7 +289,10 @@ def select(ranked: list[Sentence], question: str = "") -> list[Sentence]:
         if s.text not in seen:
             seen.add(s.text)
             unique.append(s)
-    return sorted(unique, key=lambda s: (s.passage, s.position))
+    lead: dict[int, float] = {}  # each passage by its best sentence: strongest evidence first
+    for s in unique:
+        lead[s.passage] = max(lead.get(s.passage, s.score), s.score)
+    return sorted(unique, key=lambda s: (-lead[s.passage], s.passage, s.position))
 
 
 def extract_answer(question: str, question_vector: np.ndarray, passages: list[Any],

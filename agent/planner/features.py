@@ -314,14 +314,22 @@ NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:
                      r"(?:a|an|the|our|one|some|that|this|your)\b", re.I)
 
 
+HEADLINE_RE = re.compile(r"\s*(?:(?:the|a|an|our|new)\s+)?")
+
+
 def asks_for_document(text: str) -> bool:
-    """Whether a document named in ``text`` is asked for ("Need a reseller term sheet")."""
+    """Whether a document named in ``text`` is asked for.
+
+    Either a need comes before it ("Need a reseller term sheet") or the message is headed by
+    it, as a label over the inputs, not a question ("Board dashboard for Acme, 2026-Q4: ...").
+    """
     lowered = text.lower()
+    headline = len(HEADLINE_RE.match(lowered).group(0))  # type: ignore[union-attr]
     for nouns in DOC_NOUNS.values():
         for noun in nouns:
             for match in re.finditer(rf"\b{re.escape(noun)}\b", lowered):
                 before = lowered[max(0, match.start() - 40):match.start()]
-                if NEED_RE.search(before):
+                if NEED_RE.search(before) or (match.start() == headline and "?" not in text):
                     return True
     return False
 

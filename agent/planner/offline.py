@@ -347,9 +347,12 @@ class OfflinePlanner:
         if vector is None:
             vector = self.embed_query(text, deps)
         chosen = extract_answer(text, vector, passages, self._sentence_vectors(deps))
-        used = {(s.doc_id, s.chunk_id) for s in chosen}
-        events = [e for e in done.events()
-                  if not isinstance(e, Citation) or (e.doc_id, e.chunk_id) in used]
+        order = list(dict.fromkeys((s.doc_id, s.chunk_id) for s in chosen))  # as answered
+        shown = done.events()
+        cited = sorted((e for e in shown if isinstance(e, Citation)
+                        and (e.doc_id, e.chunk_id) in order),
+                       key=lambda e: order.index((e.doc_id, e.chunk_id)))
+        events = [e for e in shown if not isinstance(e, Citation)] + cited
         yield from events[1:]
         body = narrate.render("framework_answer", sentences=chosen)
         yield from self._finish(events, body)
