@@ -2,8 +2,8 @@
 
 The store returns the nearest passages; each is split into sentences (a Markdown table row
 becomes one sentence with its column headers), every sentence is scored by MiniLM similarity
-to the question plus keyword overlap, and the best 2-4 sentences are kept, in reading order within each passage, the passage with
-the best sentence first.
+to the question plus keyword overlap, and the best 2-4 sentences are kept: in reading order
+within each passage, the passage with the best sentence first.
 Only the passages those sentences come from are cited.
 """
 
