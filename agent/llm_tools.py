@@ -41,8 +41,10 @@ SEARCH_TOOL = "search_framework"
 TOOLS_PER_CALL = 3  # ranked tools offered besides knowledge search
 KIND_TOOLS: dict[str, str] = {tool.kind: tool.name for tool in DOCUMENT_TOOLS}
 TOOL_KINDS: dict[str, str] = {name: kind for kind, name in KIND_TOOLS.items()}
+# "ge"/"le"/"gt"/"lt" are pydantic's own bound keys on custom types (not JSON Schema: no
+# model reads them); "minimum"/"maximum" carry the bounds that matter.
 _DROPPED_KEYS = ("title", "maxLength", "minLength", "maxItems", "minItems",
-                 "additionalProperties")
+                 "additionalProperties", "ge", "le", "gt", "lt")
 
 
 def surface_name(tool: str) -> str:
@@ -128,7 +130,27 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
             out.pop("description")
         return out
 
-    return dict(walk(schema, False))
+    return _opaque_nested(dict(walk(schema, False)))
+
+
+def _opaque_nested(schema: dict[str, Any]) -> dict[str, Any]:
+    """Spell out a top-level field's inner structure only where the model needs it.
+
+    A field holding objects within objects (a whole term sheet inside the value canvas), and
+    an optional list of objects (the dashboard's partners, which default to the store), are
+    offered with their description only: spelling out every level cost thousands of tokens.
+    Validation still uses the full model and names any bad nested field.
+    """
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        inner = prop.get("properties", {}) if isinstance(prop, dict) else {}
+        if any(isinstance(v, dict) and "properties" in v for v in inner.values()):
+            schema["properties"][name] = {"type": "object",
+                                          "description": prop.get("description", name)}
+        elif name not in required and "properties" in prop.get("items", {}):
+            schema["properties"][name] = {"type": "array", "items": {"type": "object"},
+                                          "description": prop.get("description", name)}
+    return schema
 
 
 @dataclass(frozen=True)
