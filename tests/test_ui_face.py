@@ -291,8 +291,11 @@ def test_partner_hits_are_one_table_that_scrolls_on_a_phone(
     text = answer.inner_text()
     first_id = tables.first.locator("tbody td").first.inner_text()
     assert first_id.startswith("P-") and text.count(first_id) == 1  # not again as a bullet
-    assert tables.first.locator("td").first.evaluate(
-        "e => getComputedStyle(e).whiteSpace") == "nowrap"
+    # the message re-renders as it finishes streaming: read the style of the cell on screen
+    page.wait_for_function(
+        "() => { const td = [...document.querySelectorAll('.ai-message table td')].pop();"
+        " return td && getComputedStyle(td.closest('tr').cells[0]).whiteSpace === 'nowrap'; }",
+        timeout=10_000)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(500)
     table = page.locator(".ai-message table").last
