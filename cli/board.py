@@ -17,7 +17,7 @@ from cli.common import JsonFlag, emit, err_console, out_console, parse_date_flag
 from cli.draft import FormatOpt, OutOpt, SetOpt, apply_set, load_input, run_draft
 from knowledge import board
 from knowledge.competitors import CompetitorImport, import_competitors, sample_path
-from knowledge.importer import ImportRejected
+from knowledge.row_import import RowsRejected
 from knowledge.settings import get_settings
 from knowledge.store import Store
 from tools.errors import FrameworkError
@@ -110,7 +110,7 @@ def competitors_import(
         try:
             result = import_competitors(get_settings().data_dir, path, mapping, skip_invalid,
                                         day)
-        except ImportRejected as exc:
+        except RowsRejected as exc:
             _issues(exc.report.issues)
             raise
     emit(result, as_json, lambda: _show_import(result, path))

@@ -11,19 +11,30 @@ unless ``skip_invalid``. A list replaces its owner's stored list in one transact
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from knowledge.accounts import OURS, SAMPLE_LISTS, AccountBook
-from knowledge.files import load_data
-from knowledge.importer import DEFAULT_MAX_BYTES, ImportIssue, norm
+from knowledge.importer import DEFAULT_MAX_BYTES
+from knowledge.row_import import (
+    ImportIssue,
+    RowReport,
+    RowsRejected,
+    gate,
+    load_header_mapping,
+    match_headers,
+    norm,
+    require_columns,
+    row_issues,
+    start_report,
+    write_report,
+)
 from knowledge.tables import NOT_OBJECT, read_table
 from tools.accounts import Account, AccountKind
-from tools.errors import FrameworkError, describe_error, shown
+from tools.errors import shown
 
 FIELDS = ("account_id", "name", "domain", "kind")
 #: Account field -> header spellings seen in CRM exports (compared after ``norm``).
@@ -50,66 +61,27 @@ KIND_WORDS: dict[str, AccountKind] = {
 }
 
 
-class AccountImportReport(BaseModel):
+class AccountImportReport(RowReport):
     """What an account import read, rejected and wrote."""
 
-    file: str
     owner: str
     label: str
-    rows: int = 0
-    valid: int = 0
-    imported: int = 0
-    skipped: int = 0
-    added: int = 0
     removed: int = 0
-    unchanged: int = 0
     by_kind: dict[str, int] = {}
-    columns: dict[str, str] = {}
-    ignored_columns: list[str] = []
-    issues: list[ImportIssue] = []
-    report_file: str | None = None
 
 
-class AccountImportRejected(FrameworkError):
-    """The file had bad rows and ``skip_invalid`` was off: nothing was imported."""
-
-    def __init__(self, report: AccountImportReport) -> None:
-        self.report = report
-        first = report.issues[0]
-        bad = len({i.row for i in report.issues})
-        super().__init__(Path(report.file).name, (
-            f"{bad} bad row(s) of {report.rows}; nothing was imported (first: row {first.row}, "
-            f"{first.field}: {first.reason}); fix them or use --skip-invalid"))
+class AccountImportRejected(RowsRejected):
+    """The account list had bad rows and ``skip_invalid`` was off: nothing was imported."""
 
 
 def load_account_mapping(path: Path | None) -> dict[str, str]:
     """A YAML mapping ``{"Your Header": field}`` (optionally under ``columns:``)."""
-    if path is None:
-        return {}
-    data = load_data(Path(path), "mapping")
-    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-        data = data["columns"]
-    if not isinstance(data, dict):
-        raise FrameworkError("mapping", "must map column headers to account fields", str(path))
-    for header, field in data.items():
-        if field not in FIELDS:
-            raise FrameworkError("mapping", f"{shown(header)} maps to unknown field "
-                                 f"{shown(field)}; fields are {', '.join(FIELDS)}")
-    return {norm(h): str(f) for h, f in data.items()}
+    return load_header_mapping(path, FIELDS, "account")
 
 
 def map_account_headers(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
     """Header -> account field, for each header that names one (first one wins)."""
-    lookup = {f: f for f in FIELDS} | {"account id": "account_id"}
-    for field, names in ALIASES.items():
-        lookup.update({norm(n): field for n in names})
-    lookup.update(mapping)
-    out: dict[str, str] = {}
-    for header in headers:
-        target = lookup.get(norm(header))
-        if target is not None and target not in out.values():
-            out[header] = target
-    return out
+    return match_headers(headers, mapping, FIELDS, ALIASES)
 
 
 def _record(raw: dict[str, Any], columns: dict[str, str], ours: bool) -> dict[str, Any]:
@@ -145,14 +117,8 @@ def parse_accounts(path: Path, ours: bool, mapping: Path | None = None,
     columns_map = load_account_mapping(mapping)
     table = read_table(Path(path), max_bytes, what="file")
     columns = map_account_headers(table.headers, columns_map)
-    required = ["name", "kind"] if ours else ["name"]
-    missing = [f for f in required if f not in columns.values()]
-    if missing and not table.is_json:
-        raise FrameworkError("columns", f"missing required column(s): {', '.join(missing)} "
-                             f"(found: {', '.join(table.headers) or 'none'})")
-    report = AccountImportReport(file=str(path), owner="", label="", rows=len(table.rows),
-                                 columns=columns,
-                                 ignored_columns=[h for h in table.headers if h not in columns])
+    require_columns(table, columns, ["name", "kind"] if ours else ["name"])
+    report = start_report(AccountImportReport, Path(path), table, columns, owner="", label="")
     accounts: list[Account] = []
     seen: dict[str, int] = {}
     for row, raw in table.rows:
@@ -178,20 +144,9 @@ def parse_accounts(path: Path, ours: bool, mapping: Path | None = None,
         try:
             accounts.append(Account.model_validate(record))
         except ValidationError as exc:
-            for err in exc.errors():
-                field, reason, given = describe_error(err)
-                if given is not None:
-                    reason = f"{reason} (got {shown(given)})"
-                report.issues.append(ImportIssue(source="accounts", row=row,
-                                                 field=field, reason=reason))
+            report.issues.extend(row_issues(exc, row, "accounts"))
     report.valid = len(accounts)
     return accounts, report
-
-
-def _write_report(report: AccountImportReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    report.report_file = str(path)
-    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
 
 
 def import_accounts(book: AccountBook, path: Path, owner: str, label: str,
@@ -217,17 +172,8 @@ def import_accounts(book: AccountBook, path: Path, owner: str, label: str,
     """
     accounts, report = parse_accounts(Path(path), owner == OURS, mapping, max_bytes)
     report.owner, report.label = owner, label
-    if report.issues and report_path is None and skip_invalid:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        report_path = book.path.parent / "reports" / f"accounts-{Path(path).stem}-{stamp}.json"
-    if report.issues and not skip_invalid:
-        if report_path is not None:
-            _write_report(report, report_path)
-        raise AccountImportRejected(report)
-    if not accounts:
-        raise FrameworkError(Path(path).name, "no valid rows to import")
-    if report_path is not None:  # a report that cannot be written fails before the map changes
-        _write_report(report, report_path)
+    report_path = gate(report, skip_invalid, report_path, book.path.parent / "reports",
+                       "accounts", AccountImportRejected)
     changed = book.replace(owner, label, Path(path).name, accounts)
     report.imported = len(accounts)
     report.skipped = report.rows - report.imported
@@ -236,7 +182,7 @@ def import_accounts(book: AccountBook, path: Path, owner: str, label: str,
     report.by_kind = {str(k): sum(1 for a in accounts if a.kind == k) for k in AccountKind
                       if any(a.kind == k for a in accounts)}
     if report_path is not None:
-        _write_report(report, report_path)
+        write_report(report, report_path)
     return report
 
 

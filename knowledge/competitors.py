@@ -24,20 +24,21 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from knowledge.files import load_data
-from knowledge.importer import (
-    DEFAULT_MAX_BYTES,
+from knowledge.importer import DEFAULT_MAX_BYTES, TYPE_ALIASES, ImportReport
+from knowledge.row_import import (
     FALSE,
     TRUE,
-    TYPE_ALIASES,
     ImportIssue,
-    ImportRejected,
-    ImportReport,
-    norm,
+    RowsRejected,
+    gate,
+    load_header_mapping,
+    match_headers,
+    require_columns,
+    row_issues,
+    start_report,
 )
 from knowledge.tables import NOT_OBJECT, read_table
 from tools.documents.competitors import CompetitorPartnership, name_key
-from tools.errors import FrameworkError, describe_error, shown
 
 DB_NAME = "competitors.sqlite3"
 SAMPLE_CSV = "competitor_partners.csv"
@@ -93,35 +94,6 @@ def _connect(data_dir: Path | str) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
-def _mapping(path: Path | None) -> dict[str, str]:
-    if path is None:
-        return {}
-    data = load_data(Path(path), "mapping")
-    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-        data = data["columns"]
-    if not isinstance(data, dict):
-        raise FrameworkError("mapping", "must map column headers to competitor fields",
-                             str(path))
-    for header, field in data.items():
-        if field not in FIELDS:
-            raise FrameworkError("mapping", f"{shown(header)} maps to unknown field "
-                                 f"{shown(field)}; fields are {', '.join(FIELDS)}")
-    return {norm(h): str(f) for h, f in data.items()}
-
-
-def _columns(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    lookup = {norm(f): f for f in FIELDS}
-    for field, names in ALIASES.items():
-        lookup.update({norm(n): field for n in names})
-    lookup.update(mapping)
-    out: dict[str, str] = {}
-    for header in headers:
-        target = lookup.get(norm(header))
-        if target is not None and target not in out.values():
-            out[header] = target
-    return out
-
-
 def _coerce(field: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -144,15 +116,11 @@ def parse_competitors(path: Path, mapping: Path | None = None,
         FrameworkError: For problems with the file as a whole (missing, too large,
             unsupported, empty, missing required columns, bad mapping).
     """
-    columns_map = _mapping(mapping)
+    columns_map = load_header_mapping(mapping, FIELDS, "competitor")
     table = read_table(Path(path), max_bytes, what="file")
-    columns = _columns(table.headers, columns_map)
-    report = ImportReport(file=str(path), rows=len(table.rows), columns=columns,
-                          ignored_columns=[h for h in table.headers if h not in columns])
-    missing = [f for f in REQUIRED if f not in columns.values()]
-    if missing and not table.is_json:
-        raise FrameworkError("columns", f"missing required column(s): {', '.join(missing)} "
-                             f"(found: {', '.join(table.headers) or 'none'})")
+    columns = match_headers(table.headers, columns_map, FIELDS, ALIASES)
+    require_columns(table, columns, REQUIRED)
+    report = start_report(ImportReport, Path(path), table, columns)
     good: list[CompetitorPartnership] = []
     seen: dict[tuple[str, str], int] = {}
     for row, raw in table.rows:
@@ -166,12 +134,7 @@ def parse_competitors(path: Path, mapping: Path | None = None,
         try:
             item = CompetitorPartnership.model_validate(record)
         except ValidationError as exc:
-            for err in exc.errors():
-                field, reason, given = describe_error(err)
-                if given is not None:
-                    reason = f"{reason} (got {shown(given)})"
-                report.issues.append(ImportIssue(source="competitors", row=row, field=field,
-                                                 reason=reason))
+            report.issues.extend(row_issues(exc, row, "competitors"))
             continue
         key = (name_key(item.competitor), name_key(item.partner))
         if key in seen:
@@ -199,14 +162,11 @@ def import_competitors(data_dir: Path | str, path: Path, mapping: Path | None = 
         max_bytes: Refuse larger files (None: no limit).
 
     Raises:
-        ImportRejected: When there are bad rows and ``skip_invalid`` is off.
+        RowsRejected: When there are bad rows and ``skip_invalid`` is off.
         FrameworkError: For file-level problems, or when no row is valid.
     """
     rows, report = parse_competitors(path, mapping, max_bytes)
-    if report.issues and not skip_invalid:
-        raise ImportRejected(report)
-    if not rows:
-        raise FrameworkError(Path(path).name, "no valid rows to import")
+    gate(report, skip_invalid, None, Path(data_dir) / "reports", "competitors", RowsRejected)
     day = str(refreshed or date.today())
     with _connect(data_dir) as db, db:
         for item in rows:

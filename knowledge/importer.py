@@ -13,7 +13,6 @@ JSON (``history``) or from a companion CSV/XLSX with ``partner_id`` and ``quarte
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -21,12 +20,25 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from knowledge import audit
-from knowledge.files import load_data
+from knowledge.row_import import (
+    FALSE,
+    TRUE,
+    ImportIssue,
+    RowReport,
+    RowsRejected,
+    gate,
+    load_header_mapping,
+    match_headers,
+    require_columns,
+    row_issues,
+    start_report,
+    write_report,
+)
 from knowledge.tables import LIMITS, MB, NOT_OBJECT, Limits, read_table
-from tools.errors import FrameworkError, describe_error, shown
+from tools.errors import FrameworkError, shown
 from tools.parsing import parse_amount
 from tools.partners import Partner, QuarterRecord
 from tools.vocab import CRITERIA
@@ -65,8 +77,6 @@ REQUIRED = [name for name, info in Partner.model_fields.items() if info.is_requi
 BOOL_FIELDS = {"dedicated_practice"}
 INT_FIELDS = {*CRITERIA, "certified_individuals"}
 MONEY_FIELDS = {"annual_pipeline_usd", "new_pipeline_usd"}
-TRUE = {"yes", "y", "true", "t", "1", "x", "on"}
-FALSE = {"no", "n", "false", "f", "0", "off", ""}
 TYPE_ALIASES = {"big 4": "big4", "big four": "big4", "global si": "gsi",
                 "global system integrator": "gsi", "system integrator": "gsi", "si": "gsi",
                 "regional si": "regional_si", "regional system integrator": "regional_si",
@@ -75,54 +85,15 @@ TYPE_ALIASES = {"big 4": "big4", "big four": "big4", "global si": "gsi",
                 "university": "academic"}
 
 
-class ImportIssue(BaseModel):
-    """One problem in one row.
+class ImportReport(RowReport):
+    """What a partner import read, rejected and wrote."""
 
-    Args:
-        source: ``partners`` or ``history`` (the file the row is in).
-        row: Row number (spreadsheet row, header = 1; JSON record position from 1).
-        partner_id: The row's partner id, when it has one.
-        field: The partner field at fault.
-        reason: What is wrong.
-    """
-
-    source: str = "partners"
-    row: int
-    partner_id: str = ""
-    field: str
-    reason: str
-
-
-class ImportReport(BaseModel):
-    """What an import read, rejected and wrote."""
-
-    file: str
     history_file: str | None = None
-    rows: int = 0
-    valid: int = 0
-    imported: int = 0
-    skipped: int = 0
-    added: int = 0
     updated: int = 0
-    unchanged: int = 0
-    columns: dict[str, str] = {}
-    ignored_columns: list[str] = []
-    issues: list[ImportIssue] = []
-    report_file: str | None = None
 
 
-class ImportRejected(FrameworkError):
-    """The file had bad rows and ``skip_invalid`` was off: nothing was imported."""
-
-    def __init__(self, report: ImportReport) -> None:
-        self.report = report
-        bad = len({(i.source, i.row) for i in report.issues})
-        first = report.issues[0]
-        where = f"{first.source} row {first.row}" if first.source == "history" else \
-            f"row {first.row}"
-        problem = (f"{bad} bad row(s) of {report.rows}; nothing was imported (first: {where}, "
-                   f"{first.field}: {first.reason}); fix them or use --skip-invalid")
-        super().__init__(Path(report.file).name, problem)
+class ImportRejected(RowsRejected):
+    """The partner file had bad rows and ``skip_invalid`` was off: nothing was imported."""
 
 
 def header_label(field: str) -> str:
@@ -131,44 +102,10 @@ def header_label(field: str) -> str:
     return " ".join(words.get(w, w.capitalize()) for w in field.split("_"))
 
 
-def norm(header: str) -> str:
-    """Lowercase words: ``"Annual Pipeline (USD)"`` -> ``"annual pipeline usd"``."""
-    return re.sub(r"[^a-z0-9$]+", " ", str(header).lower().replace("_", " ")).strip()
-
-
-def load_mapping(path: Path | None) -> dict[str, str]:
-    """Read a YAML mapping ``{"Your Header": field}`` (optionally under ``columns:``)."""
-    if path is None:
-        return {}
-    data = load_data(Path(path), "mapping")
-    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-        data = data["columns"]
-    if not isinstance(data, dict):
-        raise FrameworkError("mapping", "must map column headers to partner fields", str(path))
-    fields = set(Partner.model_fields) | set(QUARTER_FIELDS)
-    for header, field in data.items():
-        if field not in fields:
-            raise FrameworkError("mapping", f"{shown(header)} maps to unknown field "
-                                 f"{shown(field)}; fields are {', '.join(sorted(fields))}")
-    return {norm(h): str(f) for h, f in data.items()}
-
-
 def map_headers(headers: list[str], mapping: dict[str, str],
                 fields: tuple[str, ...] | list[str]) -> dict[str, str]:
     """Header -> field for each header that maps to one of ``fields``."""
-    lookup = {norm(f): f for f in fields}
-    for field, names in ALIASES.items():
-        if field in fields:
-            lookup.update({norm(n): field for n in names})
-    lookup.update(mapping)
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for header in headers:
-        target = lookup.get(norm(header))
-        if target is not None and target in fields and target not in taken:
-            out[header] = target
-            taken.add(target)
-    return out
+    return match_headers(headers, mapping, fields, ALIASES)
 
 
 def _coerce(field: str, value: Any) -> Any:
@@ -209,17 +146,6 @@ def to_record(raw: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
     return record
 
 
-def _issues(exc: ValidationError, row: int, pid: str, source: str) -> list[ImportIssue]:
-    out = []
-    for err in exc.errors():
-        field, reason, given = describe_error(err)
-        if given is not None:
-            reason = f"{reason} (got {shown(given)})"
-        out.append(ImportIssue(source=source, row=row, partner_id=pid, field=field,
-                               reason=reason))
-    return out
-
-
 def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None,
                  limits: Limits = LIMITS,
                  ) -> tuple[dict[str, list[tuple[int, tuple[Any, ...]]]], list[ImportIssue]]:
@@ -237,7 +163,7 @@ def read_history(path: Path, mapping: dict[str, str], max_bytes: int | None,
         try:
             quarter = QuarterRecord.model_validate(record).model_dump()
         except ValidationError as exc:
-            issues.extend(_issues(exc, row, pid, "history"))
+            issues.extend(row_issues(exc, row, "history", pid))
             quarter = None
         if not pid:
             issues.append(ImportIssue(source="history", row=row, field="partner_id",
@@ -281,19 +207,13 @@ def scan_partners(
         FrameworkError: For problems with the file as a whole (missing, too large, binary,
             unsupported, empty, missing required columns, bad mapping).
     """
-    columns_map = load_mapping(mapping)
+    columns_map = load_header_mapping(mapping, {*Partner.model_fields, *QUARTER_FIELDS},
+                                      "partner")
     table = read_table(path, max_bytes, what="file", limits=limits)
-    report = ImportReport(file=str(path), history_file=str(history) if history else None,
-                          rows=len(table.rows))
-    fields = list(Partner.model_fields)
-    columns = map_headers(table.headers, columns_map, fields)
-    report.columns = columns
-    report.ignored_columns = [h for h in table.headers if h not in columns]
-    missing = [f for f in REQUIRED if f not in columns.values()]
-    if missing and not table.is_json:
-        raise FrameworkError("columns", "missing required column(s): "
-                             f"{', '.join(header_label(f) for f in missing)} "
-                             f"(found: {', '.join(table.headers) or 'none'})")
+    columns = map_headers(table.headers, columns_map, list(Partner.model_fields))
+    require_columns(table, columns, REQUIRED, {f: header_label(f) for f in REQUIRED})
+    report = start_report(ImportReport, path, table, columns,
+                          history_file=str(history) if history else None)
     quarters, issues = (read_history(history, columns_map, max_bytes, limits) if history
                         else ({}, []))
     seen: dict[str, int] = {}
@@ -348,13 +268,7 @@ def _valid_rows(
         try:
             yield Partner.model_validate(record)
         except ValidationError as exc:
-            issues.extend(_issues(exc, row, pid, "partners"))
-
-
-def _write_report(report: ImportReport, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    report.report_file = str(path)
-    path.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+            issues.extend(row_issues(exc, row, "partners", pid))
 
 
 def import_file(
@@ -386,17 +300,8 @@ def import_file(
     """
     scan = scan_partners(Path(path), history, mapping, max_bytes, limits)
     report = scan.report
-    if report.issues and report_path is None and skip_invalid:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        report_path = Path(store.data_dir) / "reports" / f"import-{Path(path).stem}-{stamp}.json"
-    if report.issues and not skip_invalid:
-        if report_path is not None:
-            _write_report(report, report_path)
-        raise ImportRejected(report)
-    if not report.valid:
-        raise FrameworkError(Path(path).name, "no valid rows to import")
-    if report_path is not None:  # a report that cannot be written fails before the store
-        _write_report(report, report_path)  # changes (rewritten with the counts below)
+    report_path = gate(report, skip_invalid, report_path, Path(store.data_dir) / "reports",
+                       "import", ImportRejected)
     audit.prepare(store.settings)  # an unusable audit database stops the import here
     progress = progress_factory or _no_progress
     with progress("embedding partners", report.valid) as embedded, \
@@ -410,7 +315,7 @@ def import_file(
         result.unchanged
     report.skipped = report.rows - report.imported
     if report_path is not None:
-        _write_report(report, report_path)
+        write_report(report, report_path)
     return report
 
 

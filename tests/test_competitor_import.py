@@ -16,7 +16,7 @@ from knowledge.competitors import (
     load_competitors,
     sample_path,
 )
-from knowledge.importer import ImportRejected
+from knowledge.row_import import RowsRejected
 from knowledge.sample import load_sample_partners
 from tools.documents.competitors import build_competitor_map
 from tools.errors import FrameworkError
@@ -51,7 +51,7 @@ def test_a_bad_row_rejects_the_whole_file_and_leaves_the_table(tmp_path: Path) -
     import_competitors(data, write(tmp_path, "good.csv", CRM))
     before = db_path(data).read_bytes()
     bad = CRM + "Vantage,Lakeside,barter,weak,no,,,\nQuorra,,reseller,huge,no,,,\n"
-    with pytest.raises(ImportRejected) as info:
+    with pytest.raises(RowsRejected) as info:
         import_competitors(data, write(tmp_path, "bad.csv", bad))
     issues = info.value.report.issues
     assert [(i.row, i.field) for i in issues] == [(4, "model"), (5, "partner"), (5, "strength")]
@@ -77,7 +77,7 @@ def test_reimport_counts_unchanged_and_updated(tmp_path: Path) -> None:
 
 def test_duplicate_pair_is_a_row_issue(tmp_path: Path) -> None:
     dup = CRM + "VANTAGE,Harbor Advisory Inc.,reseller,weak,no,,,\n"
-    with pytest.raises(ImportRejected) as info:
+    with pytest.raises(RowsRejected) as info:
         import_competitors(tmp_path / "d", write(tmp_path, "dup.csv", dup))
     assert info.value.report.issues[0].row == 4
     assert "first in row 2" in info.value.report.issues[0].reason

@@ -8,7 +8,8 @@ import pytest
 
 import ui  # noqa: F401  (points Chainlit's app root at ui/ before chainlit is imported)
 from agent.uploads import UploadResult
-from knowledge.importer import ImportIssue, ImportReport
+from knowledge.importer import ImportReport
+from knowledge.row_import import ImportIssue
 from ui import upload
 
 
