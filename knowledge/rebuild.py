@@ -36,7 +36,6 @@ from knowledge.manifest import (
     write_state,
 )
 from knowledge.records import partner_record
-from tools.partners import Partner
 
 #: A :class:`knowledge.store.Store` (typed loosely: the store imports this module).
 Store = Any
@@ -62,11 +61,15 @@ def drop_collections(client: Any, keep: StoreState | None, only: Sequence[str] =
 
 
 def rebuild_store(store: Store, chunks: Sequence[Chunk], progress: Progress | None
-                  ) -> tuple[list[Partner], WriteReport]:
+                  ) -> tuple[list[str], WriteReport]:
     """Rebuild ``store`` for its current embedder (see the module doc).
 
+    The partners are read, re-embedded and written one page at a time, so memory stays
+    flat however many the store holds.
+
     Returns:
-        The partners kept (re-embedded), and what indexing ``chunks`` did.
+        The ids of the partners kept (all of them, re-embedded), and what indexing
+        ``chunks`` did.
 
     Raises:
         FrameworkError: When another process holds the writer lock.
@@ -76,20 +79,6 @@ def rebuild_store(store: Store, chunks: Sequence[Chunk], progress: Progress | No
         store._sync()
         store._rollback()
         live = store._state
-        ids: list[str] = []
-        docs: list[str] = []
-        metas: list[dict[str, Any]] = []
-        kept: list[Partner] = []
-        for got in pages(store.partners, ["documents", "metadatas"]):
-            for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"],
-                                      strict=True):
-                partner = store.validated.parse(pid, str(meta.get("json", "")))
-                if partner is not None:
-                    kept.append(partner)
-                    doc, meta = partner_record(partner)
-                ids.append(pid)
-                docs.append(str(doc))
-                metas.append(dict(meta))
         new = next_names(live)
         write_rebuild_marker(data_dir, new)
         reached("rebuild:marked")
@@ -97,13 +86,16 @@ def rebuild_store(store: Store, chunks: Sequence[Chunk], progress: Progress | No
         partners = open_collection(store.client, new.partners, store.embedder)
         report = sync_documents(framework, chunks, lambda texts: store._embed(texts, None))
         reached("rebuild:documents-built")
-        vectors = store._embed(docs, progress) if docs else None
-        for start in range(0, len(ids), store.batch_size):
-            end = start + store.batch_size
-            partners.upsert(ids=ids[start:end], documents=docs[start:end],
-                            metadatas=metas[start:end],
-                            embeddings=None if vectors is None else vectors[start:end])
-            reached("rebuild:partners-batch")
+        kept: list[str] = []
+        for got in pages(store.partners, ["documents", "metadatas"]):
+            ids, docs, metas = _current_records(store, got)
+            vectors = store._embed(docs, progress)
+            for start in range(0, len(ids), store.batch_size):
+                end = start + store.batch_size
+                partners.upsert(ids=ids[start:end], documents=docs[start:end],
+                                metadatas=metas[start:end], embeddings=vectors[start:end])
+                reached("rebuild:partners-batch")
+            kept.extend(ids)
         write_state(data_dir, new)  # the commit point
         reached("rebuild:switched")
         drop_collections(store.client, new)
@@ -111,7 +103,23 @@ def rebuild_store(store: Store, chunks: Sequence[Chunk], progress: Progress | No
         with store._mutex:
             store.knowledge, store.partners, store._index = framework, partners, None
         store._wrote()
-    return sorted(kept, key=lambda p: p.partner_id), report
+    return sorted(kept), report
+
+
+def _current_records(store: Store, got: dict[str, Any]
+                     ) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+    """A page of stored partners as they are written today (an invalid one as it was)."""
+    ids: list[str] = []
+    docs: list[str] = []
+    metas: list[dict[str, Any]] = []
+    for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+        partner = store.validated.parse(pid, str(meta.get("json", "")))
+        if partner is not None:
+            doc, meta = partner_record(partner)
+        ids.append(pid)
+        docs.append(str(doc))
+        metas.append(dict(meta))
+    return ids, docs, metas
 
 
 def recover_rebuild(store: Store) -> str | None:

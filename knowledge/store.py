@@ -203,7 +203,7 @@ class Store(StoreView):
             return report
 
     def rebuild(self, chunks: Sequence[Chunk] = (), embed_progress: Progress | None = None
-                ) -> tuple[list[Partner], WriteReport]:
+                ) -> tuple[list[str], WriteReport]:
         """Re-embed everything into new collections, then switch to them (crash-safe).
 
         Args:
@@ -211,8 +211,8 @@ class Store(StoreView):
             embed_progress: Called with the number of partner texts embedded after each step.
 
         Returns:
-            The partners kept (already re-embedded and stored), and what indexing the
-            chunks did.
+            The ids of the partners kept (re-embedded and stored page by page), and what
+            indexing the chunks did.
         """
         return rebuild_store(self, chunks, embed_progress)
 
