@@ -99,8 +99,9 @@ def test_every_eval_message_gets_a_request_under_budget(server: LocalServer,
     messages = eval_messages()
     assert len(messages) > 100
     sizes = {}
+    deps = llm_deps(llm)
     for message in messages:
-        tools = llm.offered_tools(message, Session(), llm_deps(llm))
+        tools = llm.offered_tools(message, Session(), deps)
         assert SEARCH_TOOL in tools and len(tools) <= TOOLS_PER_CALL + 1
         sizes[message] = count(server, [system, *llm._messages(message, Session())], tools)
     assert max(sizes.values()) <= TOOLS_BUDGET + 200, max(sizes.items(), key=lambda kv: kv[1])

@@ -11,6 +11,7 @@ can ask which of two close intents was meant instead of guessing.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,12 +136,21 @@ class IntentScorer:
         return Ranking(ranked, features, best_similarity, signals)
 
 
-_SCORERS: dict[int, IntentScorer] = {}
+_SCORERS: dict[str, IntentScorer] = {}
 
 
 def intent_scorer(embedder: Any) -> IntentScorer:
-    """The scorer for ``embedder`` (fitted once per embedder and process)."""
-    scorer = _SCORERS.get(id(embedder))
-    if scorer is None or scorer.embedder is not embedder:
-        scorer = _SCORERS[id(embedder)] = IntentScorer(embedder)
-    return scorer
+    """The scorer for ``embedder``, fitted once per model and process.
+
+    The fit depends only on the model (its ``name``), so an embedder made again for the
+    same model (each LLM turn's tool selection makes one) reuses it, bound to the new one.
+    """
+    key = str(getattr(embedder, "name", id(embedder)))
+    fitted = _SCORERS.get(key)
+    if fitted is None:
+        fitted = _SCORERS[key] = IntentScorer(embedder)
+    if fitted.embedder is embedder:
+        return fitted
+    bound = copy.copy(fitted)
+    bound.embedder = embedder
+    return bound
