@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.access import Forbidden, Role, allowed
@@ -252,8 +252,12 @@ class ChatTurn:
         yield "data: [DONE]\n\n"
 
 
-def caller(request: Request) -> ApiKey:
-    """The key a request is made with: 401 when keys are configured and it has none valid."""
+async def caller(request: Request) -> ApiKey:
+    """The key a request is made with: 401 when keys are configured and it has none valid.
+
+    ``async`` on purpose: the check is one SHA-256 and a lookup, and a sync dependency would
+    cost every request a hop to the thread pool (measured in ``bench/RESULTS.md``).
+    """
     state: ServeState = request.app.state.serve
     if not state.keys:
         return LOCAL
@@ -279,12 +283,12 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
 
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
         """Liveness: the server is up; the models it serves."""
         return {"status": "ok", "models": state.models()}
 
     @app.get("/v1/models")
-    def list_models(key: Caller) -> dict[str, Any]:
+    async def list_models(key: Caller) -> dict[str, Any]:
         """The backends that can answer, as OpenAI model objects."""
         return {"object": "list", "data": [
             {"id": m, "object": "model", "created": 0, "owned_by": "partnerpilot"}
@@ -303,7 +307,9 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         if body.stream:
             return StreamingResponse(turn.chunks(), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
-        return turn.complete()
+        # Encoded here: FastAPI's generic encoder walks the whole answer in Python first.
+        return Response(json.dumps(turn.complete(), ensure_ascii=False).encode("utf-8"),
+                        media_type="application/json")
 
     app.add_middleware(BodyLimit, limit=max_body)
     return app
