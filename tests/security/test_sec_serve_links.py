@@ -76,7 +76,7 @@ def test_a_tampered_link_is_refused(served: tuple[ServeState, TestClient],
     state, client = served
     alice, bob = state.keys.keys
     if change.get("key_id") == "other":
-        change = {"key_id": bob.owner_id}
+        change = {"key_id": state.links.key_id(bob.owner_id)}
     got = client.get(f"/v1/documents/{DOC}.md?{_query(state, alice.owner_id, **change)}")
     assert got.status_code == 403
     assert got.json()["error"]["code"] == "invalid_link_signature"
@@ -129,7 +129,16 @@ def test_another_server_secret_does_not_accept_the_link(tmp_path: Path) -> None:
     fields = {k: v[0] for k, v in parse_qs(query).items()}
     other = LinkSigner(load_secret(tmp_path / "b"))
     with pytest.raises(APIError, match="signature does not match"):
-        other.check(fields["key_id"], DOC, fields["expires"], fields["sig"])
+        other.check(alice.owner_id, DOC, fields["expires"], fields["sig"])
+    assert other.key_id(alice.owner_id) != fields["key_id"]
+
+
+def test_a_link_shows_no_part_of_the_key_or_its_hash(tmp_path: Path) -> None:
+    state = _state(tmp_path / "data", env="weak=password1")
+    (weak,) = state.keys.keys
+    query = state.links.query(weak.owner_id, DOC)
+    assert weak.sha256[:8] not in query and "password1" not in query
+    assert state.link_owner(parse_qs(query)["key_id"][0]) == weak
 
 
 def test_the_secret_is_private_kept_and_checked(tmp_path: Path) -> None:

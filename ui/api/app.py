@@ -8,6 +8,7 @@ refused by the registry itself) and the key's own document folder.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
@@ -118,11 +119,12 @@ class ServeState:
                 self._store = Store.open(self.settings)
             return self._store
 
-    def owner(self, owner_id: str) -> ApiKey | None:
-        """The configured key whose folder is ``owner_id`` (the local owner when keyless)."""
-        if not self.keys:
-            return LOCAL if owner_id == LOCAL.owner_id else None
-        return next((k for k in self.keys.keys if k.owner_id == owner_id), None)
+    def link_owner(self, key_id: str) -> ApiKey | None:
+        """The configured key a link's ``key_id`` names (the local owner when keyless)."""
+        for key in self.keys.keys if self.keys else [LOCAL]:
+            if hmac.compare_digest(self.links.key_id(key.owner_id), key_id):
+                return key
+        return None
 
     def models(self) -> list[str]:
         """The backends that can answer here, as model ids."""
@@ -289,11 +291,12 @@ def signed_owner(state: ServeState, doc_id: str, key_id: str | None, expires: st
     if not key_id or not sig or not expires or not expires.isdigit() or len(expires) > 12:
         raise APIError(403, "sig: a signed link needs key_id, expires (a Unix time) and sig",
                        "invalid_link_signature", "sig")
-    state.links.check(key_id, doc_id, expires, sig)
-    if state.owner(key_id) is None:
-        raise APIError(403, "key_id: the key this link was made for is no longer accepted",
+    key = state.link_owner(key_id)
+    if key is None:
+        raise APIError(403, "key_id: the key this link was made for is not accepted here",
                        "invalid_link_signature", "key_id")
-    return key_id
+    state.links.check(key.owner_id, doc_id, expires, sig)
+    return key.owner_id
 
 
 def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:

@@ -1,7 +1,9 @@
 """Signed, expiring download links, so a chat client can open a draft without the bearer key.
 
-A link names the key's folder (its owner id), the document and an expiry time, and carries
-an HMAC-SHA256 of the three under a server secret: ``/v1/documents/ID.md?key_id=OWNER&expires=T
+A link names the key (by an opaque id derived from the secret, so no part of the key's hash
+is shown: a weak key set in ``PARTNERPILOT_API_KEYS`` cannot be guessed offline from its
+links), the document and an expiry time, and carries an HMAC-SHA256 of the three under a
+server secret: ``/v1/documents/ID.md?key_id=OWNER&expires=T
 &sig=SIG``. Changing any of them breaks the signature; a link past its time, or of a key
 that was removed, opens nothing. The secret is 32 random bytes kept in
 ``<data_dir>/api-link-secret`` (mode 0600), made on first use, so links survive a restart and
@@ -57,15 +59,19 @@ class LinkSigner:
         self._secret = secret
         self.ttl = ttl
 
-    def _mac(self, owner: str, doc_id: str, expires: str) -> str:
-        message = f"v1\n{owner}\n{doc_id}\n{expires}".encode()
+    def _mac(self, *parts: str) -> str:
+        message = "\n".join(("v1", *parts)).encode()
         digest = hmac.new(self._secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    def key_id(self, owner: str) -> str:
+        """The id a link shows for the key whose folder is ``owner`` (opaque, 96 bits)."""
+        return self._mac("key-id", owner)[:16]
 
     def query(self, owner: str, doc_id: str, now: float | None = None) -> str:
         """The query string that opens ``doc_id`` of ``owner`` until ``ttl`` from now."""
         expires = str(int(now if now is not None else time.time()) + self.ttl)
-        return urlencode({"key_id": owner, "expires": expires,
+        return urlencode({"key_id": self.key_id(owner), "expires": expires,
                           "sig": self._mac(owner, doc_id, expires)})
 
     def check(self, owner: str, doc_id: str, expires: str, sig: str,
