@@ -83,12 +83,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``partnerpilot serve`` on a copy of the store; waits for /healthz."""
+def start_server(data_dir: Path, code: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``partnerpilot serve`` on a copy of the store (from the source tree ``code`` when
+    given, e.g. ``git archive main``); waits for /healthz."""
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_API_KEYS")}
     env["PARTNERPILOT_DATA_DIR"] = str(data_dir)
+    if code is not None:
+        env["PYTHONPATH"] = str(code.resolve())
     proc = subprocess.Popen([str(Path(sys.executable).parent / "partnerpilot"), "serve",
                              "--port", str(port)], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -209,6 +212,8 @@ PATHS = (
     ("in-process", "in-process `Agent.run`"),
     ("served", "served, `openai` client"),
     ("served-raw", "served, bare keep-alive POST (`http.client`)"),
+    ("baseline", "served by the `--baseline` code, `openai` client"),
+    ("baseline-raw", "served by the `--baseline` code, bare POST"),
     ("hello", "floor: hello-world uvicorn, `openai` client"),
     ("hello-raw", "floor: hello-world uvicorn, bare POST"),
 )
@@ -229,6 +234,8 @@ def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for key, label in PATHS:
+        if key not in times:
+            continue
         got = times[key]
         every = [t for _, t in got]
         per = [p50([t for s, t in got if s == suite]) * 1000 for suite in ("tools", "grounded")]
@@ -236,7 +243,11 @@ def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple
                      f"{p95(every) * 1000:.2f} | {per[0]:.2f} | {per[1]:.2f} |")
     local = p50([t for _, t in times["in-process"]])
     for key, what in (("served", "with the `openai` client"),
-                      ("served-raw", "with a bare POST (server cost only)")):
+                      ("served-raw", "with a bare POST (server cost only)"),
+                      ("baseline", "by the baseline code, `openai` client"),
+                      ("baseline-raw", "by the baseline code, bare POST")):
+        if key not in times:
+            continue
         added = (p50([t for _, t in times[key]]) / local - 1) * 100
         verdict = "met" if added <= 20 else "**missed**"
         lines.append(f"\nAdded latency at p50 {what}: {added:+.1f}% (target <= 20%: {verdict}).")
@@ -257,6 +268,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument("--baseline", type=Path, help="also serve from this source tree "
+                        "(e.g. `git archive main`), interleaved, for a before/after")
     args = parser.parse_args()
     settings = Settings(backend="offline")
     store = Store.open(settings)
@@ -268,6 +281,12 @@ def main() -> None:
                     ignore=shutil.ignore_patterns("*.lock", "api-documents", "documents"))
     proc, url = start_server(served_dir)
     hello, hello_port = start_hello()
+    running = [proc, hello]
+    if args.baseline is not None:
+        base_dir = work / "baseline-data"
+        shutil.copytree(served_dir, base_dir)
+        base_proc, base_url = start_server(base_dir, args.baseline)
+        running.append(base_proc)
     api = openai.OpenAI(base_url=url + "/v1", api_key="bench", max_retries=0, timeout=600)
     hello_api = openai.OpenAI(base_url=f"http://127.0.0.1:{hello_port}/v1", api_key="bench",
                               max_retries=0, timeout=60)
@@ -278,6 +297,13 @@ def main() -> None:
              "served-raw": lambda q: timed_raw(conn, q),
              "hello": lambda q: timed_served(hello_api, q),
              "hello-raw": lambda q: timed_raw(hello_conn, q)}
+    if args.baseline is not None:
+        base_api = openai.OpenAI(base_url=base_url + "/v1", api_key="bench", max_retries=0,
+                                 timeout=600)
+        base_conn = http.client.HTTPConnection("127.0.0.1", int(base_url.rsplit(":", 1)[1]),
+                                               timeout=600)
+        paths["baseline"] = lambda q: timed_served(base_api, q)
+        paths["baseline-raw"] = lambda q: timed_raw(base_conn, q)
     asked = questions(args.questions)
     times: dict[str, list[tuple[str, float]]] = {k: [] for k in paths}
     failures = dict.fromkeys(paths, 0)
@@ -296,9 +322,9 @@ def main() -> None:
                         times[key].append((suite, got))
         ok, failed, wall = streams(url)
     finally:
-        for running in (proc, hello):
-            running.terminate()
-            running.wait(timeout=30)
+        for started in running:
+            started.terminate()
+            started.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     lines = table(asked, args.rounds, times, failures, (before, load_text()))
     lines += [f"{STREAMS} concurrent streams: {ok} finished, {failed} failed, {wall:.1f} s wall.",
