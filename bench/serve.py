@@ -219,8 +219,20 @@ PATHS = (
 )
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid: int | None) -> int:
+    """User + system CPU ticks of process ``pid`` so far (0 for None)."""
+    if pid is None:
+        return 0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple[str, float]]],
-          failures: dict[str, int], loads: tuple[str, str]) -> list[str]:
+          failures: dict[str, int], loads: tuple[str, str],
+          cpu: dict[str, tuple[float, float]]) -> list[str]:
     """The Markdown result: one row per path, p50 by suite, and the two added-latency ratios."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -230,8 +242,9 @@ def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple
         f"{loads[1]} after. {len(asked)} questions (alternately from the `tools` and "
         f"`grounded` eval suites) x {rounds} rounds, every path in turn per question, after one "
         "warm-up pass; `python bench/serve.py`. Failed runs are counted and not timed.", "",
-        "| path | ok | failed | p50 ms | p95 ms | p50 ms tools | p50 ms grounded |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| path | ok | failed | p50 ms | p95 ms | p50 ms tools | p50 ms grounded "
+        "| CPU ms/turn, caller | CPU ms/turn, server |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for key, label in PATHS:
         if key not in times:
@@ -240,20 +253,29 @@ def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple
         every = [t for _, t in got]
         per = [p50([t for s, t in got if s == suite]) * 1000 for suite in ("tools", "grounded")]
         lines.append(f"| {label} | {len(every)} | {failures[key]} | {p50(every) * 1000:.2f} | "
-                     f"{p95(every) * 1000:.2f} | {per[0]:.2f} | {per[1]:.2f} |")
-    local = p50([t for _, t in times["in-process"]])
+                     f"{p95(every) * 1000:.2f} | {per[0]:.2f} | {per[1]:.2f} | "
+                     f"{cpu[key][0] * 1000:.2f} | {cpu[key][1] * 1000:.2f} |")
+    def added(key: str, suite: str | None = None) -> float:
+        def mid(k: str) -> float:
+            return p50([t for s, t in times[k] if suite is None or s == suite])
+        return (mid(key) / mid("in-process") - 1) * 100
+
     for key, what in (("served", "with the `openai` client"),
                       ("served-raw", "with a bare POST (server cost only)"),
                       ("baseline", "by the baseline code, `openai` client"),
                       ("baseline-raw", "by the baseline code, bare POST")):
         if key not in times:
             continue
-        added = (p50([t for _, t in times[key]]) / local - 1) * 100
-        verdict = "met" if added <= 20 else "**missed**"
-        lines.append(f"\nAdded latency at p50 {what}: {added:+.1f}% (target <= 20%: {verdict}).")
-    floor = p50([t for _, t in times["hello"]]) / local * 100
-    lines.append(f"\nThe `openai` client's floor alone (hello-world server) is {floor:.0f}% of "
-                 "the in-process p50.")
+        verdict = "met" if added(key) <= 20 else "**missed**"
+        lines.append(f"\nAdded latency at p50 {what}: {added(key):+.1f}% (target <= 20%: "
+                     f"{verdict}); tools only {added(key, 'tools'):+.1f}%, grounded only "
+                     f"{added(key, 'grounded'):+.1f}%.")
+    local = p50([t for _, t in times["in-process"]])
+    tools = p50([t for s, t in times["in-process"] if s == "tools"])
+    floor = p50([t for _, t in times["hello"]])
+    lines.append(f"\nThe `openai` client's floor alone (hello-world server) is "
+                 f"{floor / local * 100:.0f}% of the in-process p50 ({floor / tools * 100:.0f}% "
+                 "of the tools-only p50).")
     return lines
 
 
@@ -307,6 +329,11 @@ def main() -> None:
     asked = questions(args.questions)
     times: dict[str, list[tuple[str, float]]] = {k: [] for k in paths}
     failures = dict.fromkeys(paths, 0)
+    servers = {"served": proc.pid, "served-raw": proc.pid, "hello": hello.pid,
+               "hello-raw": hello.pid}
+    if args.baseline is not None:
+        servers.update(baseline=base_proc.pid, **{"baseline-raw": base_proc.pid})
+    cpu = {k: [0.0, 0.0] for k in paths}  # CPU seconds: this process, the server process
     before = load_text()
     try:
         for _, question in asked:  # warm-up: models, caches, connections
@@ -315,7 +342,11 @@ def main() -> None:
         for _ in range(args.rounds):
             for suite, question in asked:
                 for key, run in paths.items():
+                    server = servers.get(key)
+                    ticks, own = cpu_ticks(server), time.process_time()
                     got = run(question)
+                    cpu[key][0] += time.process_time() - own
+                    cpu[key][1] += (cpu_ticks(server) - ticks) / CLOCK_TICKS
                     if got is None:
                         failures[key] += 1
                     else:
@@ -326,7 +357,9 @@ def main() -> None:
             started.terminate()
             started.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-    lines = table(asked, args.rounds, times, failures, (before, load_text()))
+    lines = table(asked, args.rounds, times, failures, (before, load_text()),
+                  {k: (a / args.rounds / len(asked), b / args.rounds / len(asked))
+                   for k, (a, b) in cpu.items()})
     lines += [f"{STREAMS} concurrent streams: {ok} finished, {failed} failed, {wall:.1f} s wall.",
               ""]
     text = "\n".join(lines)
