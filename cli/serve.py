@@ -19,6 +19,7 @@ from knowledge.settings import get_settings
 from knowledge.store import Store
 from ui.api.app import DEFAULT_MAX_BODY, ServeState, create_app
 from ui.api.keys import ENV_VAR, KeyRing, add_key, keys_path, read_file_keys, remove_key
+from ui.api.links import DEFAULT_LINK_TTL
 
 keys_app = typer.Typer(help="API keys for `partnerpilot serve`.", no_args_is_help=True)
 
@@ -44,6 +45,9 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     max_body: Annotated[int, typer.Option(
         min=1024, help="Largest request body accepted, in bytes.")] = DEFAULT_MAX_BODY,
+    link_ttl: Annotated[int, typer.Option(
+        min=60, help="Seconds a document link in an answer opens without a key.")
+    ] = DEFAULT_LINK_TTL,
 ) -> None:
     """Serve the agent as an OpenAI-compatible API (/v1/chat/completions) until Ctrl-C.
 
@@ -58,7 +62,7 @@ def serve(
         if not keys and not is_loopback(host):
             fail(f"host: refusing to serve on {host} with no API key; add one with "
                  f"`partnerpilot keys add NAME` or set {ENV_VAR}")
-        state = ServeState(settings, keys, store=_open_store())
+        state = ServeState(settings, keys, store=_open_store(), link_ttl=link_ttl)
     app = create_app(state, max_body=max_body)
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"partnerpilot API on http://{shown}:{port}/v1 "

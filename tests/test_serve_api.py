@@ -92,15 +92,20 @@ def test_draft_is_downloadable_as_markdown_and_a_valid_docx_by_its_key_only(
     doc = documents[0]
     content = response.choices[0].message.content
     assert doc["docx_url"] in content and doc["markdown_url"] in content
-    markdown = _download(server, doc["markdown_url"])
+    # the links in the answer open with a click: signed, no Authorization header
+    markdown = httpx.get(doc["markdown_url"], timeout=60)
     assert markdown.status_code == 200 and "RACI" in markdown.text
-    word = _download(server, doc["docx_url"])
+    word = httpx.get(doc["docx_url"], timeout=60)
     assert word.status_code == 200
     parsed = docx.Document(io.BytesIO(word.content))
     assert any("governance" in p.text.lower() for p in parsed.paragraphs)
-    other = _download(server, doc["docx_url"], who="bob")
+    # the bearer header keeps working, for the key that drafted it only
+    plain = f"{server.url}/v1/documents/{doc['id']}.docx"
+    assert _download(server, plain).content == word.content
+    other = _download(server, plain, who="bob")
     assert other.status_code == 404
     assert other.json()["error"]["code"] == "document_not_found"
+    assert httpx.get(doc["docx_url"].replace("sig=", "sig=x"), timeout=60).status_code == 403
     # no server path anywhere in what the client got
     everything = content + json.dumps(extra(response))
     assert str(server.log_path.parent) not in everything and "/api-documents/" not in everything

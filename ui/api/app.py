@@ -8,6 +8,7 @@ refused by the registry itself) and the key's own document folder.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.access import Forbidden, Role, allowed
@@ -37,9 +38,10 @@ from ui.api.chat import (
     conversation,
     usage,
 )
-from ui.api.documents import find_document, owner_dir
+from ui.api.documents import find_document, owner_dir, split_id
 from ui.api.errors import APIError, error_body, install_handlers
 from ui.api.keys import LOCAL, ApiKey, KeyRing
+from ui.api.links import DEFAULT_LINK_TTL, LinkSigner, load_secret
 
 DEFAULT_MAX_BODY = 1_000_000  # bytes; `partnerpilot serve --max-body` changes it
 
@@ -97,10 +99,12 @@ class BodyLimit:
 class ServeState:
     """What the app serves from: settings, the store, the keys, the backends, the sessions."""
 
-    def __init__(self, settings: Settings, keys: KeyRing, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, keys: KeyRing, store: Store | None = None,
+                 link_ttl: int = DEFAULT_LINK_TTL) -> None:
         self.settings = settings
         self.data_dir = Path(settings.data_dir).resolve()
         self.keys = keys
+        self.links = LinkSigner(load_secret(self.data_dir), link_ttl)
         self._store = store
         self._lock = threading.Lock()
         self._backends: dict[tuple[str, str, str], Backend] = {}
@@ -114,6 +118,13 @@ class ServeState:
             if self._store is None:
                 self._store = Store.open(self.settings)
             return self._store
+
+    def link_owner(self, key_id: str) -> ApiKey | None:
+        """The configured key a link's ``key_id`` names (the local owner when keyless)."""
+        for key in self.keys.keys if self.keys else [LOCAL]:
+            if hmac.compare_digest(self.links.key_id(key.owner_id), key_id):
+                return key
+        return None
 
     def models(self) -> list[str]:
         """The backends that can answer here, as model ids."""
@@ -194,7 +205,7 @@ class ChatTurn:
         self.session = state.sessions.session_for(key.owner_id, self.earlier)
         self.events = self.agent.stream(self.message, self.session)
         self.head = _head(self.events, key.role)
-        self.render = Rendering(str(request.base_url), state.roots)
+        self.render = Rendering(str(request.base_url), state.roots, state.links, key.owner_id)
         self.prompt = "\n".join(m.text() for m in body.messages)
         self.base = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
                      "model": body.model}
@@ -252,8 +263,12 @@ class ChatTurn:
         yield "data: [DONE]\n\n"
 
 
-def caller(request: Request) -> ApiKey:
-    """The key a request is made with: 401 when keys are configured and it has none valid."""
+async def caller(request: Request) -> ApiKey:
+    """The key a request is made with: 401 when keys are configured and it has none valid.
+
+    ``async`` on purpose: the check is one SHA-256 and a lookup, and a sync dependency would
+    cost every request a hop to the thread pool (measured in ``bench/RESULTS.md``).
+    """
     state: ServeState = request.app.state.serve
     if not state.keys:
         return LOCAL
@@ -270,6 +285,20 @@ def caller(request: Request) -> ApiKey:
 Caller = Annotated[ApiKey, Depends(caller)]
 
 
+def signed_owner(state: ServeState, doc_id: str, key_id: str | None, expires: str | None,
+                 sig: str | None) -> str:
+    """The folder a signed link opens; 403 when it is partial, forged, expired or revoked."""
+    if not key_id or not sig or not expires or not expires.isdigit() or len(expires) > 12:
+        raise APIError(403, "sig: a signed link needs key_id, expires (a Unix time) and sig",
+                       "invalid_link_signature", "sig")
+    key = state.link_owner(key_id)
+    if key is None:
+        raise APIError(403, "key_id: the key this link was made for is not accepted here",
+                       "invalid_link_signature", "key_id")
+    state.links.check(key.owner_id, doc_id, expires, sig)
+    return key.owner_id
+
+
 def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The API over ``state``; ``max_body`` caps request bodies (bytes)."""
     app = FastAPI(title="partnerpilot", version="1", summary="Partnership strategy assistant: "
@@ -279,21 +308,32 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
 
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
         """Liveness: the server is up; the models it serves."""
         return {"status": "ok", "models": state.models()}
 
     @app.get("/v1/models")
-    def list_models(key: Caller) -> dict[str, Any]:
+    async def list_models(key: Caller) -> dict[str, Any]:
         """The backends that can answer, as OpenAI model objects."""
         return {"object": "list", "data": [
             {"id": m, "object": "model", "created": 0, "owned_by": "partnerpilot"}
             for m in state.models()]}
 
     @app.get("/v1/documents/{doc_id}", response_model=None)
-    def get_document(doc_id: str, key: Caller, format: str = "md") -> FileResponse:
-        """A document this key drafted, as Markdown (default) or DOCX."""
-        found = find_document(owner_dir(state.data_dir, key.owner_id), doc_id, format)
+    async def get_document(request: Request, doc_id: str, format: str = "md",
+                           key_id: str | None = None, expires: str | None = None,
+                           sig: str | None = None) -> FileResponse:
+        """A document this key drafted, as Markdown (default) or DOCX.
+
+        Opened with the bearer key, or with no header by the signed link of an answer
+        (``key_id``, ``expires``, ``sig``: every one of them or none).
+        """
+        doc_id, fmt = split_id(doc_id, format)
+        if key_id is None and expires is None and sig is None:
+            owner = (await caller(request)).owner_id
+        else:
+            owner = signed_owner(state, doc_id, key_id, expires, sig)
+        found = find_document(owner_dir(state.data_dir, owner), doc_id, fmt)
         return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
     @app.post("/v1/chat/completions", response_model=None)
@@ -303,7 +343,9 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         if body.stream:
             return StreamingResponse(turn.chunks(), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache"})
-        return turn.complete()
+        # Encoded here: FastAPI's generic encoder walks the whole answer in Python first.
+        return Response(json.dumps(turn.complete(), ensure_ascii=False).encode("utf-8"),
+                        media_type="application/json")
 
     app.add_middleware(BodyLimit, limit=max_body)
     return app

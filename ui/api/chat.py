@@ -30,6 +30,7 @@ from agent.events import Citation, DocumentProduced
 from agent.session import Session
 from ui.api.documents import document_id
 from ui.api.errors import APIError
+from ui.api.links import LinkSigner
 from ui.safe_md import safe_markdown
 
 MODEL_PREFIX = "partnerpilot-"
@@ -145,11 +146,18 @@ def estimate_tokens(text: str) -> int:
 
 
 class Rendering:
-    """How answers are shown to clients: link host, hidden folders, the download base URL."""
+    """How answers are shown to clients: link host, hidden folders, the download links.
 
-    def __init__(self, base_url: str, roots: tuple[str, ...]) -> None:
+    Download links are signed for the caller's key (``owner``) and expire, so a chat client
+    opens them with a click, without the bearer header (:mod:`ui.api.links`).
+    """
+
+    def __init__(self, base_url: str, roots: tuple[str, ...], links: LinkSigner,
+                 owner: str) -> None:
         self.base_url = base_url.rstrip("/")
         self.roots = roots
+        self.links = links
+        self.owner = owner
         host = re.sub(r"^[a-z]+://", "", self.base_url).split("/")[0].split(":")[0]
         self.hosts = (host,)
 
@@ -158,11 +166,14 @@ class Rendering:
         return safe_markdown(text, link_hosts=self.hosts, roots=self.roots)
 
     def document_links(self, document: DocumentProduced) -> dict[str, Any]:
-        """A document as the API lists it: id, kind, title and its two download URLs."""
+        """A document as the API lists it: id, kind, title and its two signed download URLs."""
         doc_id = document_id(document)
-        url = f"{self.base_url}/v1/documents/{doc_id}" if doc_id else None
-        return {"id": doc_id, "kind": document.kind, "title": document.title,
-                "markdown_url": url and f"{url}.md", "docx_url": url and f"{url}.docx"}
+        urls: dict[str, str | None] = {"markdown_url": None, "docx_url": None}
+        if doc_id:
+            url, query = f"{self.base_url}/v1/documents/{doc_id}", self.links.query(
+                self.owner, doc_id)
+            urls = {"markdown_url": f"{url}.md?{query}", "docx_url": f"{url}.docx?{query}"}
+        return {"id": doc_id, "kind": document.kind, "title": document.title, **urls}
 
     def appendix(self, result: TurnResult) -> str:
         """The "Sources", "Computed by" and "Documents" section a plain client shows."""

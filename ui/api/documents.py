@@ -42,17 +42,27 @@ class Download:
     filename: str
 
 
+def split_id(doc_id: str, fmt: str) -> tuple[str, str]:
+    """The document id without its format suffix, and the format (the suffix wins over ``fmt``).
+
+    Args:
+        doc_id: The id as requested (a ``.md`` or ``.docx`` suffix picks the format).
+        fmt: ``md`` or ``docx`` when the id has no suffix.
+    """
+    for suffix in ("md", "docx"):
+        if doc_id.endswith("." + suffix):
+            return doc_id[: -len(suffix) - 1], suffix
+    return doc_id, fmt
+
+
 def find_document(folder: Path, doc_id: str, fmt: str) -> Download:
     """The file for ``doc_id`` in ``folder``, or a 404 (the same for "absent" and "not yours").
 
     Args:
         folder: The caller's own document folder.
-        doc_id: The id (a ``.md`` or ``.docx`` suffix picks the format).
-        fmt: ``md`` or ``docx`` when the id has no suffix.
+        doc_id: The id, without its format suffix (:func:`split_id`).
+        fmt: ``md`` or ``docx``.
     """
-    for suffix in ("md", "docx"):
-        if doc_id.endswith("." + suffix):
-            doc_id, fmt = doc_id[: -len(suffix) - 1], suffix
     if fmt not in FORMATS:
         raise APIError(400, f"format: must be md or docx (got {fmt[:20]!r})", "invalid_format",
                        "format")
