@@ -24,6 +24,8 @@ import playwright.sync_api as playwright_api
 import pytest
 from ui_server import ROOT, UIServer, start_ui_server
 
+from ui.auth import revoke_sessions
+
 sys.path.insert(0, str(ROOT / "bench"))
 from ui_client import ChatClient, login_cookie  # noqa: E402
 
@@ -122,8 +124,9 @@ def context(browser: Any, server: UIServer, outside: list[str], shots: Path,
     ctx.close()
 
 
-def login(ctx: Any, server: UIServer, user: str, settle: bool = True) -> Any:
-    page = ctx.new_page()
+def login(ctx: Any, server: UIServer, user: str, settle: bool = True,
+          page: Any = None) -> Any:
+    page = page or ctx.new_page()
     page.goto(server.url + "/login", wait_until="networkidle")
     page.locator("input").first.fill(user)
     page.locator("input[type=password]").fill(server.users[user])
@@ -416,3 +419,70 @@ def test_twenty_reopened_threads_have_no_empty_step(server: UIServer) -> None:
         empty += [(tid, s["name"]) for s in tools
                   if not s.get("output") or str(s["output"]).endswith("…")]
     assert empty == []
+
+
+def test_a_source_chip_opens_its_whole_passage_and_a_new_answer_closes_it(
+        context: Any, server: UIServer, shots: Path) -> None:
+    page = login(context, server, "alice")
+    answer = ask(page, "How does a partner get promoted to the next tier?")
+    page.wait_for_function(TURN_OVER, timeout=60_000)
+    page.wait_for_timeout(1000)  # Chainlit would have opened the panel by itself by now
+    assert page.locator("#side-view-title").count() == 0  # only a click opens it
+    chips = answer.locator("a.element-link")
+    names = chips.all_inner_texts()
+    assert len(names) >= 2 and all(n.startswith("Source ") for n in names), names
+    chips.nth(1).click()  # the second source: its own title over its own text
+    title = page.locator("#side-view-title")
+    title.wait_for(timeout=15_000)
+    assert title.inner_text().strip() == names[1]
+    passage = page.locator("#side-view-content").inner_text()
+    section = names[1].split(" - ", 1)[1]
+    assert section in passage and passage.count("tier-movement") <= 1, passage
+    text = passage.split(section, 1)[1].strip().rsplit("\n", 1)[0].strip()
+    assert len(text) > 200 and text[-1] in ".:)" and not text.endswith("…"), text  # whole
+    both_widths(page, shots, "source-panel")
+    page.locator("#side-view-title").wait_for(timeout=5_000)
+    ask(page, "Which tier does a partner with $2,500,000 annual pipeline, 12 certified "
+              "individuals and a dedicated practice qualify for?")
+    assert page.locator("#side-view-title").count() == 0  # a new answer closed it
+    answer = ask(page, "What happens when a partner misses the tier criteria?")
+    page.wait_for_timeout(1000)
+    assert page.locator("#side-view-title").count() == 0  # its sources did not open it
+
+
+def test_refusals_are_said_in_plain_words(
+        browser: Any, server: UIServer, shots: Path) -> None:
+    ctx = browser.new_context(viewport=DESKTOP)
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url)
+              else r.abort())
+    try:
+        page = ctx.new_page()
+        page.goto(server.url + "/login", wait_until="networkidle")
+        page.locator("input").first.fill("bob")
+        page.locator("input[type=password]").fill("not-his-password")
+        page.locator("button[type=submit]").click()
+        page.get_by_text("Wrong username or password").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # a notice would be on screen by now
+        seen = page.locator("body").inner_text()
+        assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
+        assert page.locator("[data-sonner-toast]:visible").count() == 0
+        page = login(ctx, server, "bob", page=page)
+        ask(page, SCORE)
+        revoke_sessions(server.data_dir, "bob")  # as logging out elsewhere does
+        page.reload()  # the page asks who is logged in: nobody any more
+        page.wait_for_url("**/login", timeout=30_000)
+        note = page.locator("#pp-session-ended")
+        note.wait_for(timeout=30_000)
+        assert note.inner_text() == "Your session has ended. Please sign in again."
+        seen = page.locator("body").inner_text()
+        assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
+        page.screenshot(path=str(shots / "session-ended-desktop.png"))
+        page = login(ctx, server, "bob", page=page)
+        refused = page.evaluate(  # a file that is not bob's, as the page asks
+            """async () => { const r = await fetch('/partnerpilot/files/alice/not-bobs.csv');
+               return [r.status, r.statusText, await r.text()]; }""")
+        assert refused[0] in (401, 403, 404), refused
+        assert "Unauthorized" not in refused[1] and refused[2] == "{}", refused
+        assert refused[1].endswith("."), refused  # a sentence, not a status code's name
+    finally:
+        ctx.close()

@@ -272,9 +272,12 @@ async def _on_message(message: cl.Message) -> None:
         return
     link_hosts = tuple((settings().link_hosts or "").split(","))
     renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
+    await render.close_sources()  # a new answer starts: the last one's source panel closes
+    await renderer.begin()  # a step on screen at once, before routing and retrieval
     try:
         agent = await asyncio.to_thread(get_agent)
     except Exception as exc:  # a person sees why, never a traceback
+        await renderer.finish_failed()
         await cl.ErrorMessage(content=f"The assistant could not start: {exc}").send()
         return
     async with _turn_lock():
