@@ -38,18 +38,21 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 FRAMEWORK = "How does a partner get promoted to the next tier?"
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
-#: In the page: stamp the sending Enter, then the first step, the search label, the answer.
+#: In the page: stamp the sending Enter, then the first tool step, its tool, the answer.
 WATCH = """() => {
-  window.__pp = {sent: null, step: null, search: null, text: null};
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  window.__pp = {sent: null, step: null, tool: null, text: null};
   const stamp = key => { if (window.__pp.sent !== null && window.__pp[key] === null)
                            window.__pp[key] = performance.now() - window.__pp.sent; };
   document.addEventListener('keydown', e => { if (e.key === 'Enter')
                                                 window.__pp.sent = performance.now(); }, true);
   new MutationObserver(() => {
     if (window.__pp.sent === null) return;
-    const steps = [...document.querySelectorAll('.step [id^="step-"], [id^="step-"]')];
+    // a tool step's header is id="step-<its name>"; a message's is id="step-<uuid>"
+    const steps = [...document.querySelectorAll('[id^="step-"]')].filter(
+        e => !UUID.test(e.id.slice(5)));
     if (steps.length) stamp('step');
-    if (document.body.innerText.includes('Searching the framework')) stamp('search');
+    if (steps.some(e => e.id !== 'step-Reading your question')) stamp('tool');
     const answer = [...document.querySelectorAll('.ai-message')].pop();
     if (answer && answer.innerText.trim().length > 20) stamp('text');
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
@@ -112,7 +115,7 @@ def main() -> int:
         server.stop()
     load_after = os.getloadavg()[0]
     first = [r["step"] for _, r in rows if r["step"] is not None]
-    search = [r["search"] for t, r in rows if t == FRAMEWORK and r["search"] is not None]
+    tool = [r["tool"] for _, r in rows if r["tool"] is not None]
     text = [r["text"] for _, r in rows if r["text"] is not None]
     missing = sum(1 for _, r in rows if r["step"] is None)
     within = sum(1 for v in first if v <= 300)
@@ -127,7 +130,7 @@ def main() -> int:
         "| measure | n | p50 ms | p95 ms | max ms |", "| --- | --- | --- | --- | --- |",
     ]
     for name, values in (("send -> first step", first),
-                         ("send -> \"Searching the framework…\" (framework only)", search),
+                         ("send -> the step names its tool", tool),
                          ("send -> first answer text", text)):
         lines.append(f"| {name} | {len(values)} | {pct(values, 50):.0f} | {pct(values, 95):.0f} "
                      f"| {max(values, default=float('nan')):.0f} |")

@@ -60,7 +60,8 @@ REPLIES = (  # follow-up question keyword -> reply, most specific first
 WATCH = """phrase => { window.__pp = []; new MutationObserver(() => {
   const answer = [...document.querySelectorAll('.ai-message')]
       .find(e => e.innerText.includes(phrase));
-  window.__pp.push([!!document.querySelector('[id^="step-"]'),
+  window.__pp.push([[...document.querySelectorAll('[id^="step-"]')].some(  // not a message's
+                      e => !/^step-[0-9a-f]{8}-[0-9a-f]{4}-/.test(e.id)),
                     answer ? answer.innerText.length : 0,
                     answer ? answer.innerText.includes('Answered by:') : false]);
 }).observe(document.body, {childList: true, subtree: true, characterData: true}); }"""

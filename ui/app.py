@@ -265,7 +265,7 @@ async def _on_message(message: cl.Message) -> None:
             session = _current_session()
             first = not session.turns and not cl.user_session.get("pp_named")
             cl.user_session.set("pp_named", True)
-            await upload.handle_upload(files, get_agent)
+            await upload.handle_upload(files, get_agent, message.content)
             await _save_session(session)
             if first:
                 await _name_thread(upload.thread_name(files))
