@@ -38,8 +38,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 FRAMEWORK = "How does a partner get promoted to the next tier?"
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
+#: Words that open the two answers (not in any step's title or summary).
+PHRASES = ("Promotion is automatic", "Promotion needs", "This partner scores")
 #: In the page: stamp the sending Enter, then the first tool step, its tool, the answer.
-WATCH = """() => {
+WATCH = """phrases => {
+  const PHRASES = phrases;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
   window.__pp = {sent: null, step: null, tool: null, text: null};
   const stamp = key => { if (window.__pp.sent !== null && window.__pp[key] === null)
@@ -53,12 +56,14 @@ WATCH = """() => {
         e => !UUID.test(e.id.slice(5)));
     if (steps.length) stamp('step');
     if (steps.some(e => e.id !== 'step-Reading your question')) stamp('tool');
-    const answer = [...document.querySelectorAll('.ai-message')].pop();
-    if (answer && answer.innerText.trim().length > 20) stamp('text');
+    // the answer's own words (a step also sits in an .ai-message block)
+    if ([...document.querySelectorAll('.ai-message')].some(
+          e => PHRASES.some(p => e.innerText.includes(p)))) stamp('text');
   }).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
-DONE = "() => !document.querySelector('#stop-button') && " \
-       "[...document.querySelectorAll('.ai-message')].some(e => e.innerText.includes('Answered by:'))"
+DONE = ("() => !document.querySelector('#stop-button') && "
+        "[...document.querySelectorAll('.ai-message')].some("
+        "e => e.innerText.includes('Answered by:'))")
 
 
 def pct(values: list[float], q: int) -> float:
@@ -80,7 +85,7 @@ def one_turn(browser: Any, url: str, password: str, text: str) -> dict[str, floa
         page.wait_for_selector("#chat-input", timeout=60_000)
         page.wait_for_function("() => !!document.querySelector('#starters button, [id^=starter-]')",
                                timeout=60_000)
-        page.evaluate(WATCH)
+        page.evaluate(WATCH, list(PHRASES))
         page.click("#chat-input")
         page.keyboard.type(text)
         page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",

@@ -13,7 +13,6 @@ import asyncio
 import concurrent.futures
 import json
 import os
-import sqlite3
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,21 @@ from typing import Any
 
 import playwright.sync_api as playwright_api
 import pytest
-from ui_server import ROOT, UIServer, start_ui_server
+from ui_server import (
+    ANSWER_MS,
+    CHROMIUM,
+    FLAGS,
+    ROOT,
+    UIServer,
+    ask,
+    attach,
+    browser_context,
+    db_rows,
+    login,
+    send,
+    start_ui_server,
+    thread_id,
+)
 
 from ui.auth import revoke_sessions
 
@@ -31,13 +44,8 @@ from ui_client import ChatClient, login_cookie  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ANSWER_MS = 120_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
 TURN_OVER = "() => !document.querySelector('#stop-button')"
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
@@ -106,16 +114,7 @@ def outside() -> list[str]:
 @pytest.fixture
 def context(browser: Any, server: UIServer, outside: list[str], shots: Path,
             request: pytest.FixtureRequest) -> Iterator[Any]:
-    ctx = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server.url):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    ctx = browser_context(browser, server.url, DESKTOP, outside, accept_downloads=True)
     failed_before = request.session.testsfailed
     yield ctx
     if request.session.testsfailed > failed_before:
@@ -123,32 +122,6 @@ def context(browser: Any, server: UIServer, outside: list[str], shots: Path,
             page.screenshot(path=str(shots / f"failure-{request.node.name}-{n}.png"))
         print(f"--- server log ---\n{server.log()[-4000:]}")
     ctx.close()
-
-
-def login(ctx: Any, server: UIServer, user: str, settle: bool = True,
-          page: Any = None) -> Any:
-    page = page or ctx.new_page()
-    page.goto(server.url + "/login", wait_until="networkidle")
-    page.locator("input").first.fill(user)
-    page.locator("input[type=password]").fill(server.users[user])
-    page.locator("button[type=submit]").click()
-    page.wait_for_selector("#chat-input", timeout=60_000)
-    if settle:
-        page.wait_for_load_state("networkidle")
-    return page
-
-
-def ask(page: Any, text: str) -> Any:
-    """Send ``text``; wait for the answer that carries the model badge and return it."""
-    before = page.locator(".ai-message:has-text('Answered by:')").count()
-    page.click("#chat-input")
-    page.keyboard.type(text)
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('.ai-message')].filter("
-        "e => e.innerText.includes('Answered by:')).length > n", arg=before, timeout=ANSWER_MS)
-    return page.locator(".ai-message:has-text('Answered by:')").nth(before)
 
 
 def both_widths(page: Any, shots: Path, name: str) -> None:
@@ -159,16 +132,6 @@ def both_widths(page: Any, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(200)
-
-
-def thread_id(page: Any) -> str:
-    page.wait_for_function("() => location.pathname.startsWith('/thread/')", timeout=30_000)
-    return str(page.evaluate("() => location.pathname.split('/').pop()"))
-
-
-def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
-        return list(conn.execute(query, args))
 
 
 def test_our_face_login_welcome_footer_and_nothing_from_outside(
@@ -210,15 +173,8 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
     good.write_text(CSV_HEADER + "\nP-9901,Early Bird Ltd,boutique,EMEA,retail,Fine,"
                     "60,60,60,60,60\n", encoding="utf-8")
     page = login(context, server, "alice", settle=False)
-    with page.expect_response(lambda r: "/project/file" in r.url
-                              and r.request.method == "POST", timeout=60_000) as uploaded:
-        page.set_input_files("#upload-button-input", str(good))  # at once: no retry
-    assert uploaded.value.status == 200
-    page.locator("#message-composer >> text=crm-export.csv").wait_for(timeout=30_000)
-    page.click("#chat-input")
-    page.keyboard.type("Import these partners")
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
-    page.keyboard.press("Enter")
+    attach(page, good)  # at once: no retry
+    send(page, "Import these partners")
     page.locator(".ai-message:has-text('crm-export.csv: done')").wait_for(timeout=ANSWER_MS)
     page.wait_for_timeout(1000)
     page.wait_for_function(TURN_OVER, timeout=60_000)  # the turn has ended
@@ -235,10 +191,7 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
                              ("empty.csv", "", "the file is empty")):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        with page.expect_response(lambda r: "/project/file" in r.url, timeout=60_000) as sent:
-            page.set_input_files("#upload-button-input", str(path))
-        assert sent.value.status == 200, name
-        page.locator(f"#message-composer >> text={name}").wait_for(timeout=30_000)
+        attach(page, path)
         page.click("#chat-input")
         page.keyboard.press("Enter")
         page.locator(f".ai-message:has-text('{kind}')").wait_for(timeout=ANSWER_MS)
@@ -246,6 +199,28 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
     assert "MIME" not in page.locator("body").inner_text()
     both_widths(page, shots, "upload")
 
+
+
+def test_a_partners_customer_list_is_imported_and_answered_with_the_overlap(
+        context: Any, server: UIServer, tmp_path: Path, shots: Path) -> None:
+    theirs = tmp_path / "brantwood-customers.csv"
+    theirs.write_text("Company Name,Company Domain Name\nNordlicht Handel,nordlicht-handel.de\n"
+                      "Amberline Retail,www.amberline.co.uk\nZzyzx Holdings,zzyzx.example\n",
+                      encoding="utf-8")
+    page = login(context, server, "alice", settle=False)
+    attach(page, theirs)
+    send(page, "These are Brantwood Kessler LLP's customers")
+    report = page.locator(".ai-message:has-text('as an account list: done')")
+    report.wait_for(timeout=ANSWER_MS)
+    assert "Brantwood Kessler LLP" in report.inner_text() and "imported: 3" in report.inner_text()
+    overlap = page.locator(".ai-message:has-text('Overlap with Brantwood Kessler LLP')")
+    overlap.wait_for(timeout=ANSWER_MS)
+    table = overlap.locator("table").first.inner_text()
+    assert "customers" in table and "Their customers" in table
+    page.locator("#step-Account\\ overlap").first.wait_for(timeout=30_000)  # the tool's step
+    page.wait_for_function(TURN_OVER, timeout=60_000)
+    assert page.locator(".ai-message:has-text('Answered by:')").count() == 0  # no agent turn
+    both_widths(page, shots, "account-overlap")
 
 def test_steps_stream_in_plain_language_and_charts_survive_a_reload(
         context: Any, server: UIServer, shots: Path) -> None:
@@ -358,9 +333,7 @@ def test_a_thread_that_is_not_yours_is_not_available(
     tid = STATE.get("alice_thread")
     if tid is None:  # this test run alone: make one
         tid = in_thread(_one_thread(server, "alice"))
-    ctx = browser.new_context(viewport=DESKTOP)
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url)
-              else r.abort())
+    ctx = browser_context(browser, server.url, DESKTOP)
     try:
         bob = login(ctx, server, "bob")
         response = bob.goto(f"{server.url}/thread/{tid}", wait_until="networkidle")
@@ -453,9 +426,7 @@ def test_a_source_chip_opens_its_whole_passage_and_a_new_answer_closes_it(
 
 def test_refusals_are_said_in_plain_words(
         browser: Any, server: UIServer, shots: Path) -> None:
-    ctx = browser.new_context(viewport=DESKTOP)
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url)
-              else r.abort())
+    ctx = browser_context(browser, server.url, DESKTOP)
     try:
         page = ctx.new_page()
         page.goto(server.url + "/login", wait_until="networkidle")
