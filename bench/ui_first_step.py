@@ -39,7 +39,7 @@ FRAMEWORK = "How does a partner get promoted to the next tier?"
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
 #: Words that open the two answers (not in any step's title or summary).
-PHRASES = ("Promotion is automatic", "Promotion needs", "This partner scores")
+PHRASES = ("consecutive", "This partner scores")
 #: In the page: stamp the sending Enter, then the first tool step, its tool, the answer.
 WATCH = """phrases => {
   const PHRASES = phrases;
