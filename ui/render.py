@@ -212,15 +212,21 @@ class TurnRenderer:
         """Show a step at once, before any slow work (routing, retrieval, a model's reply).
 
         The step reads "Reading your question…" and becomes the first tool's step when the
-        agent names it; a turn without a tool call removes it at :meth:`finish`.
+        agent names it; a turn without a tool call removes it at :meth:`finish`. It is shown,
+        not saved: Chainlit saves a sent step in a background task that can land after the
+        step's last save, and a reopened thread would show "Reading your question" (or a
+        step that was removed). It is saved once it is a tool's step (:meth:`persist_steps`).
         """
+        from chainlit.step import check_add_step_in_cot, stub_step
+
         parent = cl.context.current_step
         step = cl.Step(name=READING_TITLE, type="tool", show_input=False, default_open=False,
                        parent_id=parent.id if parent is not None else None)
         step.start = utc_now()
         step.output = READING_LABEL
         self.placeholder = step
-        await step.send()
+        shown = step.to_dict() if check_add_step_in_cot(step) else stub_step(step)
+        await cl.context.emitter.send_step(shown)
 
     async def finish_failed(self) -> None:
         """Take the "Reading your question" step away when no tool ran (or nothing could)."""
