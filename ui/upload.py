@@ -22,6 +22,9 @@ from tools.errors import FrameworkError
 from ui.safe_md import code_text, escape_text
 
 MAX_REPORT_ROWS = 30
+NO_OVERLAP_YET = ("No overlap to show yet: it needs our account list and a partner's. Drop "
+                  "the other one (with \"these are our accounts\" or \"these are <partner>'s "
+                  "customers\") to see it.")
 ROW_LABELS = {"customer": "customers", "prospect": "prospects",
               "opportunity": "open opportunities"}
 
@@ -119,6 +122,8 @@ async def handle_upload(files: list[Any], get_agent: Callable[[], Any],
                                                    name, deps, words)
         message = cl.ErrorMessage if result.outcome == "refused" else cl.Message
         await message(content=report_markdown(result)).send()
+        if result.outcome == "imported" and result.accounts is not None and not runs:
+            await cl.Message(content=NO_OVERLAP_YET).send()
         if runs:
             renderer = TurnRenderer()
             for run in runs:
