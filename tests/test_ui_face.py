@@ -439,7 +439,6 @@ def test_refusals_are_said_in_plain_words(
         assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
         assert page.locator("[data-sonner-toast]:visible").count() == 0
         page = login(ctx, server, "bob", page=page)
-        ask(page, SCORE)
         revoke_sessions(server.data_dir, "bob")  # as logging out elsewhere does
         page.reload()  # the page asks who is logged in: nobody any more
         page.wait_for_url("**/login", timeout=30_000)
