@@ -26,12 +26,11 @@ from typing import Any
 import pytest
 from chroma_server import free_port
 from pg_server import _as_server_user, pg_bin
-from ui_server import EMBED_CACHE
+from ui_server import CHROMIUM, EMBED_CACHE, FLAGS, attach, browser_context, send, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "deploy.md"
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "deploy-guide-password"
 # the guide indexes and starts four servers: minutes on a loaded 2-core machine
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -113,38 +112,18 @@ def wait_ready(url: str, log: Path, timeout: float = 300.0) -> None:
 
 
 def login(browser: Any, url: str, user: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
-    page = ctx.new_page()
-    page.goto(url + "/login", wait_until="networkidle")
-    page.locator("input").first.fill(user)
-    page.locator("input[type=password]").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_selector("#chat-input", timeout=120_000)
-    page.wait_for_load_state("networkidle")
-    return page
+    page = browser_context(browser, url, {"width": 1200, "height": 900}).new_page()
+    return sign_in(page, url, user, PASSWORD, timeout_ms=120_000)
 
 
 def say(page: Any, text: str, expect: str) -> str:
-    page.click("#chat-input")
-    page.keyboard.type(text)
-    page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
-                           timeout=60_000)
-    page.keyboard.press("Enter")
+    send(page, text)
     page.locator(f".ai-message:has-text('{expect}')").last.wait_for(timeout=180_000)
     return str(page.locator("body").inner_text())
 
 
 def upload(page: Any, csv: Path) -> str:
-    for _ in range(10):  # the chat session registers a moment after the page loads
-        with page.expect_response(lambda r: "/project/file" in r.url and
-                                  r.request.method == "POST") as uploaded:
-            page.set_input_files("#upload-button-input", str(csv))
-        if uploaded.value.status != 404:
-            break
-        page.wait_for_timeout(1000)
-    page.locator(f"#message-composer >> text={csv.name}").wait_for(timeout=30_000)
-    page.wait_for_timeout(500)
+    attach(page, csv)  # the app holds the file until the chat session exists: no retry
     return say(page, "Import these partners", "Import of")
 
 
@@ -159,8 +138,7 @@ def test_the_guide_deploys_and_two_people_share_one_store(deployment: dict[str, 
                    "D-9001,Zephyrine Deploy Advisory,gsi,gold,EMEA,healthcare,"
                    "Hospital cloud moves,80,70,60,90,50\n")
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pages: list[Any] = []
         try:
             pages.append(login(browser, url, "ada"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,17 +19,28 @@ from typing import Any
 import playwright.sync_api as playwright_api
 import pytest
 import yaml
-from ui_server import BIN, ROOT, UIServer, server_env, start_ui_server
+from ui_server import (
+    ANSWER_MS,
+    BIN,
+    CHROMIUM,
+    FLAGS,
+    ROOT,
+    UIServer,
+    ask,
+    attach,
+    browser_context,
+    db_rows,
+    login,
+    send,
+    server_env,
+    start_ui_server,
+    thread_id,
+)
 
 from tools.scoring import score_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ANSWER_TIMEOUT_MS = 120_000
-SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
 SCREENSHOT = ROOT / "docs" / "ui-screenshot.png"
 SCORE_MESSAGE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment "
                  "60, partnership appetite 90 and revenue potential 50")
@@ -70,20 +80,11 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def _only_server(server: UIServer) -> Any:
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server.url):
-            r.continue_()
-        else:
-            r.abort()
-    return route
-
-
 @pytest.fixture
 def context(browser: Any, server: UIServer, request: pytest.FixtureRequest,
             tmp_path: Path) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
-    ctx.route("**/*", _only_server(server))
+    ctx = browser_context(browser, server.url, {"width": 1280, "height": 1000},
+                          accept_downloads=True)
     failed_before = request.session.testsfailed
     yield ctx
     if request.session.testsfailed > failed_before:
@@ -91,43 +92,6 @@ def context(browser: Any, server: UIServer, request: pytest.FixtureRequest,
             page.screenshot(path=str(tmp_path / f"failure-{n}.png"), full_page=True)
         print(f"screenshots in {tmp_path}\n--- server log ---\n{server.log()[-4000:]}")
     ctx.close()
-
-
-def login(ctx: Any, server: UIServer, user: str) -> Any:
-    page = ctx.new_page()
-    page.goto(server.url + "/login", wait_until="networkidle")
-    page.locator("input").first.fill(user)
-    page.locator("input[type=password]").fill(server.users[user])
-    page.locator("button[type=submit]").click()
-    page.wait_for_selector("#chat-input", timeout=60_000)
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def ask(page: Any, text: str) -> Any:
-    """Send a message and wait for the answer that carries the model badge; return it."""
-    before = page.locator(".ai-message:has-text('Answered by:')").count()
-    page.click("#chat-input")
-    page.keyboard.type(text)
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)  # the previous turn has ended
-    page.keyboard.press("Enter")
-    answers = page.locator(".ai-message:has-text('Answered by:')")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.ai-message').length > 0 && "
-        "[...document.querySelectorAll('.ai-message')].filter("
-        "e => e.innerText.includes('Answered by:')).length > n",
-        arg=before, timeout=ANSWER_TIMEOUT_MS)
-    return answers.nth(before)
-
-
-def thread_id(page: Any) -> str:
-    page.wait_for_function("() => location.pathname.startsWith('/thread/')", timeout=30_000)
-    return str(page.evaluate("() => location.pathname.split('/').pop()"))
-
-
-def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
-        return list(conn.execute(query, args))
 
 
 def partner_count(server: UIServer) -> int:
@@ -145,7 +109,7 @@ def test_login_is_required_and_shows_starters(context: Any, server: UIServer) ->
     page.locator("input").first.fill("alice")
     page.locator("input[type=password]").fill("not-her-password")
     page.locator("button[type=submit]").click()
-    page.wait_for_timeout(1500)
+    page.get_by_text("Wrong username or password").first.wait_for(timeout=30_000)  # refused
     assert page.locator("#chat-input").count() == 0
     page = login(context, server, "alice")
     starters = page.locator("#starters button, [id^=starter-]")
@@ -235,20 +199,10 @@ def test_bad_csv_upload_shows_the_row_report_and_changes_nothing(
     ]) + "\n", encoding="utf-8")
     before = partner_count(server)
     page = login(context, server, "alice")
-    # The app holds an upload until the page's chat session exists: one try is enough.
-    with page.expect_response(lambda r: "/project/file" in r.url
-                              and r.request.method == "POST", timeout=60_000) as uploaded:
-        page.set_input_files("#upload-button-input", str(bad))
-    status = uploaded.value.status
-    assert status == 200, f"upload answered {status}"
-    page.locator("#message-composer >> text=new-partners.csv").wait_for(timeout=30_000)
-    page.wait_for_timeout(500)  # let the composer register the uploaded file's id
-    page.click("#chat-input")
-    page.keyboard.type("Import these partners")
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)  # the upload has finished
-    page.keyboard.press("Enter")
+    attach(page, bad)  # the app holds an upload until the chat session exists: one try
+    send(page, "Import these partners")  # once the upload has finished
     report = page.locator(".ai-message:has-text('rejected, nothing changed')").first
-    report.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    report.wait_for(timeout=ANSWER_MS)
     text = report.inner_text()
     assert "icp_overlap" in text and "partner_type" in text
     assert "P-9002" in text and "P-9003" in text
@@ -308,8 +262,7 @@ def test_second_user_cannot_see_the_first_users_threads(
     assert found.locator("table").count() >= 1  # partner hits come as a compact table
     assert "Partner" in found.locator("table").first.inner_text()
     alice_thread = thread_id(alice)
-    bob_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    bob_ctx.route("**/*", _only_server(server))
+    bob_ctx = browser_context(browser, server.url)
     try:
         bob = login(bob_ctx, server, "bob")
         bob.wait_for_timeout(1500)
@@ -320,7 +273,7 @@ def test_second_user_cannot_see_the_first_users_threads(
         response = bob.request.get(f"{server.url}/project/thread/{alice_thread}")
         assert response.status in (401, 403, 404)
         bob.goto(f"{server.url}/thread/{alice_thread}", wait_until="networkidle")
-        bob.wait_for_timeout(2000)
+        bob.get_by_text("This conversation is not available").wait_for(timeout=30_000)
         assert "Find systems integrators" not in bob.locator("body").inner_text()
     finally:
         bob_ctx.close()

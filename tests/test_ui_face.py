@@ -13,7 +13,6 @@ import asyncio
 import concurrent.futures
 import json
 import os
-import sqlite3
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -22,20 +21,31 @@ from typing import Any
 
 import playwright.sync_api as playwright_api
 import pytest
-from ui_server import ROOT, UIServer, start_ui_server
+from ui_server import (
+    ANSWER_MS,
+    CHROMIUM,
+    FLAGS,
+    ROOT,
+    UIServer,
+    ask,
+    attach,
+    browser_context,
+    db_rows,
+    login,
+    send,
+    start_ui_server,
+    thread_id,
+)
+
+from ui.auth import revoke_sessions
 
 sys.path.insert(0, str(ROOT / "bench"))
 from ui_client import ChatClient, login_cookie  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ANSWER_MS = 120_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
 TURN_OVER = "() => !document.querySelector('#stop-button')"
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
@@ -58,7 +68,8 @@ REPLIES = (  # follow-up question keyword -> reply, most specific first
 WATCH = """phrase => { window.__pp = []; new MutationObserver(() => {
   const answer = [...document.querySelectorAll('.ai-message')]
       .find(e => e.innerText.includes(phrase));
-  window.__pp.push([!!document.querySelector('[id^="step-"]'),
+  window.__pp.push([[...document.querySelectorAll('[id^="step-"]')].some(  // not a message's
+                      e => !/^step-[0-9a-f]{8}-[0-9a-f]{4}-/.test(e.id)),
                     answer ? answer.innerText.length : 0,
                     answer ? answer.innerText.includes('Answered by:') : false]);
 }).observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
@@ -103,16 +114,7 @@ def outside() -> list[str]:
 @pytest.fixture
 def context(browser: Any, server: UIServer, outside: list[str], shots: Path,
             request: pytest.FixtureRequest) -> Iterator[Any]:
-    ctx = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server.url):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    ctx = browser_context(browser, server.url, DESKTOP, outside, accept_downloads=True)
     failed_before = request.session.testsfailed
     yield ctx
     if request.session.testsfailed > failed_before:
@@ -120,31 +122,6 @@ def context(browser: Any, server: UIServer, outside: list[str], shots: Path,
             page.screenshot(path=str(shots / f"failure-{request.node.name}-{n}.png"))
         print(f"--- server log ---\n{server.log()[-4000:]}")
     ctx.close()
-
-
-def login(ctx: Any, server: UIServer, user: str, settle: bool = True) -> Any:
-    page = ctx.new_page()
-    page.goto(server.url + "/login", wait_until="networkidle")
-    page.locator("input").first.fill(user)
-    page.locator("input[type=password]").fill(server.users[user])
-    page.locator("button[type=submit]").click()
-    page.wait_for_selector("#chat-input", timeout=60_000)
-    if settle:
-        page.wait_for_load_state("networkidle")
-    return page
-
-
-def ask(page: Any, text: str) -> Any:
-    """Send ``text``; wait for the answer that carries the model badge and return it."""
-    before = page.locator(".ai-message:has-text('Answered by:')").count()
-    page.click("#chat-input")
-    page.keyboard.type(text)
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('.ai-message')].filter("
-        "e => e.innerText.includes('Answered by:')).length > n", arg=before, timeout=ANSWER_MS)
-    return page.locator(".ai-message:has-text('Answered by:')").nth(before)
 
 
 def both_widths(page: Any, shots: Path, name: str) -> None:
@@ -155,16 +132,6 @@ def both_widths(page: Any, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}-390.png"), full_page=True)
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(200)
-
-
-def thread_id(page: Any) -> str:
-    page.wait_for_function("() => location.pathname.startsWith('/thread/')", timeout=30_000)
-    return str(page.evaluate("() => location.pathname.split('/').pop()"))
-
-
-def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
-        return list(conn.execute(query, args))
 
 
 def test_our_face_login_welcome_footer_and_nothing_from_outside(
@@ -206,15 +173,8 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
     good.write_text(CSV_HEADER + "\nP-9901,Early Bird Ltd,boutique,EMEA,retail,Fine,"
                     "60,60,60,60,60\n", encoding="utf-8")
     page = login(context, server, "alice", settle=False)
-    with page.expect_response(lambda r: "/project/file" in r.url
-                              and r.request.method == "POST", timeout=60_000) as uploaded:
-        page.set_input_files("#upload-button-input", str(good))  # at once: no retry
-    assert uploaded.value.status == 200
-    page.locator("#message-composer >> text=crm-export.csv").wait_for(timeout=30_000)
-    page.click("#chat-input")
-    page.keyboard.type("Import these partners")
-    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
-    page.keyboard.press("Enter")
+    attach(page, good)  # at once: no retry
+    send(page, "Import these partners")
     page.locator(".ai-message:has-text('crm-export.csv: done')").wait_for(timeout=ANSWER_MS)
     page.wait_for_timeout(1000)
     page.wait_for_function(TURN_OVER, timeout=60_000)  # the turn has ended
@@ -231,10 +191,7 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
                              ("empty.csv", "", "the file is empty")):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
-        with page.expect_response(lambda r: "/project/file" in r.url, timeout=60_000) as sent:
-            page.set_input_files("#upload-button-input", str(path))
-        assert sent.value.status == 200, name
-        page.locator(f"#message-composer >> text={name}").wait_for(timeout=30_000)
+        attach(page, path)
         page.click("#chat-input")
         page.keyboard.press("Enter")
         page.locator(f".ai-message:has-text('{kind}')").wait_for(timeout=ANSWER_MS)
@@ -242,6 +199,28 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
     assert "MIME" not in page.locator("body").inner_text()
     both_widths(page, shots, "upload")
 
+
+
+def test_a_partners_customer_list_is_imported_and_answered_with_the_overlap(
+        context: Any, server: UIServer, tmp_path: Path, shots: Path) -> None:
+    theirs = tmp_path / "brantwood-customers.csv"
+    theirs.write_text("Company Name,Company Domain Name\nNordlicht Handel,nordlicht-handel.de\n"
+                      "Amberline Retail,www.amberline.co.uk\nZzyzx Holdings,zzyzx.example\n",
+                      encoding="utf-8")
+    page = login(context, server, "alice", settle=False)
+    attach(page, theirs)
+    send(page, "These are Brantwood Kessler LLP's customers")
+    report = page.locator(".ai-message:has-text('as an account list: done')")
+    report.wait_for(timeout=ANSWER_MS)
+    assert "Brantwood Kessler LLP" in report.inner_text() and "imported: 3" in report.inner_text()
+    overlap = page.locator(".ai-message:has-text('Overlap with Brantwood Kessler LLP')")
+    overlap.wait_for(timeout=ANSWER_MS)
+    table = overlap.locator("table").first.inner_text()
+    assert "customers" in table and "Their customers" in table
+    page.locator("#step-Account\\ overlap").first.wait_for(timeout=30_000)  # the tool's step
+    page.wait_for_function(TURN_OVER, timeout=60_000)
+    assert page.locator(".ai-message:has-text('Answered by:')").count() == 0  # no agent turn
+    both_widths(page, shots, "account-overlap")
 
 def test_steps_stream_in_plain_language_and_charts_survive_a_reload(
         context: Any, server: UIServer, shots: Path) -> None:
@@ -354,9 +333,7 @@ def test_a_thread_that_is_not_yours_is_not_available(
     tid = STATE.get("alice_thread")
     if tid is None:  # this test run alone: make one
         tid = in_thread(_one_thread(server, "alice"))
-    ctx = browser.new_context(viewport=DESKTOP)
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url)
-              else r.abort())
+    ctx = browser_context(browser, server.url, DESKTOP)
     try:
         bob = login(ctx, server, "bob")
         response = bob.goto(f"{server.url}/thread/{tid}", wait_until="networkidle")
@@ -416,3 +393,67 @@ def test_twenty_reopened_threads_have_no_empty_step(server: UIServer) -> None:
         empty += [(tid, s["name"]) for s in tools
                   if not s.get("output") or str(s["output"]).endswith("…")]
     assert empty == []
+
+
+def test_a_source_chip_opens_its_whole_passage_and_a_new_answer_closes_it(
+        context: Any, server: UIServer, shots: Path) -> None:
+    page = login(context, server, "alice")
+    answer = ask(page, "How does a partner get promoted to the next tier?")
+    page.wait_for_function(TURN_OVER, timeout=60_000)
+    page.wait_for_timeout(1000)  # Chainlit would have opened the panel by itself by now
+    assert page.locator("#side-view-title").count() == 0  # only a click opens it
+    chips = answer.locator("a.element-link")
+    names = chips.all_inner_texts()
+    assert len(names) >= 2 and all(n.startswith("Source ") for n in names), names
+    chips.nth(1).click()  # the second source: its own title over its own text
+    title = page.locator("#side-view-title")
+    title.wait_for(timeout=15_000)
+    assert title.inner_text().strip() == names[1]
+    passage = page.locator("#side-view-content").inner_text()
+    section = names[1].split(" - ", 1)[1]
+    assert section in passage and passage.count("tier-movement") <= 1, passage
+    text = passage.split(section, 1)[1].strip().rsplit("\n", 1)[0].strip()
+    assert len(text) > 200 and text[-1] in ".:)" and not text.endswith("…"), text  # whole
+    both_widths(page, shots, "source-panel")
+    page.locator("#side-view-title").wait_for(timeout=5_000)
+    ask(page, "Which tier does a partner with $2,500,000 annual pipeline, 12 certified "
+              "individuals and a dedicated practice qualify for?")
+    assert page.locator("#side-view-title").count() == 0  # a new answer closed it
+    answer = ask(page, "What happens when a partner misses the tier criteria?")
+    page.wait_for_timeout(1000)
+    assert page.locator("#side-view-title").count() == 0  # its sources did not open it
+
+
+def test_refusals_are_said_in_plain_words(
+        browser: Any, server: UIServer, shots: Path) -> None:
+    ctx = browser_context(browser, server.url, DESKTOP)
+    try:
+        page = ctx.new_page()
+        page.goto(server.url + "/login", wait_until="networkidle")
+        page.locator("input").first.fill("bob")
+        page.locator("input[type=password]").fill("not-his-password")
+        page.locator("button[type=submit]").click()
+        page.get_by_text("Wrong username or password").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)  # a notice would be on screen by now
+        seen = page.locator("body").inner_text()
+        assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
+        assert page.locator("[data-sonner-toast]:visible").count() == 0
+        page = login(ctx, server, "bob", page=page)
+        revoke_sessions(server.data_dir, "bob")  # as logging out elsewhere does
+        page.reload()  # the page asks who is logged in: nobody any more
+        page.wait_for_url("**/login", timeout=30_000)
+        note = page.locator("#pp-session-ended")
+        note.wait_for(timeout=30_000)
+        assert note.inner_text() == "Your session has ended. Please sign in again."
+        seen = page.locator("body").inner_text()
+        assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
+        page.screenshot(path=str(shots / "session-ended-desktop.png"))
+        page = login(ctx, server, "bob", page=page)
+        refused = page.evaluate(  # a file that is not bob's, as the page asks
+            """async () => { const r = await fetch('/partnerpilot/files/alice/not-bobs.csv');
+               return [r.status, r.statusText, await r.text()]; }""")
+        assert refused[0] in (401, 403, 404), refused
+        assert "Unauthorized" not in refused[1] and refused[2] == "{}", refused
+        assert refused[1].endswith("."), refused  # a sentence, not a status code's name
+    finally:
+        ctx.close()

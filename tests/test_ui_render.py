@@ -39,12 +39,17 @@ def chainlit_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         pass
 
 
-def run_turn(events: list[Event]) -> render.TurnRenderer:
+def run_turn(events: list[Event], begin: bool = False) -> render.TurnRenderer:
     async def go() -> render.TurnRenderer:
         from chainlit.context import init_http_context
 
         init_http_context()
         renderer = render.TurnRenderer()
+        if begin:
+            await renderer.begin()
+            assert renderer.placeholder is not None  # on screen before any event arrived
+            assert renderer.placeholder.output == "Reading your question…"
+            renderer.metadata["placeholder_id"] = renderer.placeholder.id
         for event in events:
             await renderer.handle(event)
         await renderer.finish()
@@ -90,6 +95,38 @@ def test_streamed_text_tool_step_citation_and_badge() -> None:
     assert [c.name for c in renderer.charts] == ["Score breakdown: New partner"]
     assert renderer.answer.metadata["tools"] == ["score_partner"]
     assert renderer.answer.metadata["cites"] == ["tier-movement"]
+
+
+def test_the_first_step_is_shown_before_routing_and_becomes_the_first_tools_step() -> None:
+    renderer = run_turn([
+        ToolCall(call_id="c1", name="search_framework", input={"query": "promotion"}),
+        ToolResult(call_id="c1", name="search_framework", output={"passages": []}),
+        ToolCall(call_id="c2", name="check_tier", input={}),
+        ToolResult(call_id="c2", name="check_tier", output={}),
+        FinalAnswer(text="Two quarters.", backend="offline"),
+    ], begin=True)
+    first, second = renderer.steps["c1"], renderer.steps["c2"]
+    assert first.id == renderer.metadata["placeholder_id"]  # the same step, now named
+    assert first.name == "Search framework" and second.id != first.id
+    assert second.name == "Check tier"
+
+
+def test_a_turn_without_tools_keeps_no_reading_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    import chainlit as cl
+
+    removed: list[str] = []
+    original = cl.Step.remove
+
+    async def remove(self: cl.Step) -> Any:  # Chainlit's own remove, recording which step
+        removed.append(self.id)
+        return await original(self)
+
+    monkeypatch.setattr(cl.Step, "remove", remove)
+    renderer = run_turn([FinalAnswer(text="Hello.", backend="offline")], begin=True)
+    assert renderer.steps == {} and removed == [renderer.metadata["placeholder_id"]]
+    kept = run_turn([ToolCall(call_id="c1", name="check_tier", input={}),
+                     FinalAnswer(text="Gold.", backend="offline")], begin=True)
+    assert list(kept.steps) == ["c1"] and len(removed) == 1
 
 
 def test_unstreamed_final_text_is_used_and_duplicate_citations_collapse() -> None:

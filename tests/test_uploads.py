@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.uploads import UploadResult, import_upload, safe_name
+from agent.uploads import UploadResult, import_dropped, import_upload, safe_name, upload_kind
 from knowledge.settings import Settings
 from knowledge.store import Store
 
@@ -66,3 +66,61 @@ def test_file_level_problems_are_refused_not_raised(tmp_path: Path, name: str, t
 def test_safe_name_keeps_the_extension() -> None:
     assert safe_name("../../etc/partners list.xlsx") == "partners_list.xlsx"
     assert safe_name("...") == "partners.csv"
+
+
+@pytest.mark.parametrize(("headers", "message", "expected"), [
+    (["Account Name", "Website"], "these are Northwind Analytics' customers",
+     ("partner_accounts", "Northwind Analytics")),
+    (["Account Name", "Website"], "Here are the customers of Good Row Ltd.",
+     ("partner_accounts", "Good Row Ltd")),
+    (["Account Name", "Type"], "our accounts, fresh from the CRM", ("our_accounts", None)),
+    (["Account Name", "Type"], "", ("our_accounts", None)),  # a kind column: ours
+    (["Account Name", "Website"], "", ("partner_accounts", None)),  # whose: not said
+    (HEADER.split(","), "Import these partners", ("partners", None)),
+    (["Account ID", "Account Name", "ICP Overlap"], "", ("partners", None)),  # scores
+])
+def test_what_a_dropped_file_is(headers: list[str], message: str,
+                                expected: tuple[str, str | None]) -> None:
+    assert upload_kind(headers, message) == expected
+
+
+def account_file(tmp_path: Path, name: str, *rows: str) -> Path:
+    path = tmp_path / f"upload-{name}"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_account_lists_import_as_the_cli_does_and_answer_with_the_overlap(
+        tmp_path: Path) -> None:
+    from agent.toolset import Deps
+    from knowledge.accounts import AccountBook
+
+    settings = Settings(data_dir=tmp_path / "data")
+    deps = Deps(settings)
+    assert import_upload(upload_file(tmp_path, GOOD), "p.csv", deps.store).outcome == "imported"
+    theirs = account_file(tmp_path, "theirs", "Account Name,Website", "Acme Bank,acme.com",
+                          "Globex,globex.io")
+    result, runs = import_dropped(theirs, "good-row.csv", deps,
+                                  "These are Good Row Ltd's customers")
+    assert result.outcome == "imported" and result.accounts is not None, result.error
+    assert (result.accounts.owner, result.accounts.imported) == ("P-9001", 2)
+    assert runs == []  # no list of ours yet: nothing to overlap with... until ours comes
+    ours = account_file(tmp_path, "ours", "Account Name,Website,Type",
+                        "Acme Bank plc,www.acme.com,Customer", "Initech,initech.com,Prospect")
+    result, runs = import_dropped(ours, "crm.csv", deps, "")
+    assert result.outcome == "imported" and result.accounts is not None
+    assert result.accounts.owner == "ours" and result.accounts.by_kind == {
+        "customer": 1, "prospect": 1}
+    [run] = runs
+    assert run.name == "account_overlap" and run.error is None
+    rows = {r["kind"]: r["matched"] for r in run.output_data()["rows"]}
+    assert rows["customer"] == 1  # Acme Bank, by its domain
+    before = AccountBook(settings.data_dir).lists()
+    bad = account_file(tmp_path, "bad", "Account Name,Website,Type", "Hooli,hooli.com,Customer",
+                       "Umbrella,umbrella.com,Spaceship")
+    result, runs = import_dropped(bad, "bad.csv", deps, "our accounts")
+    assert result.outcome == "rejected" and runs == []
+    assert result.accounts is not None and result.accounts.issues[0].row == 3
+    assert AccountBook(settings.data_dir).lists() == before  # all or nothing
+    result, _ = import_dropped(theirs, "who.csv", deps, "")
+    assert result.outcome == "refused" and "whose" in (result.error or "")

@@ -1,8 +1,13 @@
-"""Start the real ``partnerpilot ui`` on a free loopback port with its own data dir, and stop it.
+"""Start the real ``partnerpilot ui`` on a free loopback port with its own data dir, and stop it;
+and the browser helpers every UI test uses (Debian's Chromium via Playwright).
 
 Used by the browser tests (one server per test module). The store is built with the real
 ``partnerpilot index``; its embedding cache is kept between runs in the temp folder (vectors
 are keyed by model and text, so reuse is exact), which saves most of the indexing time.
+
+Browser helpers: :func:`browser_context` (a context that reaches only the server),
+:func:`sign_in` / :func:`login`, :func:`send` / :func:`ask` (a message, and its answer),
+:func:`attach` (a file in the composer), :func:`thread_id` and :func:`db_rows`.
 """
 
 from __future__ import annotations
@@ -12,18 +17,28 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 EMBED_CACHE = Path(tempfile.gettempdir()) / f"partnerpilot-ui-tests-{os.getuid()}" / "embeddings"
 USERS = {"alice": "alice-password", "bob": "bob-password"}
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ANSWER_MS = 120_000
+SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
+ANSWERED = "n => [...document.querySelectorAll('.ai-message')].filter(" \
+    "e => e.innerText.includes('Answered by:')).length > n"
 
 
 def free_port() -> int:
@@ -138,3 +153,79 @@ def start_ui_server(data_dir: Path, users: dict[str, str] | None = None, index: 
         server.stop()
         raise
     return server
+
+
+def only_server(url: str, outside: list[str] | None = None) -> Callable[[Any], None]:
+    """A Playwright route handler: requests to ``url`` go on, any other is recorded and aborted."""
+    def route(r: Any) -> None:
+        if r.request.url.startswith(url):
+            r.continue_()
+        else:
+            if outside is not None:
+                outside.append(r.request.url)
+            r.abort()
+    return route
+
+
+def browser_context(browser: Any, url: str, viewport: dict[str, int] | None = None,
+                    outside: list[str] | None = None, **options: Any) -> Any:
+    """A new browser context that can reach only the server at ``url``."""
+    ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, **options)
+    ctx.route("**/*", only_server(url, outside))
+    return ctx
+
+
+def sign_in(page: Any, url: str, user: str, password: str, settle: bool = True,
+            timeout_ms: int = 60_000) -> Any:
+    """Log ``user`` in on the login page of ``url``; return ``page`` once the chat is shown."""
+    page.goto(url + "/login", wait_until="networkidle")
+    page.locator("input").first.fill(user)
+    page.locator("input[type=password]").fill(password)
+    page.locator("button[type=submit]").click()
+    page.wait_for_selector("#chat-input", timeout=timeout_ms)
+    if settle:
+        page.wait_for_load_state("networkidle")
+    return page
+
+
+def login(ctx: Any, server: UIServer, user: str, settle: bool = True, page: Any = None) -> Any:
+    """Log ``user`` (one of ``server.users``) in, in a new page of ``ctx`` unless given one."""
+    return sign_in(page or ctx.new_page(), server.url, user, server.users[user], settle)
+
+
+def send(page: Any, text: str) -> None:
+    """Type ``text`` in the composer and send it once the previous turn has ended."""
+    page.click("#chat-input")
+    page.keyboard.type(text)
+    page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
+    page.keyboard.press("Enter")
+
+
+def ask(page: Any, text: str, timeout_ms: int = ANSWER_MS) -> Any:
+    """Send ``text``; wait for the answer that carries the model badge and return it."""
+    before = page.locator(".ai-message:has-text('Answered by:')").count()
+    send(page, text)
+    page.wait_for_function(ANSWERED, arg=before, timeout=timeout_ms)
+    return page.locator(".ai-message:has-text('Answered by:')").nth(before)
+
+
+def attach(page: Any, path: Path) -> None:
+    """Put the file at ``path`` in the composer (the app holds it until the session exists)."""
+    with page.expect_response(lambda r: "/project/file" in r.url
+                              and r.request.method == "POST", timeout=60_000) as uploaded:
+        page.set_input_files("#upload-button-input", str(path))
+    status = uploaded.value.status
+    assert status == 200, f"upload of {path.name} answered {status}"
+    page.locator(f"#message-composer >> text={path.name}").wait_for(timeout=30_000)
+
+
+def thread_id(page: Any) -> str:
+    """The id of the thread the page shows (once the URL names it)."""
+    page.wait_for_function("() => location.pathname.startsWith('/thread/')", timeout=30_000)
+    return str(page.evaluate("() => location.pathname.split('/').pop()"))
+
+
+def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the server's chat history database."""
+    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
+        return list(conn.execute(query, args))

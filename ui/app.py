@@ -254,10 +254,17 @@ async def _resume(thread: ThreadDict) -> None:
 
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
-    if await roles.begin_turn(message.content):  # who acts; /audit for admins
-        return
     attached = [e for e in message.elements or [] if getattr(e, "path", None)]
-    if attached:  # a message with a file is an import, whatever its words say
+    renderer = None
+    if not attached:  # a step on screen at once, before any other work (even who acts)
+        link_hosts = tuple((settings().link_hosts or "").split(","))
+        renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
+        await renderer.begin()
+    if await roles.begin_turn(message.content):  # who acts; /audit for admins
+        if renderer is not None:
+            await renderer.finish_failed()
+        return
+    if renderer is None:  # a message with a file is an import, whatever its words say
         files = await roles.permitted_files(attached)  # none, with a message, for non-admins
         if not files:
             return
@@ -265,16 +272,16 @@ async def _on_message(message: cl.Message) -> None:
             session = _current_session()
             first = not session.turns and not cl.user_session.get("pp_named")
             cl.user_session.set("pp_named", True)
-            await upload.handle_upload(files, get_agent)
+            await upload.handle_upload(files, get_agent, message.content)
             await _save_session(session)
             if first:
                 await _name_thread(upload.thread_name(files))
         return
-    link_hosts = tuple((settings().link_hosts or "").split(","))
-    renderer = render.TurnRenderer(link_hosts, (str(data_dir().resolve()),))
+    await render.close_sources()  # a new answer starts: the last one's source panel closes
     try:
         agent = await asyncio.to_thread(get_agent)
     except Exception as exc:  # a person sees why, never a traceback
+        await renderer.finish_failed()
         await cl.ErrorMessage(content=f"The assistant could not start: {exc}").send()
         return
     async with _turn_lock():

@@ -45,6 +45,8 @@ STREAM_WORDS = 4
 STREAM_PAUSE_S = 0.02
 STREAM_BUDGET_S = 1.0
 SAVE_TRIES = 5
+READING_TITLE = "Reading your question"
+READING_LABEL = "Reading your question…"
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -158,6 +160,11 @@ def partner_table(rows: list[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+async def close_sources() -> None:
+    """Close the source panel (Chainlit's element sidebar), e.g. when a new answer starts."""
+    await cl.ElementSidebar.set_elements([])
+
+
 async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
     """Drive a blocking event iterator in a worker thread, yielding to the event loop."""
     done = object()
@@ -199,6 +206,32 @@ class TurnRenderer:
         self._streamed = False
         self._pace_left = STREAM_BUDGET_S
         self.scores: list[tuple[str, Mapping[str, float], float]] = []
+        self.placeholder: cl.Step | None = None
+
+    async def begin(self) -> None:
+        """Show a step at once, before any slow work (routing, retrieval, a model's reply).
+
+        The step reads "Reading your question…" and becomes the first tool's step when the
+        agent names it; a turn without a tool call removes it at :meth:`finish`. It is shown,
+        not saved: Chainlit saves a sent step in a background task that can land after the
+        step's last save, and a reopened thread would show "Reading your question" (or a
+        step that was removed). It is saved once it is a tool's step (:meth:`persist_steps`).
+        """
+        from chainlit.step import check_add_step_in_cot, stub_step
+
+        parent = cl.context.current_step
+        step = cl.Step(name=READING_TITLE, type="tool", show_input=False, default_open=False,
+                       parent_id=parent.id if parent is not None else None)
+        step.start = utc_now()
+        step.output = READING_LABEL
+        self.placeholder = step
+        shown = step.to_dict() if check_add_step_in_cot(step) else stub_step(step)
+        await cl.context.emitter.send_step(shown)
+
+    async def finish_failed(self) -> None:
+        """Take the "Reading your question" step away when no tool ran (or nothing could)."""
+        if self.placeholder is not None and not self.steps:
+            await self.placeholder.remove()
 
     async def handle(self, event: Event) -> None:
         """Render one event."""
@@ -243,16 +276,19 @@ class TurnRenderer:
         parent = cl.context.current_step
         if event.call_id in self.steps:
             return
-        step = cl.Step(name=tool_title(event.name), type="tool", show_input=False,
-                       default_open=False,
-                       parent_id=parent.id if parent is not None else None)
-        step.start = utc_now()
+        step, first = self.placeholder, self.placeholder is not None and not self.steps
+        if step is None or not first:
+            step = cl.Step(name=tool_title(event.name), type="tool", show_input=False,
+                           default_open=False,
+                           parent_id=parent.id if parent is not None else None)
+            step.start = utc_now()
+        step.name = tool_title(event.name)
         step.input = self.safe(pretty_json(event.input))
         step.output = step_text.progress(event.name)
         step.metadata = {"tool": event.name, "call_id": event.call_id}
         self.steps[event.call_id] = step
         self._inputs[event.call_id] = dict(event.input)
-        await step.send()
+        await (step.update() if first else step.send())
 
     async def _tool_result(self, event: ToolResult) -> None:
         step = self.steps.get(event.call_id)
@@ -357,6 +393,7 @@ class TurnRenderer:
             "backend": self.final.backend if self.final else None,
             "model": self.final.model if self.final else None,
         }
+        await self.finish_failed()  # no tool ran: no "Reading your question" step to keep
         await self.answer.send()  # ends a stream too, and persists the message
         await self.persist_steps()
         return self.answer

@@ -29,13 +29,25 @@ import websocket
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
 from openai_script import ScriptedServer, gpt_stream  # noqa: E402
-from ui_server import BIN, ROOT, UIServer, build_index, free_port, server_env  # noqa: E402
+from ui_server import (  # noqa: E402
+    BIN,
+    CHROMIUM,
+    FLAGS,
+    ROOT,
+    UIServer,
+    attach,
+    browser_context,
+    build_index,
+    free_port,
+    send,
+    server_env,
+)
+from ui_server import login as browser_login  # noqa: E402
 
 from ui import auth  # noqa: E402
 
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow,
               pytest.mark.timeout(600)]
-CHROMIUM = "/usr/bin/chromium"
 USERS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password",
          "dave": "dave-password"}
 
@@ -270,20 +282,10 @@ def test_the_owner_can_read_an_element_without_props(server: UIServer) -> None:
 
 
 def _chat(browser: Any, server: UIServer, user: str, text: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url)
-              else r.abort())
-    page = ctx.new_page()
-    page.goto(server.url + "/login", wait_until="networkidle")
-    page.locator("input").first.fill(user)
-    page.locator("input[type=password]").fill(server.users[user])
-    page.locator("button[type=submit]").click()
-    page.wait_for_selector("#chat-input", timeout=60_000)
-    page.wait_for_load_state("networkidle")
+    page = browser_login(browser_context(browser, server.url, {"width": 1200, "height": 900}),
+                         server, user)
     if text:
-        page.click("#chat-input")
-        page.keyboard.type(text)
-        page.keyboard.press("Enter")
+        send(page, text)
     return page
 
 
@@ -292,8 +294,7 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
     import playwright.sync_api as playwright_api
 
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         pages = [_chat(browser, server, "alice", "Summarise the partner portfolio"),
                  _chat(browser, server, "dave", "Find systems integrators in EMEA")]
         for page in pages:
@@ -321,20 +322,8 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
 
 def _upload_and_import(page: Any, csv: Path) -> None:
     """Attach ``csv`` in the chat, send "Import these partners", wait for the import report."""
-    for _ in range(10):  # the chat session registers a moment after the page loads
-        with page.expect_response(lambda r: "/project/file" in r.url and
-                                  r.request.method == "POST") as uploaded:
-            page.set_input_files("#upload-button-input", str(csv))
-        if uploaded.value.status != 404:
-            break
-        page.wait_for_timeout(1000)
-    page.locator(f"#message-composer >> text={csv.name}").wait_for(timeout=30_000)
-    page.wait_for_timeout(500)
-    page.click("#chat-input")
-    page.keyboard.type("Import these partners")
-    page.wait_for_function("() => !document.querySelector('#chat-submit').disabled",
-                           timeout=60_000)
-    page.keyboard.press("Enter")
+    attach(page, csv)  # the app holds the file until the chat session exists: no retry
+    send(page, "Import these partners")
     page.locator(".ai-message:has-text('Import of')").first.wait_for(timeout=120_000)
 
 
@@ -347,8 +336,7 @@ def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: 
                    "P-9001,Good Row Ltd,boutique,registered,EMEA,retail,Fine,60,60,60,60,60\n",
                    encoding="utf-8")
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = _chat(browser, server, "alice", "")
         _upload_and_import(page, csv)
         page.wait_for_function("() => location.pathname.startsWith('/thread/')",
