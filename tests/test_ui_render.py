@@ -24,7 +24,7 @@ from agent.events import (
 )
 from tools.scoring import score_partner
 from tools.text import slugify
-from ui import render
+from ui import render, render_text
 
 
 @pytest.fixture(autouse=True)
@@ -171,13 +171,13 @@ def test_document_offers_docx_and_markdown(tmp_path: Path) -> None:
 
 
 def test_download_names_read_like_titles() -> None:
-    assert render.download_name("Partnership thesis: Northwind Analytics", "docx") == \
+    assert render_text.download_name("Partnership thesis: Northwind Analytics", "docx") == \
         "Partnership thesis - Northwind Analytics.docx"
-    assert render.download_name("a/b\\c: <d>", "md") == "a b c - d.md"
-    assert render.download_name("", "md") == "Document.md"
-    assert render.document_title("Partnership thesis", {"partner": "Northwind Analytics"}) == \
+    assert render_text.download_name("a/b\\c: <d>", "md") == "a b c - d.md"
+    assert render_text.download_name("", "md") == "Document.md"
+    assert render_text.document_title("Partnership thesis", {"partner": "Northwind Analytics"}) == \
         "Partnership thesis - Northwind Analytics"
-    assert render.document_title("Strategy brief", {"company": "Acme"}) == \
+    assert render_text.document_title("Strategy brief", {"company": "Acme"}) == \
         "Strategy brief - Acme"
 
 
@@ -185,7 +185,7 @@ def test_partner_hits_are_rendered_once_as_a_table() -> None:
     rows = [{"partner_id": "P-0009", "name": "Halvorsen Quill", "tier": "platinum"}]
     text = ("Found 1 partner (region EMEA):\n\n- **Halvorsen Quill** (P-0009): Platinum\n"
             "- a line about something else")
-    out = render.without_listed_partners(text, rows)
+    out = render_text.without_listed_partners(text, rows)
     assert "P-0009" not in out and "Found 1 partner" in out and "something else" in out
 
 
@@ -211,17 +211,17 @@ def test_result_without_call_still_gets_a_step() -> None:
 
 
 def test_pure_helpers() -> None:
-    assert render.tool_title("draft_term_sheet") == "Draft term sheet"
+    assert render_text.tool_title("draft_term_sheet") == "Draft term sheet"
     assert slugify("Partnership Term Sheet: Acme & Co") == "partnership-term-sheet-acme-co"
     assert slugify("!!!") == "document"
     assert slugify("a" * 80, 60) == "a" * 60
     long = Citation(doc_id="d", title="T", section="A > " + "word " * 30, snippet="s")
-    name = render.citation_name(3, long)
+    name = render_text.citation_name(3, long)
     assert name.startswith("Source 3 - word") and len(name) <= 60
-    assert render.partner_table([]) == ""
-    assert render.partner_rows({"partners": [{"x": 1}, {"partner_id": "P"}]}) == [
+    assert render_text.partner_table([]) == ""
+    assert render_text.partner_rows({"partners": [{"x": 1}, {"partner_id": "P"}]}) == [
         {"partner_id": "P"}]
-    assert render.model_badge(FinalAnswer(text="", backend="local", model="smollm2")) == \
+    assert render_text.model_badge(FinalAnswer(text="", backend="local", model="smollm2")) == \
         "Answered by: `embedded local model smollm2`"
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from agent.events import DocumentProduced, FinalAnswer, TextDelta, ToolCall, ToolResult
 from agent.planner.narrate import narrate_tool
-from ui import auth, datalayer, guard, render
+from ui import auth, datalayer, guard, render, render_text
 from ui.safe_md import safe_markdown
 from ui.throttle import LoginThrottle
 
@@ -104,7 +104,7 @@ def test_logout_and_a_new_password_make_old_tokens_stale(tmp_path: Path) -> None
 
 def test_data_in_a_table_is_text_not_markdown() -> None:
     rows = [{"partner_id": "P-1", "name": f"{BEACON} [win](http://evil.example) # H | x"}]
-    table = render.partner_table(rows)
+    table = render_text.partner_table(rows)
     assert "![" not in table and "](" not in table
     assert table.count("|") - table.count("\\|") == 3 * 3  # no extra column from the pipe
     assert "\\!\\[b\\]" in table  # shown as typed
