@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from agent.planner import factors, slots
+from agent.planner import doc_signals, factors, slots
 from agent.planner.partners import PartnerMatch
 
 #: Words that open a request for information, at the start of any clause.
@@ -234,6 +234,8 @@ class Features:
         document_tool: The drafting tool whose document is named first ("" when none).
         accounts: Account-mapping words (account overlap, shared customers, our prospects).
         partner_accounts: A stored partner and account-mapping words.
+        doc_inputs: The message states most inputs of one document (``inputs_tool``).
+        inputs_tool: That document's tool (:mod:`agent.planner.doc_signals`).
     """
 
     question: float = 0.0
@@ -278,6 +280,8 @@ class Features:
     document_tool: str = ""
     accounts: float = 0.0
     partner_accounts: float = 0.0
+    doc_inputs: float = 0.0
+    inputs_tool: str = ""
 
     def active(self) -> dict[str, float]:
         """The numeric signals that are on."""
@@ -305,7 +309,8 @@ ACCOUNTS_RE = re.compile(
     r"(?:our |their |the )?(?:accounts|customers|clients|prospects|opportunities|matrix|"
     r"pipeline)|(?:customer|account|client) (?:overlap|base|book|lists?)|overlap matrix|"
     r"(?:shared?|common|mutual) (?:accounts|customers|clients)|crossbeam|"
-    r"our (?:customers|prospects|(?:open )?opportunities|pipeline accounts|accounts)|"
+    r"our (?:customers|prospects|(?:open )?(?:opportunities|opps?|deals)|pipeline accounts|"
+    r"accounts)|"
     r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
 OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
@@ -386,9 +391,10 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     draft = bool(DRAFT_VERB_RE.search(text))
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
+    filled = doc_signals.filled_document(text, partner)
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or asks_for_document(text))),
+        doc_request=float(bool(nouns) and (draft or request or asks_for_document(text))),
         doc_question=float(bool(nouns) and question and not draft and not request),
         partner_score=float(named and scoring),
         partner_tier=float(named and tiering),
@@ -421,4 +427,5 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         off_topic=float(not topical),
         accounts=float(accounts),
         partner_accounts=float(named and (accounts or bool(OVERLAP_RE.search(text)))),
+        doc_inputs=float(bool(filled)), inputs_tool=filled,
     )

@@ -61,6 +61,8 @@ KIND_SIGNALS: dict[str, dict[str, float]] = {
 }
 #: Added to the one drafting tool whose document the message names and asks for.
 NAMED_DOCUMENT = 0.8
+#: Added to the one document whose own inputs the message states (doc_signals.py).
+DOC_INPUTS = 0.6
 
 
 _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
@@ -89,7 +91,7 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
                       {"program": 0.4}),
     "account_overlap": ("lookup", "the account overlap with that partner's customers",
                         {"accounts": 0.25, "partner_accounts": 0.7, "needs": -0.3,
-                         "inputless_question": -0.35}),
+                         "inputless_question": -0.35, "score_word": -0.5}),
     "draft_thesis": ("document", "a drafted partnership thesis", {}),
     "draft_term_sheet": ("document", "a drafted term sheet", {}),
     "draft_brief": ("document", "a drafted strategy brief", {}),
