@@ -115,7 +115,7 @@ RULES_WORDS_RE = re.compile(
 COMPARE_RE = re.compile(r"\b(compare|comparison|versus|vs\.?|against|side by side)\b", re.I)
 WHAT_IF_RE = re.compile(
     r"^\s*(?:and |ok,? |okay,? |so )?(?:what if|what about|how about|and if|and with|"
-    r"suppose|supposing|say|if instead|with)\b|\bwhat if\b|"
+    r"suppose|supposing|say|if instead|with|now (?:just|only)|only|just)\b|\bwhat if\b|"
     r"\b(?:what|how) would (?:it|they|that|this|the \w+)\b|^\s*and\b", re.I)
 INVENT_RE = re.compile(
     r"\b(make up|make (?:\w+ ){1,2}up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|"

@@ -147,7 +147,8 @@ class OfflinePlanner:
         yield from self._fresh(text, session, deps)
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
-        why = followups.why_text(session) if followups.is_why(text) else None
+        why = followups.why_text(session) if followups.is_why(text) else followups.why_about(
+            text, session)
         if why is not None:  # "Why?" answered from the last result's reasoning
             yield from self._finish([], why)
             return
@@ -156,6 +157,10 @@ class OfflinePlanner:
             yield from self._compare(compared, session, deps)
             return
         partner = find_partner(text, deps.store, session.focus_partner_id)
+        again = followups.compare_rerun(text, session, partner)
+        if again is not None:  # "how does B compare?": the last call, for B
+            yield from self._act(again, partner, session, deps)
+            return
         vector = self.embed_query(text, deps)
         ranking = self._scorer(deps).rank(text, partner, vector)
         rerun = what_if_plan(text, ranking, session, partner)
