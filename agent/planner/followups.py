@@ -80,7 +80,7 @@ def why_step(step: ToolStep) -> str:
             return f"{who} scores {_num(result.get('score'))} ({result.get('band')})."
         top = ", ".join(f"{_label(k)} ({_num(v)} points)" for k, v in parts[:2])
         low = f"{_label(parts[-1][0])} ({_num(parts[-1][1])} points)"
-        sources = "".join(f" {_label(k).capitalize()}: {v}." for k, v in
+        sources = "".join(f" {_label(k)[:1].upper()}{_label(k)[1:]}: {v}." for k, v in
                           (out.get("sources") or {}).items())
         return (f"{who} scores {_num(result.get('score'))}, band {result.get('band')}, "
                 f"because the score is the weighted sum of the criteria: the largest parts "
@@ -128,18 +128,23 @@ def compare_ids(text: str, store: Any) -> list[str]:
     return unique if len(unique) >= 2 else []
 
 
-def compare_rerun(text: str, session: Session, partner: PartnerMatch) -> Plan | None:
-    """"How does B compare?" after a call about A: the same call for B (named alone)."""
+def compare_rerun(text: str, session: Session, partner: PartnerMatch) -> list[Plan]:
+    """"How does B compare?" after a call about A: the same call for B, then for A again.
+
+    Empty unless the message compares, names one stored partner other than the last call's,
+    and the last call took a partner.
+    """
     last = session.last_call
     if (last is None or not COMPARE_RE.search(text) or not partner.found or partner.focus
             or "partner" not in last.args or last.args.get("partner") == partner.partner_id
             or len(partner.all_ids) > 1):
-        return None
+        return []
     plan = plans.build_plan(last.tool, text, partner)
     if plan.missing:
-        return None
-    plan.context["compared_with"] = last.context.get("partner_name")
-    return plan
+        return []
+    before = Plan(last.tool, dict(last.args), [],
+                  {"partner_name": last.context.get("partner_name")})
+    return [plan, before]
 
 
 def compare_text(rows: Sequence[Mapping[str, Any]]) -> str:
