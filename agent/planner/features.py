@@ -236,6 +236,8 @@ class Features:
         partner_accounts: A stored partner and account-mapping words.
         doc_inputs: The message states most inputs of one document (``inputs_tool``).
         inputs_tool: That document's tool (:mod:`agent.planner.doc_signals`).
+        our_partners: The message asks about our own partners ("our EMEA partners"): the
+            store, not the framework.
     """
 
     question: float = 0.0
@@ -282,6 +284,7 @@ class Features:
     partner_accounts: float = 0.0
     doc_inputs: float = 0.0
     inputs_tool: str = ""
+    our_partners: float = 0.0
 
     def active(self) -> dict[str, float]:
         """The numeric signals that are on."""
@@ -313,6 +316,9 @@ ACCOUNTS_RE = re.compile(
     r"accounts)|"
     r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
 OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
+OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,3}?(?:partners|firms|integrators|"
+                             r"resellers|isvs|gsis|consultancies|distributors|alliances)\b"
+                             r"(?!\s+(?:put|get|gets|need|needs|should|must|can|do)\b)", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
                         r"what tier (?:is|are|would|does|do))\b", re.I)
 NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
@@ -382,7 +388,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     listing = bool(LISTING_RE.search(text))
     facts = len(factors.extract_decision(text)) > 1
     portfolio = bool(PORTFOLIO_RE.search(text))
-    stated = (partner_found or needs or star_scores > 0 or criteria > 0 or listing or facts
+    ours = bool(OUR_PARTNERS_RE.search(text))
+    stated = (partner_found or ours or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
     accounts = bool(ACCOUNTS_RE.search(text))
     topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
@@ -395,7 +402,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
         doc_request=float(bool(nouns) and (draft or request or asks_for_document(text))),
-        doc_question=float(bool(nouns) and question and not draft and not request),
+        doc_question=float(bool(nouns) and question and not draft and not request
+                           and not ours),
         partner_score=float(named and scoring),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
@@ -427,5 +435,5 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         off_topic=float(not topical),
         accounts=float(accounts),
         partner_accounts=float(named and (accounts or bool(OVERLAP_RE.search(text)))),
-        doc_inputs=float(bool(filled)), inputs_tool=filled,
+        doc_inputs=float(bool(filled)), inputs_tool=filled, our_partners=float(ours),
     )
