@@ -236,6 +236,7 @@ class Features:
         partner_accounts: A stored partner and account-mapping words.
         doc_inputs: The message states most inputs of one document (``inputs_tool``).
         inputs_tool: That document's tool (:mod:`agent.planner.doc_signals`).
+        invent: The message asks for an invented figure ("give me your best number").
         our_partners: The message asks about our own partners ("our EMEA partners"): the
             store, not the framework.
     """
@@ -285,6 +286,7 @@ class Features:
     doc_inputs: float = 0.0
     inputs_tool: str = ""
     our_partners: float = 0.0
+    invent: float = 0.0
 
     def active(self) -> dict[str, float]:
         """The numeric signals that are on."""
@@ -436,4 +438,5 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         accounts=float(accounts),
         partner_accounts=float(named and (accounts or bool(OVERLAP_RE.search(text)))),
         doc_inputs=float(bool(filled)), inputs_tool=filled, our_partners=float(ours),
+        invent=float(bool(INVENT_RE.search(text))),
     )

@@ -111,7 +111,7 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "partnership_roadmap": ("document", "a four-quarter partnership roadmap", {}),
     "value_canvas": ("document", "a value canvas with the value-capture questions", {}),
     REFUSE: ("meta", "nothing: that is outside the framework",
-             {"refuse": 0.8, "off_topic": 0.3, "partner": -0.4, "criteria": -0.4,
+             {"refuse": 0.8, "invent": 0.4, "off_topic": 0.3, "partner": -0.4, "criteria": -0.4,
               "tier_figures": -0.3, "document": -0.3, "star": -0.3}),
     HELP: ("meta", "an overview of what I can do", {"greeting": 1.0}),
 }
