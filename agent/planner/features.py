@@ -366,6 +366,11 @@ def asked_drafts(text: str) -> frozenset[str] | None:
     return frozenset() if GENERIC_DOCS_RE.search(text) else None
 
 
+def requests_document(text: str) -> bool:
+    """Whether a clause that asks to act names a document ("show me the landscape map")."""
+    return any(is_request(clause) and document_nouns(clause) for clause in _clauses(text))
+
+
 def only_a_name(text: str, partner: PartnerMatch) -> bool:
     """Whether the message is little more than a partner's name or id ("show", "open" aside)."""
     rest = text.lower()
@@ -403,7 +408,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     filled = doc_signals.filled_document(text, partner)
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or request or asks_for_document(text))),
+        doc_request=float(bool(nouns) and (draft or asks_for_document(text)
+                                           or requests_document(text))),
         doc_question=float(bool(nouns) and question and not draft and not request
                            and not ours),
         partner_score=float(named and scoring),
