@@ -120,6 +120,9 @@ class PartnerDetail(BaseModel):
     partner: Partner
     score: float
     band: str
+    #: Where the ICP overlap the score uses comes from, when the account map computed it.
+    icp_overlap: float | None = None
+    icp_source: str | None = None
 
 
 class ScorePartnerInput(_Input):
@@ -225,6 +228,8 @@ class PortfolioSummary(BaseModel):
     average_score: float | None
     review_actions: dict[str, int]
     needs_attention: list[dict[str, str]] = Field(default_factory=list)
+    #: Partners whose score uses the ICP overlap of the account map: id -> provenance.
+    icp_from_account_map: dict[str, str] = Field(default_factory=dict)
 
 
 class DocumentResult(BaseModel):

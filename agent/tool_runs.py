@@ -78,6 +78,15 @@ def _score(partner: Partner) -> tuple[float, str]:
     return result.score, str(result.band)
 
 
+def _mapped_score(partner: Partner, deps: Deps) -> tuple[float, str, Any]:
+    """The score with the account map's ICP overlap when it has one (as score_partner does)."""
+    mapped = mapped_icp(deps.store.data_dir, partner.partner_id, partner.name)
+    if mapped is None:
+        return (*_score(partner), None)
+    result = score_criteria({**partner.criteria(), "icp_overlap": mapped.value})
+    return result.score, str(result.band), mapped
+
+
 def _summary(partner: Partner, similarity: float | None = None) -> PartnerSummary:
     score, band = _score(partner)
     return PartnerSummary(
@@ -132,8 +141,11 @@ def _list_by_filters(data: FindPartnersInput, deps: Deps) -> FindPartnersResult:
 def show_partner(data: ShowPartnerInput, deps: Deps) -> PartnerDetail:
     """Show one partner's full record (by id or name) with its attractiveness score."""
     partner = resolve_partner(data.partner, deps)
-    score, band = _score(partner)
-    return PartnerDetail(partner=partner, score=score, band=band)
+    score, band, mapped = _mapped_score(partner, deps)
+    if mapped is None:
+        return PartnerDetail(partner=partner, score=score, band=band)
+    return PartnerDetail(partner=partner, score=score, band=band, icp_overlap=mapped.value,
+                         icp_source=f"{mapped.provenance} (account map)")
 
 
 def score_partner(data: ScorePartnerInput, deps: Deps) -> ScoreResult:
@@ -219,8 +231,11 @@ def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSumma
     bands: Counter[str] = Counter()
     actions: Counter[str] = Counter()
     attention: list[dict[str, str]] = []
+    mapped_from: dict[str, str] = {}
     for partner in partners:
-        score, band = _score(partner)
+        score, band, mapped = _mapped_score(partner, deps)
+        if mapped is not None:
+            mapped_from[partner.partner_id] = f"{mapped.provenance} (account map)"
         scores.append(score)
         bands[band] += 1
         outcome = review_partner_tier(partner, as_of)
@@ -234,7 +249,8 @@ def portfolio_summary(data: PortfolioSummaryInput, deps: Deps) -> PortfolioSumma
         by_tier=dict(Counter(str(p.tier) for p in partners)),
         by_type=dict(Counter(str(p.partner_type) for p in partners)),
         by_region=dict(Counter(p.region for p in partners)), by_band=dict(bands),
-        average_score=average, review_actions=dict(actions), needs_attention=attention[:20])
+        average_score=average, review_actions=dict(actions), needs_attention=attention[:20],
+        icp_from_account_map=mapped_from)
 
 
 def recommend_model(data: ModelNeed, deps: Deps) -> BaseModel:

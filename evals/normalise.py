@@ -145,18 +145,16 @@ def _as_number(value: Any) -> Decimal | None:
 def find_key(data: Any, key: str) -> list[Any]:
     """Values under ``key`` anywhere in JSON-like data, shallowest first.
 
-    A dotted key (``result.score``) is followed as a path from the top.
+    A dotted key (``result.score``) is followed as a path from the top; when the path does
+    not start at the top (a document tool's output nests it under ``document``), it is
+    followed from each place its first part is found, shallowest first.
     """
     if "." in key:
-        current = data
-        for part in key.split("."):
-            if isinstance(current, dict) and part in current:
-                current = current[part]
-            elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
-                current = current[int(part)]
-            else:
-                return []
-        return [current]
+        head, _, rest = key.partition(".")
+        path = _follow(data, key.split("."))
+        if path:
+            return path
+        return [v for start in find_key(data, head) for v in _follow(start, rest.split("."))]
     found: list[Any] = []
     level = [data]
     while level:
@@ -170,6 +168,18 @@ def find_key(data: Any, key: str) -> list[Any]:
                 nxt.extend(item)
         level = nxt
     return found
+
+
+def _follow(data: Any, parts: list[str]) -> list[Any]:
+    current = data
+    for part in parts:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return []
+    return [current]
 
 
 CODE_SPAN_RE = re.compile(r"`[^`\n]*`")

@@ -9,6 +9,7 @@ finish on their own; the pool builds a fresh agent when it runs short).
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from agent.events import FollowUp, ToolCall
+from agent.events import FollowUp, ToolCall, ToolResult
 from agent.session import Session
 from evals.cases import Case, Suite
 from evals.graders import grade_turn
@@ -100,6 +101,9 @@ def _grade_case(case: Case, turns: list[TurnRecord], judge: Judge | None) -> lis
     for index, (spec, turn) in enumerate(zip(case.turn_specs(), turns, strict=False)):
         grades.extend(grade_turn(turn, spec.expect, index, history))
         history.append(turn.user)
+        # An earlier turn's tool results ground a later answer ("why?"), as the agent's own
+        # guard has it (agent.core.session_facts).
+        history.extend(json.dumps(r.output, default=str) for r in turn.of(ToolResult))
     if len(turns) < len(case.turn_specs()):
         grades.append(Grade(grader="completed", passed=False, score=0.0, turn=len(turns),
                             detail="the case stopped before its last turn"))

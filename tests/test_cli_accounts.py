@@ -86,6 +86,20 @@ def test_score_takes_icp_overlap_from_the_account_map(indexed_store: Store) -> N
     assert plain.output_data()["sources"] == {}
 
 
+def test_show_and_portfolio_use_the_account_maps_icp_overlap(indexed_store: Store) -> None:
+    """show_partner and portfolio_summary score with the mapped ICP overlap, as score does."""
+    deps = Deps(Settings(data_dir=indexed_store.data_dir, backend="offline"),
+                store=indexed_store)
+    shown = execute("show_partner", {"partner": "P-0053"}, deps).output_data()
+    assert shown["score"] == 48.5 and shown["band"] == "opportunistic"  # stored ICP: 60.2
+    assert shown["icp_overlap"] == 13
+    assert shown["icp_source"].startswith("ICP overlap 13, from 3 of 23")
+    plain = execute("show_partner", {"partner": "P-0001"}, deps).output_data()
+    assert plain["icp_source"] is None
+    summary = execute("portfolio_summary", {}, deps).output_data()
+    assert sorted(summary["icp_from_account_map"]) == ["P-0026", "P-0053"]
+
+
 def test_the_tool_is_registered_with_its_schema() -> None:
     spec = TOOLS["account_overlap"]
     assert set(spec.json_schema()["properties"]) == {"partner", "counts_only", "limit"}

@@ -377,3 +377,14 @@ def test_judge_reports_a_failed_call_as_a_failed_grade() -> None:
 
     grade = LLMJudge(Broken(), "m")(Case(id="j", message="q"), [turn("a")])
     assert grade is not None and not grade.passed and "TimeoutError" in grade.detail
+
+
+def test_a_dotted_key_is_followed_below_a_wrapper() -> None:
+    """A document tool nests its fields under ``document``; a dotted key still finds them."""
+    out = {"kind": "value-canvas", "document": {"answers": [{"source": "open"},
+                                                            {"source": "value canvas"}],
+                                                "status_counts": {"on_track": 2}}}
+    assert nz.find_key(out, "answers.1.source") == ["value canvas"]
+    assert nz.find_key(out, "status_counts.on_track") == [2]
+    assert nz.find_key(out, "answers.5.source") == []
+    assert nz.find_key(out, "document.answers.0.source") == ["open"]

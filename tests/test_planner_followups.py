@@ -90,3 +90,34 @@ def test_compare_by_ids_and_a_single_partner_is_not_a_comparison(agent: Agent) -
     ("why not", True), ("Score a partner", False)])
 def test_what_counts_as_a_short_why(text: str, expected: bool) -> None:
     assert is_why(text) is expected
+
+
+DASHBOARD = ("Board dashboard for Corvid Labs, 2026-Q4, month 12: total revenue $20M, "
+             "partner-sourced revenue $2M, $1M invested, 50 active partnerships")
+
+
+def test_a_longer_why_names_the_dashboard_line_it_asks_about(agent: Agent) -> None:
+    session = Session()
+    _, events = answer(agent, DASHBOARD, session)
+    [result] = [e for e in events if isinstance(e, ToolResult)]
+    doc = result.output["document"]
+    assert (doc["roi_pct"], doc["roi_goal_to_date_pct"]) == (100.0, 60.0)  # (2-1)/1; 300x12/60
+    text, events = answer(agent, "why is ROI on track when the goal is 300%?", session)
+    assert "60%" in text and "100%" in text and "on track" in text
+    assert not [e for e in events if isinstance(e, ToolCall)]
+
+
+def test_a_why_about_nothing_in_the_last_result_is_a_new_question(agent: Agent) -> None:
+    session = Session()
+    answer(agent, DASHBOARD, session)
+    _, events = answer(agent, "why do Platinum partners need a dedicated practice?", session)
+    assert [e.name for e in events if isinstance(e, ToolCall)] == ["search_framework"]
+
+
+def test_how_does_b_compare_reruns_the_last_call_for_b_beside_a(agent: Agent) -> None:
+    session = Session()
+    answer(agent, "Show Ashcombe Whitley Advisory", session)
+    text, events = answer(agent, "and how does Ledgerline Systems compare?", session)
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    assert [c.name for c in calls] == ["show_partner", "show_partner"]
+    assert "Ledgerline Systems" in text and "Ashcombe Whitley Advisory" in text

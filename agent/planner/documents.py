@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from agent.planner import board_inputs, drafting, slots
+from agent.planner import board_inputs, canvas_inputs, drafting, slots
 from agent.planner.factors import extract_decision, extract_needs, extract_star
 from agent.planner.plan import Plan
 from tools.parsing import parse_date, parse_money, parse_percent
@@ -101,6 +101,17 @@ DOCUMENTS: dict[str, tuple[DocSlot, ...]] = {
 }
 
 
+#: Inputs a document reads when the message states them, but never asks for.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "board_dashboard": ("active_partnerships", "pipeline_usd"),
+    "landscape_map": ("region",),
+    "relationship_map": ("pairings",),
+    "partnership_roadmap": ("platinum_partners", "gold_partners", "q3_pipeline_usd"),
+    "value_canvas": ("total_value_usd", "measurement", "split", "upside", "downside",
+                     "exit_economics"),
+}
+
+
 def _found(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "", [])}
 
@@ -120,10 +131,18 @@ def _prose(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
         found["period"] = drafting.period(text)
     if tool == "board_dashboard":
         found["period"] = board_inputs.period(text)
-    if tool == "board_dashboard":
         found.update(board_inputs.dashboard_facts(text))
     if tool == "partnership_roadmap":
         found["year"] = board_inputs.roadmap_year(text)
+        found.update(board_inputs.roadmap_facts(text))
+        if partner.found:
+            found["priority_partners"] = list(partner.all_ids or (partner.partner_id,))
+    if tool == "value_canvas":
+        found.update(canvas_inputs.canvas_facts(text))
+    if tool == "relationship_map":
+        found["pairings"] = canvas_inputs.pairings(text)
+    if tool == "landscape_map":
+        found["region"] = slots.filters(text).get("region")
     if tool == "draft_scorecard":
         inline = drafting.inline_candidates(text)
         stored = list(partner.all_ids or (partner.partner_id,)) if partner.found else []
@@ -140,7 +159,7 @@ def _prose(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
 def extract(tool: str, text: str, partner: PartnerMatch) -> dict[str, Any]:
     """Every slot of ``tool`` that ``text`` states (prose first, labelled clauses win)."""
     spec = DOCUMENTS[tool]
-    names = {s.name for s in spec}
+    names = {s.name for s in spec} | set(OPTIONAL.get(tool, ()))
     values = {k: v for k, v in _prose(tool, text, partner).items()
               if k in names or k.startswith("kpi:")}
     kinds = {s.name: s.kind for s in spec}
@@ -237,7 +256,15 @@ def to_input(tool: str, values: dict[str, Any], deps: Any = None) -> dict[str, A
         return {"company": v["company"]}
     if tool == "board_dashboard":
         return board_inputs.dashboard_input(v)
+    if tool == "partnership_roadmap" and deps is not None:
+        v["priority_partners"] = [_partner_name(ref, deps) for ref in v["priority_partners"]]
     return v
+
+
+def _partner_name(ref: Any, deps: Any) -> Any:
+    """A stored partner's name for its id (any other value is kept as written)."""
+    partner = deps.store.get_partner(ref) if isinstance(ref, str) else None
+    return partner.name if partner is not None else ref
 
 
 def _term_sheet_input(v: dict[str, Any]) -> dict[str, Any]:

@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 
 WORD = r"[A-Z][\w&\-]*(?:\.[\w&\-]+)*"
 NAME = rf"{WORD}(?:\s+(?:&\s+)?{WORD}){{0,3}}"
-COMPANY_RE = re.compile(rf"\b(?:our company is|we are|we're|we’re|i'm (?:with|from)|"
-                        rf"i work (?:at|for)|here at|company(?: name)?\s*(?:[:=]|is)?)\s+"
-                        rf"(?P<v>{NAME})", re.I)
+#: The phrase is read in any case; the name after it must be capitalised.
+COMPANY_RE = re.compile(rf"\b(?i:our company is|we are|we're|we’re|i'm (?:with|from)|"
+                        rf"i work (?:at|for)|here at|company(?: name)?\s*(?:[:=]|is)?|"
+                        rf"(?:we|us)\s*[:=])\s*(?<!\w)(?P<v>{NAME})")
 A_WITH_B_RE = re.compile(rf"(?<![\w-])(?P<a>{NAME})\s+(?:with|and|x|&)\s+(?P<b>{NAME})")
 PAREN_NAME_RE = re.compile(rf"\((?P<v>{NAME})\)")
-LEAD_NAME_RE = re.compile(rf"(?:^|[.?!;]\s+)(?P<v>{NAME})\s*(?:,|:|\s[-–—]\s)")
+LEAD_NAME_RE = re.compile(rf"(?:^|[.?!;:]\s+|\s[-–—]\s)(?P<v>{NAME})\s*(?:,|:|\s[-–—]\s)")
 PERIOD_WORD_RE = re.compile(r"^(?:FY|CY|H[12]|Q[1-4])?'?\d{2,4}$", re.I)
 FOR_NAME_RE = re.compile(rf"\bfor\s+(?P<v>{NAME})")
 WITH_NAME_RE = re.compile(rf"\bwith\s+(?P<v>{NAME})")

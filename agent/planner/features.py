@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from agent.planner import factors, slots
+from agent.planner import doc_signals, factors, slots
 from agent.planner.partners import PartnerMatch
 
 #: Words that open a request for information, at the start of any clause.
@@ -115,7 +115,7 @@ RULES_WORDS_RE = re.compile(
 COMPARE_RE = re.compile(r"\b(compare|comparison|versus|vs\.?|against|side by side)\b", re.I)
 WHAT_IF_RE = re.compile(
     r"^\s*(?:and |ok,? |okay,? |so )?(?:what if|what about|how about|and if|and with|"
-    r"suppose|supposing|say|if instead|with)\b|\bwhat if\b|"
+    r"suppose|supposing|say|if instead|with|now (?:just|only)|only|just)\b|\bwhat if\b|"
     r"\b(?:what|how) would (?:it|they|that|this|the \w+)\b|^\s*and\b", re.I)
 INVENT_RE = re.compile(
     r"\b(make up|make (?:\w+ ){1,2}up|made[- ]up|invent|fabricate|hallucinate|pretend|guess|"
@@ -234,6 +234,11 @@ class Features:
         document_tool: The drafting tool whose document is named first ("" when none).
         accounts: Account-mapping words (account overlap, shared customers, our prospects).
         partner_accounts: A stored partner and account-mapping words.
+        doc_inputs: The message states most inputs of one document (``inputs_tool``).
+        inputs_tool: That document's tool (:mod:`agent.planner.doc_signals`).
+        invent: The message asks for an invented figure ("give me your best number").
+        our_partners: The message asks about our own partners ("our EMEA partners"): the
+            store, not the framework.
     """
 
     question: float = 0.0
@@ -278,6 +283,10 @@ class Features:
     document_tool: str = ""
     accounts: float = 0.0
     partner_accounts: float = 0.0
+    doc_inputs: float = 0.0
+    inputs_tool: str = ""
+    our_partners: float = 0.0
+    invent: float = 0.0
 
     def active(self) -> dict[str, float]:
         """The numeric signals that are on."""
@@ -305,9 +314,13 @@ ACCOUNTS_RE = re.compile(
     r"(?:our |their |the )?(?:accounts|customers|clients|prospects|opportunities|matrix|"
     r"pipeline)|(?:customer|account|client) (?:overlap|base|book|lists?)|overlap matrix|"
     r"(?:shared?|common|mutual) (?:accounts|customers|clients)|crossbeam|"
-    r"our (?:customers|prospects|(?:open )?opportunities|pipeline accounts|accounts)|"
+    r"our (?:customers|prospects|(?:open )?(?:opportunities|opps?|deals)|pipeline accounts|"
+    r"accounts)|"
     r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
 OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
+OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,3}?(?:partners|firms|integrators|"
+                             r"resellers|isvs|gsis|consultancies|distributors|alliances)\b"
+                             r"(?!\s+(?:put|get|gets|need|needs|should|must|can|do)\b)", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
                         r"what tier (?:is|are|would|does|do))\b", re.I)
 NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
@@ -353,6 +366,11 @@ def asked_drafts(text: str) -> frozenset[str] | None:
     return frozenset() if GENERIC_DOCS_RE.search(text) else None
 
 
+def requests_document(text: str) -> bool:
+    """Whether a clause that asks to act names a document ("show me the landscape map")."""
+    return any(is_request(clause) and document_nouns(clause) for clause in _clauses(text))
+
+
 def only_a_name(text: str, partner: PartnerMatch) -> bool:
     """Whether the message is little more than a partner's name or id ("show", "open" aside)."""
     rest = text.lower()
@@ -377,7 +395,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     listing = bool(LISTING_RE.search(text))
     facts = len(factors.extract_decision(text)) > 1
     portfolio = bool(PORTFOLIO_RE.search(text))
-    stated = (partner_found or needs or star_scores > 0 or criteria > 0 or listing or facts
+    ours = bool(OUR_PARTNERS_RE.search(text))
+    stated = (partner_found or ours or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
     accounts = bool(ACCOUNTS_RE.search(text))
     topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
@@ -386,10 +405,13 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     draft = bool(DRAFT_VERB_RE.search(text))
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
+    filled = doc_signals.filled_document(text, partner)
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or asks_for_document(text))),
-        doc_question=float(bool(nouns) and question and not draft and not request),
+        doc_request=float(bool(nouns) and (draft or asks_for_document(text)
+                                           or requests_document(text))),
+        doc_question=float(bool(nouns) and question and not draft and not request
+                           and not ours),
         partner_score=float(named and scoring),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
@@ -421,4 +443,6 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         off_topic=float(not topical),
         accounts=float(accounts),
         partner_accounts=float(named and (accounts or bool(OVERLAP_RE.search(text)))),
+        doc_inputs=float(bool(filled)), inputs_tool=filled, our_partners=float(ours),
+        invent=float(bool(INVENT_RE.search(text))),
     )

@@ -13,7 +13,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agent.planner.partners import PARTNER_ID_RE, find_partner
+from agent.planner import plans
+from agent.planner.partners import PARTNER_ID_RE, PartnerMatch, find_partner
+from agent.planner.plan import Plan
+from agent.planner.why_docs import why_document
 from agent.session import Session, ToolStep
 
 WHY_RE = re.compile(r"^\s*(?:(?:and|but|so|ok|okay)[,\s]+)?(?:why|how come)\b(?:\s+(?:is|was|"
@@ -44,6 +47,28 @@ def _num(value: Any) -> str:
     return f"{float(value):g}" if isinstance(value, int | float) else str(value)
 
 
+WHY_START_RE = re.compile(r"^\s*(?:(?:and|but|so|ok|okay)[,\s]+)?(?:why|how come)\b", re.I)
+
+
+def why_about(text: str, session: Session) -> str | None:
+    """A longer "why ..." about a line of the last result: a KPI, a partner it names."""
+    if not WHY_START_RE.match(text):
+        return None
+    answers = [why_document(step.name, step.output, text) for step in last_steps(session)]
+    found = [a for a in answers if a]
+    if found:
+        return "\n\n".join(dict.fromkeys(found))
+    named = [s for s in last_steps(session) if _names_partner(s, text)]
+    return "\n\n".join(dict.fromkeys(why_step(s) for s in named)) or None
+
+
+def _names_partner(step: ToolStep, text: str) -> bool:
+    out = step.output
+    inner = out.get("partner")
+    name = out.get("partner_name") or (inner.get("name") if isinstance(inner, Mapping) else None)
+    return bool(name) and str(name).split()[0].lower() in re.findall(r"[\w']+", text.lower())
+
+
 def why_step(step: ToolStep) -> str:
     """The reasoning of one tool result, in a sentence or two."""
     out: Mapping[str, Any] = step.output
@@ -55,9 +80,11 @@ def why_step(step: ToolStep) -> str:
             return f"{who} scores {_num(result.get('score'))} ({result.get('band')})."
         top = ", ".join(f"{_label(k)} ({_num(v)} points)" for k, v in parts[:2])
         low = f"{_label(parts[-1][0])} ({_num(parts[-1][1])} points)"
+        sources = "".join(f" {_label(k)[:1].upper()}{_label(k)[1:]}: {v}." for k, v in
+                          (out.get("sources") or {}).items())
         return (f"{who} scores {_num(result.get('score'))}, band {result.get('band')}, "
                 f"because the score is the weighted sum of the criteria: the largest parts "
-                f"are {top}; the smallest is {low}.")
+                f"are {top}; the smallest is {low}.{sources}")
     if step.name == "review_tier" and out.get("reason"):
         moved = (f"stays {str(out.get('to')).title()}" if out.get("from") == out.get("to")
                  else f"from {str(out.get('from')).title()} to {str(out.get('to')).title()}")
@@ -99,6 +126,25 @@ def compare_ids(text: str, store: Any) -> list[str]:
     ids += list(match.all_ids or ((match.partner_id,) if match.found else ()))
     unique = list(dict.fromkeys(ids))[:MAX_COMPARED]
     return unique if len(unique) >= 2 else []
+
+
+def compare_rerun(text: str, session: Session, partner: PartnerMatch) -> list[Plan]:
+    """"How does B compare?" after a call about A: the same call for B, then for A again.
+
+    Empty unless the message compares, names one stored partner other than the last call's,
+    and the last call took a partner.
+    """
+    last = session.last_call
+    if (last is None or not COMPARE_RE.search(text) or not partner.found or partner.focus
+            or "partner" not in last.args or last.args.get("partner") == partner.partner_id
+            or len(partner.all_ids) > 1):
+        return []
+    plan = plans.build_plan(last.tool, text, partner)
+    if plan.missing:
+        return []
+    before = Plan(last.tool, dict(last.args), [],
+                  {"partner_name": last.context.get("partner_name")})
+    return [plan, before]
 
 
 def compare_text(rows: Sequence[Mapping[str, Any]]) -> str:

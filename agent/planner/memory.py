@@ -18,7 +18,7 @@ from agent.session import LastCall, Session
 
 #: Tools a what-if can re-run (their inputs are figures or a stored partner).
 RERUNNABLE = {"score_partner", "check_tier", "review_tier", "assess_star", "recommend_model",
-              "build_partner_acquire", "portfolio_summary"}
+              "build_partner_acquire", "portfolio_summary", "landscape_map"}
 #: Arguments that name what the call is about rather than a figure to change.
 SUBJECT_KEYS = {"partner", "query", "k"}
 

@@ -147,7 +147,8 @@ class OfflinePlanner:
         yield from self._fresh(text, session, deps)
 
     def _fresh(self, text: str, session: Session, deps: Deps) -> Iterator[Event]:
-        why = followups.why_text(session) if followups.is_why(text) else None
+        why = followups.why_text(session) if followups.is_why(text) else followups.why_about(
+            text, session)
         if why is not None:  # "Why?" answered from the last result's reasoning
             yield from self._finish([], why)
             return
@@ -156,6 +157,10 @@ class OfflinePlanner:
             yield from self._compare(compared, session, deps)
             return
         partner = find_partner(text, deps.store, session.focus_partner_id)
+        again = followups.compare_rerun(text, session, partner)
+        if again:  # "how does B compare?": the last call for B, beside A's
+            yield from self._side_by_side(again, partner, session, deps)
+            return
         vector = self.embed_query(text, deps)
         ranking = self._scorer(deps).rank(text, partner, vector)
         rerun = what_if_plan(text, ranking, session, partner)
@@ -324,6 +329,24 @@ class OfflinePlanner:
         changed = narrate.render("changed", changed=plan.context.get("changed") or {},
                                  carried=plan.context.get("carried") or {})
         yield from self._finish(events, f"{changed}\n\n{text}" if changed else text)
+
+    def _side_by_side(self, plans_: list[Plan], partner: PartnerMatch, session: Session,
+                      deps: Deps) -> Iterator[Event]:
+        """Run each plan and answer with their narrations one after the other."""
+        events: list[Event] = []
+        texts: list[str] = []
+        for plan in plans_:
+            done = yield from self._execute(plan.tool, plan.args, deps)
+            more = done.events()
+            events += more
+            yield from more[1:]
+            if done.ok:
+                texts.append(narrate.narrate_tool(plan.tool, done.output_data(),
+                                                  **self._extra(plan)))
+        remember(session, plans_[0])
+        session.focus_partner_id = partner.partner_id
+        yield from self._finish(events, "\n\n---\n\n".join(texts) or narrate.render(
+            "tool_error", tool=plans_[0].tool, error="no result"))
 
     @staticmethod
     def _extra(plan: Plan) -> dict[str, Any]:

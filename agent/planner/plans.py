@@ -142,13 +142,25 @@ def plan_search(text: str) -> Plan:
     return Plan("search_framework", {"query": text.strip()[:500], "k": 10})
 
 
-COUNTS_ONLY_RE = re.compile(r"\b(counts? only|only (?:the )?(?:counts?|numbers)|just (?:the )?"
-                            r"(?:counts?|numbers)|how many)\b", re.I)
+COUNT_WORDS_RE = re.compile(r"\b(?:counts?|numbers|totals|how many)\b", re.I)
+LIMIT_WORDS_RE = re.compile(r"\b(?:only|just|merely|simply)\b", re.I)
+#: "I don't need the names", "without the account list": the matched accounts are not wanted.
+NO_NAMES_RE = re.compile(r"\b(?:no|without|don'?t|do not|skip|leave out|hide|omit)\b[^.;?!]{0,40}?"
+                         r"\b(?:names?|lists?|listed|listing|details)\b", re.I)
+CLAUSE_RE = re.compile(r"[.;?!,]\s|\s[-–—]\s")
+
+
+def counts_only(text: str) -> bool:
+    """Whether only the overlap counts are wanted (a count word limited, or no names)."""
+    if NO_NAMES_RE.search(text) or re.search(r"\bhow many\b", text, re.I):
+        return True
+    return any(COUNT_WORDS_RE.search(c) and LIMIT_WORDS_RE.search(c)
+               for c in CLAUSE_RE.split(text))
 
 
 def plan_accounts(text: str, partner: PartnerMatch) -> Plan:
     """account_overlap: the partner, and whether only the counts are wanted."""
-    args: dict[str, Any] = {"counts_only": True} if COUNTS_ONLY_RE.search(text) else {}
+    args: dict[str, Any] = {"counts_only": True} if counts_only(text) else {}
     if partner.found:
         args["partner"] = partner.partner_id
     return Plan("account_overlap", args, [] if partner.found else ["partner"],

@@ -20,6 +20,7 @@ import numpy as np
 from agent.planner.features import Features, read_features
 from agent.planner.partners import PartnerMatch
 from agent.planner.specs import (
+    DOC_INPUTS,
     EXEMPLAR_PARTNER_NAME,
     NAMED_DOCUMENT,
     PARTNER_PLACEHOLDER,
@@ -91,6 +92,8 @@ def signal_scores(features: Features) -> dict[str, float]:
         total = sum(weight * active.get(key, 0.0) for key, weight in spec.signals.items())
         if features.doc_request and features.document_tool == name:
             total += NAMED_DOCUMENT
+        if features.doc_inputs and features.inputs_tool == name:
+            total += DOC_INPUTS
         out[name] = total
     return out
 

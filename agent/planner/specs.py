@@ -51,6 +51,7 @@ class IntentSpec:
 #: Signal weights every intent of a kind shares (an intent's own weights add to these).
 KIND_SIGNALS: dict[str, dict[str, float]] = {
     "knowledge": {"question": 0.15, "inputless_question": 0.3, "rules": 0.15,
+                  "our_partners": -0.15,
                   "doc_question": 0.3, "request": -0.1, "criteria": -0.5,
                   "tier_figures": -0.35, "star_scores": -0.5, "partner": -0.2,
                   "doc_request": -0.5, "what_if": -0.1},
@@ -61,6 +62,8 @@ KIND_SIGNALS: dict[str, dict[str, float]] = {
 }
 #: Added to the one drafting tool whose document the message names and asks for.
 NAMED_DOCUMENT = 0.8
+#: Added to the one document whose own inputs the message states (doc_signals.py).
+DOC_INPUTS = 0.6
 
 
 _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
@@ -89,7 +92,8 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
                       {"program": 0.4}),
     "account_overlap": ("lookup", "the account overlap with that partner's customers",
                         {"accounts": 0.25, "partner_accounts": 0.7, "needs": -0.3,
-                         "inputless_question": -0.35}),
+                         "inputless_question": -0.35, "score_word": -0.7,
+                         "question": -0.25}),
     "draft_thesis": ("document", "a drafted partnership thesis", {}),
     "draft_term_sheet": ("document", "a drafted term sheet", {}),
     "draft_brief": ("document", "a drafted strategy brief", {}),
@@ -98,7 +102,8 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "draft_governance_playbook": ("document", "a drafted governance playbook", {}),
     "draft_okrs": ("document", "drafted OKRs", {}),
     "board_dashboard": ("document", "a board dashboard of KPIs against targets", {}),
-    "landscape_map": ("document", "a landscape map of the stored partners", {}),
+    "landscape_map": ("document", "a landscape map of the stored partners",
+                      {"our_partners": 0.3}),
     "competitor_map": ("document", "a map of competitors' partner ecosystems",
                        {"competitor": 0.6, "listing": 0.2}),
     "relationship_map": ("document", "an executive sponsor map of the Platinum partners",
@@ -106,7 +111,7 @@ _INTENTS: dict[str, tuple[Kind, str, dict[str, float]]] = {
     "partnership_roadmap": ("document", "a four-quarter partnership roadmap", {}),
     "value_canvas": ("document", "a value canvas with the value-capture questions", {}),
     REFUSE: ("meta", "nothing: that is outside the framework",
-             {"refuse": 0.8, "off_topic": 0.3, "partner": -0.4, "criteria": -0.4,
+             {"refuse": 0.8, "invent": 0.4, "off_topic": 0.3, "partner": -0.4, "criteria": -0.4,
               "tier_figures": -0.3, "document": -0.3, "star": -0.3}),
     HELP: ("meta", "an overview of what I can do", {"greeting": 1.0}),
 }
