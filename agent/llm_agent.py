@@ -34,7 +34,7 @@ from agent.llm_rules import CUT_NOTE, LIMIT_NOTE, TurnLedger, turn_middleware
 from agent.llm_stream import StreamState, used_citations
 from agent.llm_tools import allowed_tools, langchain_tools, select_tools, surface_name
 from agent.planner import OfflinePlanner  # type: ignore[attr-defined,unused-ignore]
-from agent.planner.features import asked_drafts
+from agent.planner.sentence import asked_drafts
 from agent.session import STEP_TURNS, Session, ToolStep
 from agent.toolset import Deps, tool_content
 from prompts import make_environment

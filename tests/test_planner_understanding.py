@@ -15,10 +15,11 @@ import pytest
 from agent.core import Agent
 from agent.events import FollowUp, ToolCall, ToolResult
 from agent.planner import OfflinePlanner, clarify, specs
-from agent.planner.features import Features, is_question, is_request
+from agent.planner.features import Features
 from agent.planner.partners import find_partner
 from agent.planner.routing import rank_tools
 from agent.planner.scorer import Ranking, intent_scorer
+from agent.planner.sentence import is_question, is_request
 from agent.planner.slots import extract_criteria
 from agent.registry import TOOLS
 from agent.session import Session

@@ -12,21 +12,16 @@ answer, each cited.
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
 from agent.events import (
     Citation,
     ErrorEvent,
     Event,
-    FinalAnswer,
     FollowUp,
-    TextDelta,
-    ToolCall,
 )
 from agent.planner import documents, followups, narrate, plans
 from agent.planner.answer import SentenceVectors, extract_answer
@@ -35,11 +30,11 @@ from agent.planner.features import INVENT_RE
 from agent.planner.memory import carry_over, remember, what_if_plan
 from agent.planner.partners import PartnerMatch, find_partner, strong_candidates
 from agent.planner.plan import Plan
+from agent.planner.running import announce_and_run, compare_partners, finish
 from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
-from agent.registry import execute
 from agent.session import Pending, Session
-from agent.toolset import Deps, ExecutedTool
+from agent.toolset import Deps
 from tools.errors import FrameworkError
 from tools.vocab import CRITERIA
 
@@ -137,7 +132,7 @@ class OfflinePlanner:
     def _turn(self, message: str, session: Session, deps: Deps) -> Iterator[Event]:
         text = " ".join((message or "").split())[:MESSAGE_LIMIT]
         if not text:
-            yield from self._finish([], narrate.render("help"))
+            yield from finish(self.name, [], narrate.render("help"))
             return
         if session.pending is not None:
             resumed = self._resume(text, session, deps)
@@ -150,11 +145,11 @@ class OfflinePlanner:
         why = followups.why_text(session) if followups.is_why(text) else followups.why_about(
             text, session)
         if why is not None:  # "Why?" answered from the last result's reasoning
-            yield from self._finish([], why)
+            yield from finish(self.name, [], why)
             return
         compared = followups.compare_ids(text, deps.store)
         if compared:
-            yield from self._compare(compared, session, deps)
+            yield from compare_partners(compared, session, deps, self.name)
             return
         partner = find_partner(text, deps.store, session.focus_partner_id)
         again = followups.compare_rerun(text, session, partner)
@@ -177,11 +172,11 @@ class OfflinePlanner:
     def _route(self, intent: str, text: str, partner: PartnerMatch, session: Session,
                deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         if intent == HELP:
-            yield from self._finish([], narrate.render("help"))
+            yield from finish(self.name, [], narrate.render("help"))
             return
         if intent == REFUSE:
             invent = bool(INVENT_RE.search(text))
-            yield from self._finish([], narrate.render("refuse", invent=invent))
+            yield from finish(self.name, [], narrate.render("refuse", invent=invent))
             return
         if intent == FRAMEWORK:
             yield from self._framework(text, deps, vector)
@@ -203,8 +198,7 @@ class OfflinePlanner:
         session.pending = Pending(tool=CLARIFY, missing=list(options), question=question,
                                   slots={"message": text})
         yield FollowUp(question=question, missing=list(options))
-        yield TextDelta(text=question)
-        yield FinalAnswer(text=question, backend=self.name)
+        yield from finish(self.name, [], question)
 
     def _resolve_clarify(self, text: str, session: Session, deps: Deps
                          ) -> Iterator[Event] | None:
@@ -233,7 +227,7 @@ class OfflinePlanner:
             rest = text[cancel.end():].strip()
             if len(rest.split()) >= 3:
                 return self._fresh(rest, session, deps)  # "Park that. Does X still hold Gold?"
-            return self._finish([], narrate.render("cancelled"))
+            return finish(self.name, [], narrate.render("cancelled"))
         if pending.tool == CLARIFY:
             return self._resolve_clarify(text, session, deps)
         saved = dict(pending.slots.get("args", {}))
@@ -300,8 +294,7 @@ class OfflinePlanner:
                    SUGGEST_KEY: {"partner_id": partner.suggestion_id,
                                  "name": partner.suggestion_name}})
         yield FollowUp(question=question, missing=plan.missing, tool=plan.tool)
-        yield TextDelta(text=question)
-        yield FinalAnswer(text=question, backend=self.name)
+        yield from finish(self.name, [], question)
 
     def _ask(self, plan: Plan, session: Session) -> Iterator[Event]:
         question = narrate.render("followup", tool=plan.tool, missing=plan.missing,
@@ -309,26 +302,25 @@ class OfflinePlanner:
         session.pending = Pending(tool=plan.tool, missing=plan.missing, question=question,
                                   slots={"args": plan.args, "context": plan.context})
         yield FollowUp(question=question, missing=plan.missing, tool=plan.tool)
-        yield TextDelta(text=question)
-        yield FinalAnswer(text=question, backend=self.name)
+        yield from finish(self.name, [], question)
 
     def _run(self, plan: Plan, session: Session, deps: Deps) -> Iterator[Event]:
         args = plan.args
         if plan.tool in documents.DOCUMENTS:
             args = documents.to_input(plan.tool, args, deps)
-        done = yield from self._execute(plan.tool, args, deps)
+        done = yield from announce_and_run(plan.tool, args, deps)
         events: list[Event] = done.events()
         yield from events[1:]
         if not done.ok:
             text = narrate.render("tool_error", tool=plan.tool, error=done.error)
-            yield from self._finish(events, text)
+            yield from finish(self.name, events, text)
             return
         output = done.output_data()
         remember(session, plan, output)
         text = narrate.narrate_tool(plan.tool, output, **self._extra(plan))
         changed = narrate.render("changed", changed=plan.context.get("changed") or {},
                                  carried=plan.context.get("carried") or {})
-        yield from self._finish(events, f"{changed}\n\n{text}" if changed else text)
+        yield from finish(self.name, events, f"{changed}\n\n{text}" if changed else text)
 
     def _side_by_side(self, plans_: list[Plan], partner: PartnerMatch, session: Session,
                       deps: Deps) -> Iterator[Event]:
@@ -336,7 +328,7 @@ class OfflinePlanner:
         events: list[Event] = []
         texts: list[str] = []
         for plan in plans_:
-            done = yield from self._execute(plan.tool, plan.args, deps)
+            done = yield from announce_and_run(plan.tool, plan.args, deps)
             more = done.events()
             events += more
             yield from more[1:]
@@ -345,7 +337,7 @@ class OfflinePlanner:
                                                   **self._extra(plan)))
         remember(session, plans_[0])
         session.focus_partner_id = partner.partner_id
-        yield from self._finish(events, "\n\n---\n\n".join(texts) or narrate.render(
+        yield from finish(self.name, events, "\n\n---\n\n".join(texts) or narrate.render(
             "tool_error", tool=plans_[0].tool, error="no result"))
 
     @staticmethod
@@ -359,11 +351,11 @@ class OfflinePlanner:
 
     def _framework(self, text: str, deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
         plan = plans.plan_search(text)
-        done = yield from self._execute(plan.tool, plan.args, deps)
+        done = yield from announce_and_run(plan.tool, plan.args, deps)
         if not done.ok or done.result is None:
             events = done.events()
             yield from events[1:]
-            yield from self._finish(events, narrate.render("tool_error", tool=plan.tool,
+            yield from finish(self.name, events, narrate.render("tool_error", tool=plan.tool,
                                                            error=done.error))
             return
         passages = list(getattr(done.result, "passages", []))
@@ -378,45 +370,4 @@ class OfflinePlanner:
         events = [e for e in shown if not isinstance(e, Citation)] + cited
         yield from events[1:]
         body = narrate.render("framework_answer", sentences=chosen)
-        yield from self._finish(events, body)
-
-    def _compare(self, ids: list[str], session: Session, deps: Deps) -> Iterator[Event]:
-        """Score and review each partner; answer with them side by side."""
-        events: list[Event] = []
-        rows: list[dict[str, Any]] = []
-        for partner_id in ids:
-            row: dict[str, Any] = {"partner_id": partner_id, "name": partner_id}
-            for tool in ("score_partner", "review_tier"):
-                done = yield from self._execute(tool, {"partner": partner_id}, deps)
-                more = done.events()
-                events += more
-                yield from more[1:]
-                output = done.output_data() if done.ok else None
-                if isinstance(output, dict) and tool == "score_partner":
-                    result = output.get("result") or {}
-                    row.update(name=output.get("partner_name") or partner_id,
-                               score=result.get("score"), band=result.get("band"))
-                elif isinstance(output, dict):
-                    row.update(tier=output.get("to"), action=output.get("action"))
-            rows.append(row)
-        session.focus_partner_id = ids[-1]
-        yield from self._finish(events, followups.compare_text(rows))
-
-    @staticmethod
-    def _execute(tool: str, args: Any, deps: Deps) -> Generator[Event, None, ExecutedTool]:
-        """Announce the call (a front end shows the step at once), then run it.
-
-        The executed call's own events start with that same :class:`ToolCall`; callers
-        yield the rest (``events()[1:]``).
-        """
-        call_id = f"call_{uuid.uuid4().hex[:12]}"
-        shown = args.model_dump(mode="json", exclude_none=True) if isinstance(
-            args, BaseModel) else dict(args or {})
-        yield ToolCall(call_id=call_id, name=tool, input=shown)
-        return execute(tool, args, deps, call_id=call_id)
-
-    def _finish(self, events: list[Event], text: str) -> Iterator[Event]:
-        # The grounding guard runs once, in ``Agent.stream``, over every backend's text.
-        for line in text.splitlines(keepends=True):
-            yield TextDelta(text=line)
-        yield FinalAnswer(text=text, backend=self.name)
+        yield from finish(self.name, events, body)
