@@ -388,8 +388,7 @@ def grade_turn(turn: TurnRecord, expect: Expect | None, index: int,
         turn: The turn's events and timing.
         expect: What the turn must show (None: only ``completed`` and metrics).
         index: The turn's position in the case.
-        history: The user's earlier messages in the case and the earlier turns' tool results
-            (numbers there are grounded).
+        history: Earlier messages and tool results of the case (their numbers are grounded).
     """
     spec = expect or Expect(grounded_numbers=False)
     grades = [g for grader in GRADERS if (g := grader(turn, spec)) is not None]
