@@ -234,10 +234,13 @@ def test_steps_stream_in_plain_language_and_charts_survive_a_reload(
     lengths = {length for _, length, badge in seen if length and not badge}
     assert len(lengths) >= 3, seen  # the answer arrives in pieces
     assert "72" in answer.inner_text()
+    page.wait_for_function(TURN_OVER, timeout=60_000)  # no step update left to re-render it
     step = page.locator("#step-Score\\ partner").first
-    step.click()
     body = page.locator(".step:has(#step-Score\\ partner)").first
-    body.get_by_text("Scored 5 criteria: 72, secondary").wait_for(timeout=15_000)
+    summary = body.get_by_text("Scored 5 criteria: 72, secondary")
+    if not summary.is_visible():  # open the step (a click on an open one would close it)
+        step.click()
+    summary.wait_for(timeout=15_000)
     text = body.inner_text()
     assert "ICP overlap" in text and "17.5" in text and '"contributions"' not in text
     raw = body.locator("#step-Raw\\ data").first
