@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--synthetic", type=int, default=10000)
+    parser.add_argument("--engines", nargs="+", metavar="KIND:THREADS",
+                        default=[f"{kind}:{threads}" for kind, threads in ENGINES],
+                        help="engines to run (default: all), e.g. onnx:2 bf16:2")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from knowledge.records import partner_text
@@ -101,7 +104,7 @@ def main() -> None:
     print(f"| engine | texts/s (per CPU s) | query p50 / p95 ms | reference cosine | "
           f"top-5 agreement: {len(sample)} sample partners | {len(synthetic):,} synthetic |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for kind, threads in ENGINES:
+    for kind, threads in [(e.split(":")[0], int(e.split(":")[1])) for e in args.engines]:
         try:
             r = run_engine(kind, threads, texts, qs, corpora)
         except Exception as exc:  # a failed engine is reported, not timed

@@ -92,6 +92,27 @@ def test_threads_steps_feedback_round_trip_and_users_are_separated(tmp_path: Pat
     assert [t.content for t in session.turns] == ["score Acme"]
 
 
+def test_an_unknown_thread_is_not_found_not_a_server_error(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainlit.data import acl
+    from fastapi import HTTPException
+
+    layer = datalayer.make_data_layer(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}")
+    monkeypatch.setattr(acl, "get_data_layer", lambda: layer)  # the app's layer, this test's db
+
+    async def check() -> tuple[str, int]:
+        author = await layer.get_thread_author("no-such-thread")
+        try:
+            await acl.is_thread_author("alice", "no-such-thread")  # what /project/thread asks
+        except HTTPException as exc:
+            return author, exc.status_code
+        finally:
+            await layer.close()
+        return author, 200
+
+    assert asyncio.run(check()) == ("", 404)
+
+
 def test_session_rebuilt_from_messages_when_metadata_is_missing() -> None:
     thread = {"id": "t1", "metadata": "not json", "steps": [
         {"type": "user_message", "output": "hi"}, {"type": "run", "output": "x"},

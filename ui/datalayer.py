@@ -164,6 +164,17 @@ def make_data_layer(data_dir: Path, url: str | None = None) -> Any:
                 return str(owner)
             return await _session_user_id(self)
 
+        async def get_thread_author(self, thread_id: str) -> str:
+            """The thread's owner, or "" for a thread that does not exist.
+
+            Chainlit's own raises ``ValueError`` there, which its thread routes turn into a
+            500; an empty author makes them answer 404 "Thread not found".
+            """
+            try:
+                return str(await super().get_thread_author(thread_id))
+            except ValueError:
+                return ""
+
         async def step_owner(self, step_id: str) -> tuple[str | None, str | None]:
             """(owner identifier, thread id) of the thread holding ``step_id``."""
             rows = await self.execute_sql(

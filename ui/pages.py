@@ -79,11 +79,8 @@ async def thread_owner_allowed(request: Request, thread_id: str) -> bool:
         user = await authenticate_user(token)
     except HTTPException:
         return True
-    try:
-        author = await layer.get_thread_author(thread_id)
-    except ValueError:
-        return False
-    return bool(author == getattr(user, "identifier", None))
+    author = await layer.get_thread_author(thread_id)  # "" for no such thread
+    return bool(author) and author == getattr(user, "identifier", None)
 
 
 async def thread_page(thread_id: str, request: Request) -> Any:
