@@ -16,24 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import playwright.sync_api as playwright_api
 import pytest
 import yaml
 from ui_server import (
     ANSWER_MS,
     BIN,
-    CHROMIUM,
-    FLAGS,
     ROOT,
     UIServer,
     ask,
     attach,
     browser_context,
     db_rows,
+    launched_chromium,
     login,
+    running_ui_server,
     send,
     server_env,
-    start_ui_server,
     thread_id,
 )
 
@@ -63,21 +61,14 @@ TERM_SHEET_REPLIES = (  # follow-up question keyword -> reply, most specific fir
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium)")
-    running = start_ui_server(tmp_path_factory.mktemp("ui-data"))
-    try:
+    with running_ui_server(tmp_path_factory.mktemp("ui-data")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -19,21 +19,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import playwright.sync_api as playwright_api
 import pytest
 from ui_server import (
     ANSWER_MS,
-    CHROMIUM,
-    FLAGS,
     ROOT,
     UIServer,
     ask,
     attach,
     browser_context,
     db_rows,
+    launched_chromium,
     login,
+    running_ui_server,
     send,
-    start_ui_server,
     thread_id,
 )
 
@@ -81,13 +79,8 @@ STATE: dict[str, Any] = {}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UIServer]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium)")
-    running = start_ui_server(tmp_path_factory.mktemp("ui-face"))
-    try:
+    with running_ui_server(tmp_path_factory.mktemp("ui-face")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +92,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,10 +23,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import playwright.sync_api as playwright_api
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +156,29 @@ def start_ui_server(data_dir: Path, users: dict[str, str] | None = None, index: 
         server.stop()
         raise
     return server
+
+
+@contextmanager
+def running_ui_server(data_dir: Path) -> Iterator[UIServer]:
+    """A UI server on ``data_dir`` for a test module (Chromium must be installed), stopped after."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: run `make chromium` (Debian package chromium)")
+    running = start_ui_server(data_dir)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never ``playwright install``), closed after."""
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 def only_server(url: str, outside: list[str] | None = None) -> Callable[[Any], None]:
