@@ -27,6 +27,7 @@ from ui_server import (
     attach,
     browser_context,
     db_rows,
+    draft_until_download,
     launched_chromium,
     login,
     running_ui_server,
@@ -153,16 +154,7 @@ def test_term_sheet_downloads_as_docx(context: Any, server: UIServer, tmp_path: 
     import docx
 
     page = login(context, server, "alice")
-    answer = ask(page, TERM_SHEET_MESSAGE)
-    link = page.locator("a.inline-file[download$='.docx']").first
-    for _ in range(len(TERM_SHEET_REPLIES)):  # answer any follow-up question the agent asks
-        if link.count():
-            break
-        question = answer.inner_text().split("Answered by:")[0].lower()
-        reply = next((text for key, text in TERM_SHEET_REPLIES if key in question), None)
-        assert reply is not None, f"unexpected follow-up: {question}"
-        answer = ask(page, reply)
-    link.wait_for(timeout=30_000)
+    link, _ = draft_until_download(page, TERM_SHEET_MESSAGE, TERM_SHEET_REPLIES)
     with page.expect_download() as download_info:
         link.click()
     target = tmp_path / "term-sheet.docx"

@@ -28,6 +28,7 @@ from ui_server import (
     attach,
     browser_context,
     db_rows,
+    draft_until_download,
     launched_chromium,
     login,
     running_ui_server,
@@ -295,16 +296,7 @@ def test_partner_hits_are_one_table_that_scrolls_on_a_phone(
 def test_documents_download_under_readable_names_without_paths(
         context: Any, server: UIServer, shots: Path) -> None:
     page = login(context, server, "alice")
-    answer = ask(page, DRAFT)
-    link = page.locator("a.inline-file[download$='.docx']").first
-    for _ in range(len(REPLIES)):  # answer any follow-up question the planner asks
-        if link.count():
-            break
-        question = answer.inner_text().split("Answered by:")[0].lower()
-        reply = next((text for key, text in REPLIES if key in question), None)
-        assert reply is not None, f"unexpected follow-up: {question}"
-        answer = ask(page, reply)
-    link.wait_for(timeout=60_000)
+    link, answer = draft_until_download(page, DRAFT, REPLIES)
     names = page.locator("a.inline-file").evaluate_all(
         "els => els.map(e => e.getAttribute('download'))")
     docx = [n for n in names if n.endswith(".docx")]

@@ -235,6 +235,23 @@ def ask(page: Any, text: str, timeout_ms: int = ANSWER_MS) -> Any:
     return page.locator(".ai-message:has-text('Answered by:')").nth(before)
 
 
+
+def draft_until_download(page: Any, message: str, replies: tuple[tuple[str, str], ...],
+                         timeout_ms: int = 60_000) -> tuple[Any, Any]:
+    """Ask for a document, answer each follow-up question from ``replies`` (a key the
+    question contains -> the reply); the DOCX download link once shown, and the last answer."""
+    answer = ask(page, message)
+    link = page.locator("a.inline-file[download$='.docx']").first
+    for _ in range(len(replies)):
+        if link.count():
+            break
+        question = answer.inner_text().split("Answered by:")[0].lower()
+        reply = next((text for key, text in replies if key in question), None)
+        assert reply is not None, f"unexpected follow-up: {question}"
+        answer = ask(page, reply)
+    link.wait_for(timeout=timeout_ms)
+    return link, answer
+
 def attach(page: Any, path: Path) -> None:
     """Put the file at ``path`` in the composer (the app holds it until the session exists)."""
     with page.expect_response(lambda r: "/project/file" in r.url
