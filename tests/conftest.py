@@ -47,23 +47,90 @@ from knowledge.store import Store  # noqa: E402
 EMBEDDING_CACHE = "embeddings.sqlite"
 
 
+#: Texts whose vectors a session keeps on disk for the next one (hypothesis makes new texts
+#: every run; past this many stored rows nothing new is added).
+PERSISTED_VECTORS_MAX = 30_000
+
+
+def _vector_file() -> Path | None:
+    """The on-disk memo of vectors, keyed by the weights' hash; None when switched off.
+
+    ``PARTNERPILOT_TEST_VECTORS=off`` gives a cold run: every text is embedded again.
+    """
+    if os.environ.get("PARTNERPILOT_TEST_VECTORS", "").lower() == "off":
+        return None
+    from knowledge.engines import model_dir, weights_hash
+
+    cache = Path(os.environ["PARTNERPILOT_MODEL_CACHE"])
+    cache.mkdir(parents=True, exist_ok=True)
+    digest = weights_hash(model_dir() / "model.safetensors", cache)[:16]
+    return cache / f"test-vectors-{digest}.sqlite"
+
+
+def _read_vectors(path: Path | None) -> dict[tuple[str, str], np.ndarray]:
+    if path is None or not path.exists():
+        return {}
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        rows = db.execute("SELECT name, text, vector FROM vectors").fetchall()
+    except sqlite3.DatabaseError:
+        return {}  # an unreadable memo is only a slower run
+    finally:
+        db.close()
+    return {(name, text): np.frombuffer(blob, dtype=np.float32) for name, text, blob in rows}
+
+
+def _write_vectors(path: Path | None, fresh: dict[tuple[str, str], np.ndarray]) -> None:
+    if path is None or not fresh:
+        return
+    db = sqlite3.connect(path, timeout=60)
+    try:
+        with db:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (name TEXT, text TEXT, vector BLOB, "
+                       "PRIMARY KEY (name, text))")
+            (stored,) = db.execute("SELECT COUNT(*) FROM vectors").fetchone()
+            room = max(0, PERSISTED_VECTORS_MAX - stored)
+            db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
+                           [(name, text, vector.astype(np.float32).tobytes())
+                            for (name, text), vector in list(fresh.items())[:room]])
+    finally:
+        db.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_vector_per_text() -> Iterator[None]:
-    """Embed each distinct text with MiniLM once per session (see the module docstring)."""
-    original = MiniLMEmbedder.embed
-    vectors: dict[str, np.ndarray] = {}
+    """Embed each distinct text with MiniLM once (see the module docstring).
 
-    def embed(self: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in vectors))
-        if missing:
-            vectors.update(zip(missing, original(self, missing), strict=True))
-        if not texts:
-            return original(self, texts)
-        return np.vstack([vectors[t] for t in texts]).astype(np.float32, copy=False)
+    The vectors are the model's own, memoised by model name and text, in memory for the
+    session and on disk for the next session (:func:`_vector_file`), as the product's
+    embedding cache does across data folders. Tests of the engines call them directly.
+    """
+    path = _vector_file()
+    vectors = _read_vectors(path)
+    fresh: dict[tuple[str, str], np.ndarray] = {}
+    originals = {"embed": MiniLMEmbedder.embed, "embed_many": MiniLMEmbedder.embed_many}
 
-    MiniLMEmbedder.embed = embed  # type: ignore[method-assign]
+    def memoised(original: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        def embed(self: MiniLMEmbedder, texts: Sequence[str]) -> np.ndarray:
+            if not texts:
+                return original(self, texts)
+            name = self.name
+            missing = list(dict.fromkeys(t for t in texts if (name, t) not in vectors))
+            if missing:
+                new = dict(zip([(name, t) for t in missing], original(self, missing),
+                               strict=True))
+                vectors.update(new)
+                fresh.update(new)
+            return np.vstack([vectors[name, t] for t in texts]).astype(np.float32, copy=False)
+
+        return embed
+
+    for attr, original in originals.items():
+        setattr(MiniLMEmbedder, attr, memoised(original))
     yield
-    MiniLMEmbedder.embed = original  # type: ignore[method-assign]
+    for attr, original in originals.items():
+        setattr(MiniLMEmbedder, attr, original)
+    _write_vectors(path, fresh)
 
 
 @pytest.fixture(scope="session")

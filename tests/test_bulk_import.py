@@ -46,6 +46,7 @@ def live_partners() -> int:
     return sum(1 for o in gc.get_objects() if type(o) is Partner)
 
 
+@pytest.mark.slow
 def test_an_import_holds_one_batch_and_journals_it_before_writing(
         tmp_path: Path, files: tuple[Path, Path]) -> None:
     store = Store.open(Settings(data_dir=tmp_path / "data"), embedder=HashEmbedder())

@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -57,6 +58,7 @@ def _resolve(words: list[str]) -> tuple[Any, list[str]]:
     return command, path
 
 
+@pytest.mark.slow
 def test_every_documented_command_and_option_exists() -> None:
     documented = commands(section())
     assert {tuple(_resolve(w)[1]) for w in documented} >= {

@@ -31,6 +31,7 @@ TEXTS = ["Gold tier partners need a dedicated practice.", "ok",
          "Hospital cloud migration consultancy in EMEA " * 30]
 
 
+@pytest.mark.slow
 def test_onnx_engine_gives_the_numpy_vectors_and_passes_the_reference_check() -> None:
     onnx, numpy_engine = load_engine("onnx", 1), load_engine("numpy", 1)
     assert onnx.kind == "onnx" and onnx.checked >= 0.999
@@ -61,6 +62,7 @@ def test_the_export_is_cached_by_the_weights_hash(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_a_broken_onnx_model_falls_back_to_numpy_with_one_line(tmp_path: Path) -> None:
     weights = model_dir() / "model.safetensors"
     name = f"minilm-{weights_hash(weights)[:16]}-g1.onnx"
@@ -128,6 +130,7 @@ def test_a_store_from_before_families_counts_as_fp32(indexed_copy: Path) -> None
         Store.open(settings, embedder=MiniLMEmbedder(engine="bf16"))
 
 
+@pytest.mark.slow
 def test_a_query_reuses_a_loaded_bulk_engine_instead_of_a_second_session() -> None:
     bulk = load_engine("onnx", 2)
     shared = load_engine("onnx", 3, reuse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,6 +77,7 @@ def test_upsert_replaces_and_delete_keeps_rows_aligned() -> None:
     assert {index.ids[row] for row, _ in hits} == {"id-7", "id-8"}
 
 
+@pytest.mark.slow
 def test_projected_first_pass_keeps_recall_on_structured_vectors() -> None:
     index, vectors, metas = build(3000, 5, dim=384, project_from=1000, low_rank=True)
     assert index._basis is not None

@@ -76,6 +76,7 @@ def test_the_export_uses_only_promptfoos_documented_keys(exported: Path) -> None
     assert types == ASSERT_TYPES - {"equals"} or types == ASSERT_TYPES
 
 
+@pytest.mark.slow
 def test_every_case_is_exported_or_listed_with_its_reason(exported: Path) -> None:
     config = _config(exported)
     readme = (exported / README_FILE).read_text(encoding="utf-8")

@@ -264,6 +264,7 @@ store.upsert_partners([p.model_copy(update={"description": "new"}) for p in PART
 """
 
 
+@pytest.mark.slow
 def test_killed_import_is_rolled_back_on_next_open(store: Store, settings: Settings) -> None:
     store.upsert_partners(PARTNERS_FIXTURE[:2])
     before = _snapshot(store)

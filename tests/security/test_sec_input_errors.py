@@ -76,6 +76,7 @@ def _partners(data: Path) -> list[object]:
 
 @pytest.mark.parametrize("name", ["deep.json", "deep.yaml", "bigint.json", "bigint.yaml",
                                   "laughs.yaml"])
+@pytest.mark.slow
 def test_hostile_yaml_json_is_one_error_in_star_decide_and_draft(
         tmp_path: Path, files: dict[str, Path], name: str) -> None:
     data = tmp_path / "data"
@@ -86,6 +87,7 @@ def test_hostile_yaml_json_is_one_error_in_star_decide_and_draft(
                 or "more than 1,000,000 values" in err), err
 
 
+@pytest.mark.slow
 def test_hostile_partner_files_history_and_mapping_leave_the_store_unchanged(
         seeded: Path, files: dict[str, Path], tmp_path: Path) -> None:
     before = _partners(seeded)

@@ -128,6 +128,7 @@ def import_once(store: Store, path: Path, skip_invalid: bool) -> None:
 @given(data=rows(), fmt=st.sampled_from(["csv", "xlsx", "json"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
        skip_invalid=st.booleans())
+@pytest.mark.slow
 def test_importer_never_crashes_and_a_refusal_changes_nothing(
         shared_store: Store, work: Path, data: list[dict[str, str]], fmt: str, encoding: str,
         skip_invalid: bool) -> None:
@@ -254,6 +255,7 @@ def test_framework_and_draft_flags_exit_0_or_2(cli_dir: Path, data: st.DataObjec
 @given(v=argument_text, w=argument_text,
        k=st.sampled_from(["1", "0", "-3", "100", "101", "9" * 5000, "nan", "x"]),
        which=st.sampled_from(["partners", "show", "knowledge"]))
+@pytest.mark.slow
 def test_store_search_flags_exit_0_or_2(indexed_dir: Path, v: str, w: str, k: str,
                                         which: str) -> None:
     if which == "partners":

@@ -82,6 +82,7 @@ def test_an_empty_reply_once_then_an_answer_recovers(serve: Any, tmp_path: Path)
     assert [e.text for e in events if isinstance(e, FinalAnswer)] == ["Grows reach."]
 
 
+@pytest.mark.slow
 def test_an_endless_answer_is_capped(serve: Any, tmp_path: Path) -> None:
     huge = ("word " * (MAX_ANSWER_CHARS // 2)).strip()  # about twice the cap
     events, _ = events_of(serve, tmp_path, lambda n, body: gpt_stream(huge))

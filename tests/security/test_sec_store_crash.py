@@ -169,6 +169,7 @@ def test_the_cli_leaves_sigterm_at_its_default_action() -> None:
     assert done.stdout.strip().endswith("True"), done.stderr
 
 
+@pytest.mark.slow
 def test_index_after_a_killed_rebuild_says_so_and_loads_no_samples(
         store_with_imports: Path) -> None:
     data = store_with_imports

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from agent.registry import execute
 from agent.toolset import Deps
 from knowledge.embeddings import get_embedder
@@ -55,6 +57,7 @@ def ui_store(data: Path) -> Store:
     return store
 
 
+@pytest.mark.slow
 def test_ui_store_reads_through_another_process_import(indexed_copy: Path) -> None:
     reader = ui_store(indexed_copy)
     path = import_file(indexed_copy, newcomers())
@@ -78,6 +81,7 @@ def test_ui_store_reads_through_another_process_import(indexed_copy: Path) -> No
     assert reader.get_partner("N-1") is not None and len(reader.all_partners()) == 75
 
 
+@pytest.mark.slow
 def test_ui_store_searches_after_another_process_rebuild(indexed_copy: Path) -> None:
     reader = ui_store(indexed_copy)
     done = subprocess.run([*PARTNERPILOT, "index", "--rebuild"], cwd=ROOT,
@@ -91,6 +95,7 @@ def test_ui_store_searches_after_another_process_rebuild(indexed_copy: Path) -> 
     assert len(reader.all_partners()) == 72
 
 
+@pytest.mark.slow
 def test_half_written_import_is_invisible_to_readers(indexed_copy: Path) -> None:
     reader = ui_store(indexed_copy)
     path = import_file(indexed_copy, newcomers())
@@ -118,6 +123,7 @@ def test_half_written_import_is_invisible_to_readers(indexed_copy: Path) -> None
     assert len(Store.open(Settings(data_dir=indexed_copy)).all_partners()) == 72
 
 
+@pytest.mark.slow
 def test_chroma_failure_in_a_tool_is_a_clear_tool_error(indexed_copy: Path) -> None:
     reader = ui_store(indexed_copy)
     script = ("import chromadb, sys; c = chromadb.PersistentClient(sys.argv[1]); "

@@ -43,6 +43,7 @@ def run(data_dir: Path, *args: str, **env: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_old_users_files_keep_working_as_members_and_roles_are_saved(tmp_path: Path) -> None:
     hashed = bcrypt.hashpw(b"old password", bcrypt.gensalt(4)).decode()
     (tmp_path / auth.USERS_FILE).write_text(yaml.safe_dump({"users": {"olga": hashed}}))
@@ -113,6 +114,7 @@ def test_the_cli_on_a_shared_store_needs_to_know_who_acts(tmp_path: Path) -> Non
     assert code == 2 and err.startswith("error: PARTNERPILOT_USER: is not a user")
 
 
+@pytest.mark.slow
 def test_imports_are_audited_by_who_and_a_rejected_file_leaves_no_trace(
         indexed_copy: Path) -> None:
     good, bad = indexed_copy / "good.csv", indexed_copy / "bad.csv"
