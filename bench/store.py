@@ -18,7 +18,6 @@ including the query embedding, without and with a metadata filter, and Chroma's 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -35,6 +34,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))  # last: bench/agent.py must not hide the agent package
+from numpy_path import numpy_child  # noqa: E402 (bench/, after sys.path)
 
 ADJ = ["trusted", "large", "small", "regional", "global", "specialist", "fast-growing",
        "certified", "experienced", "new"]
@@ -195,46 +196,6 @@ def measure(n: int, work: Path, n_queries: int, raw_sample: int, engine: str,
     }
 
 
-def numpy_rates(sample: list[str]) -> tuple[float, float]:
-    """Today's NumPy path on the bench's texts, rec/s: (one thread, all cores).
-
-    One thread (one BLAS thread, no tokenizer threads) is how the issue's table measured
-    "the product NumPy path"; all cores is the same path left to use both. Measured before
-    and after the import and averaged, so that the ratios compare figures taken around the
-    same moments on a machine whose load changes.
-    """
-    from knowledge.embeddings import MiniLMEmbedder, one_blas_thread
-
-    model = MiniLMEmbedder(engine="numpy")
-    model.embed_many(sample[:16])
-    few = sample[: max(64, len(sample) // 4)]
-    rates = []
-    for pinned in (True, False):
-        previous = os.environ.get("TOKENIZERS_PARALLELISM")
-        os.environ["TOKENIZERS_PARALLELISM"] = "false" if pinned else "true"
-        try:
-            with one_blas_thread() if pinned else contextlib.nullcontext():
-                start = time.perf_counter()
-                model.embed_many(few)
-                rates.append(len(few) / (time.perf_counter() - start))
-        finally:
-            if previous is None:
-                os.environ.pop("TOKENIZERS_PARALLELISM", None)
-            else:
-                os.environ["TOKENIZERS_PARALLELISM"] = previous
-    return rates[0], rates[1]
-
-
-def numpy_child(raw_sample: int) -> tuple[float, float]:
-    """:func:`numpy_rates` in a process of its own (its model stays out of the import's RSS)."""
-    proc = subprocess.run([sys.executable, __file__, "--numpy-rates", str(raw_sample)],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:  # a failed measurement is a failure, not a figure
-        raise RuntimeError(f"NumPy rates failed:\n{proc.stderr[-2000:]}")
-    one, every = json.loads(proc.stdout.strip().splitlines()[-1])
-    return float(one), float(every)
-
-
 def latency(store: object, qs: list[str]
             ) -> tuple[list[float], list[float], list[list[str]], list[float]]:
     """Plain and filtered search timings (each with its query embedding) and the hit ids."""
@@ -360,20 +321,12 @@ def main() -> None:
                         help="bulk vectors from a seeded stand-in (memory and search only)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--numpy-rates", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--search-only", type=int, metavar="N",
                         help="only search latency at N rows tiled from cached vectors")
     args = parser.parse_args()
     if args.search_only:
         print(machine())
         print(json.dumps(search_only(args.search_only, args.cache, args.queries), indent=1))
-        return
-    if args.numpy_rates:
-        from knowledge.records import partner_text
-        from knowledge.synth import generate_partners
-
-        texts = [partner_text(p) for p in generate_partners(args.numpy_rates, seed=5)]
-        print(json.dumps(numpy_rates(texts)))
         return
     if args.one:
         print(json.dumps(measure(args.one, args.work, args.queries, args.raw_sample,

@@ -10,10 +10,12 @@ longer embed the same 155 texts each:
 * ``warm_data_dir``: an empty data folder whose embedding cache already holds every
   vector of the full store, for a test that indexes by itself (``partnerpilot index``).
 
-MiniLM is loaded once per process (``knowledge.embeddings`` caches the model), and the
-session keeps each text's vector in memory (``_one_vector_per_text``), so a test file that
-builds its own store from the same documents does not embed them again. It is the on-disk
-embedding cache's job, done across data folders; the vectors are the model's own.
+MiniLM is loaded once per process (``knowledge.embeddings`` caches the model), and each
+text's vector is memoised (``_one_vector_per_text``): in memory for the session, and in a
+SQLite file beside the shared ONNX graph for the next session, so a test file that builds
+its own store from the same documents does not embed them again, and a second run embeds
+only new texts. It is the on-disk embedding cache's job, done across data folders and
+runs; the vectors are the model's own. ``PARTNERPILOT_TEST_VECTORS=off`` gives a cold run.
 """
 
 from __future__ import annotations

@@ -144,3 +144,40 @@ def agent_for(server: ScriptedServer, tmp_path: Path, model: str = "gpt-4o") -> 
                         model=model, max_retries=1)
     deps = Deps(settings, store=None)
     return Agent(make_backend(settings, deps, backoff=0.01), deps)
+
+
+class HoldingModel:
+    """A scripted model: a session's first call waits (up to 60 s) for a second session's."""
+
+    def __init__(self) -> None:
+        self.barrier = threading.Barrier(2, timeout=60)
+        self.overlapped: list[bool] = []
+        self.server = ScriptedServer(lambda n, body: self.reply(body))
+
+    beacon = ""  # a URL on the watching server; answers about "beacon" carry its images
+
+    def reply(self, body: dict[str, Any]) -> tuple[str, Any]:
+        messages = body.get("messages") or []
+        user = str(next((m.get("content") for m in reversed(messages)
+                         if m.get("role") == "user"), ""))
+        if "beacon" in user.lower():
+            if messages[-1].get("role") == "tool":
+                return gpt_stream(f"Found it. ![m]({self.beacon}/model.png) and "
+                                  f"[details]({self.beacon}/link)")
+            return gpt_stream(calls=[("c1", "find_partners", {"query": "Beacon Works"})])
+        if messages and messages[-1].get("role") == "tool":
+            return gpt_stream("Here is what the tools found.")
+        if "portfolio" not in user.lower() and "integrators" not in user.lower():
+            return gpt_stream("Noted.")
+        try:
+            self.barrier.wait()
+            self.overlapped.append(True)
+        except threading.BrokenBarrierError:
+            self.overlapped.append(False)  # the other session's turn never started meanwhile
+        if "portfolio" in user.lower():
+            return gpt_stream(calls=[("c1", "portfolio_summary", {})])
+        return gpt_stream(calls=[("c1", "find_partners", {"query": "systems integrators"})])
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url

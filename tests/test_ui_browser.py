@@ -22,6 +22,9 @@ from ui_server import (
     ANSWER_MS,
     BIN,
     ROOT,
+    SCORE_MESSAGE,
+    TERM_SHEET_MESSAGE,
+    TERM_SHEET_REPLIES,
     UIServer,
     ask,
     attach,
@@ -41,23 +44,6 @@ from tools.scoring import score_partner
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
 
 SCREENSHOT = ROOT / "docs" / "ui-screenshot.png"
-SCORE_MESSAGE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment "
-                 "60, partnership appetite 90 and revenue potential 50")
-TERM_SHEET_MESSAGE = (
-    "Draft a term sheet. company: Acme Analytics; partner: Northwind Consulting; model: co-sell;"
-    " we contribute: product licences, solution architects; partner contributes: delivery team,"
-    " client access; term: 24 months; sponsor: Jane Doe; proof point: two joint wins in 90 "
-    "days; kill switch: no joint pipeline after two quarters")
-
-TERM_SHEET_REPLIES = (  # follow-up question keyword -> reply, most specific first
-    ("partner contribute", "delivery team, client access"),
-    ("company contribute", "product licences, solution architects"),
-    ("contribute", "product licences, solution architects"),
-    ("company", "Acme Analytics"), ("model", "co-sell"), ("sponsor", "Jane Doe"),
-    ("proof point", "two joint wins in 90 days"),
-    ("kill switch", "no joint pipeline after two quarters"),
-    ("term", "24 months"), ("how long", "24 months"), ("partner", "Northwind Consulting"),
-)
 
 
 @pytest.fixture(scope="module")

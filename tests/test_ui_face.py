@@ -9,11 +9,8 @@ regenerated too.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import os
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,46 +20,35 @@ import pytest
 from ui_server import (
     ANSWER_MS,
     ROOT,
+    SCORE_MESSAGE,
+    TERM_SHEET_MESSAGE,
+    TERM_SHEET_REPLIES,
     UIServer,
     ask,
     attach,
     browser_context,
     db_rows,
     draft_until_download,
+    in_thread,
     launched_chromium,
     login,
+    login_cookie,
+    one_thread,
     running_ui_server,
     send,
     thread_id,
+    threads,
 )
 
 from ui.auth import revoke_sessions
-
-sys.path.insert(0, str(ROOT / "bench"))
-from ui_client import ChatClient, login_cookie  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.timeout(900)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TURN_OVER = "() => !document.querySelector('#stop-button')"
-SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
-         "partnership appetite 90 and revenue potential 50")
 CSV_HEADER = ("Account ID,Account Name,Type,Billing Region,Industry,Description,ICP Overlap,"
               "Market Influence,Practice Alignment,Partnership Appetite,Revenue Potential")
-DRAFT = ("Draft a term sheet. company: Acme Analytics; partner: Northwind Consulting; model: "
-         "co-sell; we contribute: product licences, solution architects; partner contributes: "
-         "delivery team, client access; term: 24 months; sponsor: Jane Doe; proof point: two "
-         "joint wins in 90 days; kill switch: no joint pipeline after two quarters")
-REPLIES = (  # follow-up question keyword -> reply, most specific first
-    ("partner contribute", "delivery team, client access"),
-    ("company contribute", "product licences, solution architects"),
-    ("contribute", "product licences, solution architects"),
-    ("company", "Acme Analytics"), ("model", "co-sell"), ("sponsor", "Jane Doe"),
-    ("proof point", "two joint wins in 90 days"),
-    ("kill switch", "no joint pipeline after two quarters"),
-    ("term", "24 months"), ("how long", "24 months"), ("partner", "Northwind Consulting"),
-)
 #: Records what the page renders while a turn runs: [has a step, answer text length, badge].
 WATCH = """phrase => { window.__pp = []; new MutationObserver(() => {
   const answer = [...document.querySelectorAll('.ai-message')]
@@ -192,7 +178,6 @@ def test_a_file_dropped_at_once_is_imported_and_nothing_else(
     both_widths(page, shots, "upload")
 
 
-
 def test_a_partners_customer_list_is_imported_and_answered_with_the_overlap(
         context: Any, server: UIServer, tmp_path: Path, shots: Path) -> None:
     theirs = tmp_path / "brantwood-customers.csv"
@@ -218,7 +203,7 @@ def test_steps_stream_in_plain_language_and_charts_survive_a_reload(
         context: Any, server: UIServer, shots: Path) -> None:
     page = login(context, server, "alice")
     page.evaluate(WATCH, "This partner scores")
-    answer = ask(page, SCORE)
+    answer = ask(page, SCORE_MESSAGE)
     seen = page.evaluate("() => window.__pp")
     first_step = next(i for i, (step, _, _) in enumerate(seen) if step)
     first_text = next(i for i, (_, length, _) in enumerate(seen) if length)
@@ -296,7 +281,7 @@ def test_partner_hits_are_one_table_that_scrolls_on_a_phone(
 def test_documents_download_under_readable_names_without_paths(
         context: Any, server: UIServer, shots: Path) -> None:
     page = login(context, server, "alice")
-    link, answer = draft_until_download(page, DRAFT, REPLIES)
+    link, answer = draft_until_download(page, TERM_SHEET_MESSAGE, TERM_SHEET_REPLIES)
     names = page.locator("a.inline-file").evaluate_all(
         "els => els.map(e => e.getAttribute('download'))")
     docx = [n for n in names if n.endswith(".docx")]
@@ -318,7 +303,7 @@ def test_a_thread_that_is_not_yours_is_not_available(
         browser: Any, server: UIServer, shots: Path) -> None:
     tid = STATE.get("alice_thread")
     if tid is None:  # this test run alone: make one
-        tid = in_thread(_one_thread(server, "alice"))
+        tid = in_thread(one_thread(server, "alice"))
     ctx = browser_context(browser, server.url, DESKTOP)
     try:
         bob = login(ctx, server, "bob")
@@ -335,38 +320,8 @@ def test_a_thread_that_is_not_yours_is_not_available(
         ctx.close()
 
 
-def in_thread(coroutine: Any) -> Any:
-    """Run ``coroutine`` to its end in a thread of its own (Playwright holds this one's loop)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-async def _one_thread(server: UIServer, user: str) -> str:
-    client = ChatClient(server.url, login_cookie(server.url, user, server.users[user]), user)
-    await client.connect()
-    await client.send("Summarise the partner portfolio")
-    await client.close()
-    assert client.thread_id
-    return client.thread_id
-
-
-async def _threads(server: UIServer, user: str, count: int) -> list[str]:
-    messages = (SCORE, "Review the tier of Ashcombe Whitley Advisory",
-                "Find systems integrators in EMEA", "Summarise the partner portfolio")
-    cookie = login_cookie(server.url, user, server.users[user])
-    ids = []
-    for n in range(count):
-        client = ChatClient(server.url, cookie, user)
-        await client.connect()
-        turn = await client.send(messages[n % len(messages)])
-        await client.close()
-        assert turn.ok and client.thread_id, (n, turn)
-        ids.append(client.thread_id)
-    return ids
-
-
 def test_twenty_reopened_threads_have_no_empty_step(server: UIServer) -> None:
-    ids = in_thread(_threads(server, "bob", 20))
+    ids = in_thread(threads(server, "bob", 20))
     cookie = login_cookie(server.url, "bob", server.users["bob"])
     empty = []
     for tid in ids:

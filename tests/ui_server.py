@@ -7,11 +7,15 @@ are keyed by model and text, so reuse is exact), which saves most of the indexin
 
 Browser helpers: :func:`browser_context` (a context that reaches only the server),
 :func:`sign_in` / :func:`login`, :func:`send` / :func:`ask` (a message, and its answer),
-:func:`attach` (a file in the composer), :func:`thread_id` and :func:`db_rows`.
+:func:`attach` (a file in the composer), :func:`thread_id` and :func:`db_rows`; over the
+socket without a browser, :func:`one_thread` / :func:`threads` (run them with
+:func:`in_thread`). Shared messages: ``SCORE_MESSAGE``, ``TERM_SHEET_MESSAGE`` and its replies.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
@@ -33,6 +37,9 @@ import playwright.sync_api as playwright_api
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.append(str(ROOT / "bench"))  # the UI bench's socket client (last: bench/agent.py)
+from ui_client import ChatClient, login_cookie  # noqa: E402
+
 EMBED_CACHE = Path(tempfile.gettempdir()) / f"partnerpilot-ui-tests-{os.getuid()}" / "embeddings"
 USERS = {"alice": "alice-password", "bob": "bob-password"}
 CHROMIUM = "/usr/bin/chromium"
@@ -42,6 +49,25 @@ ANSWER_MS = 120_000
 SUBMIT_ENABLED = "() => !document.querySelector('#chat-submit').disabled"
 ANSWERED = "n => [...document.querySelectorAll('.ai-message')].filter(" \
     "e => e.innerText.includes('Answered by:')).length > n"
+
+#: A score request, and a term-sheet request with the replies to its follow-up questions
+#: (question keyword -> reply, most specific first), as the UI tests send them.
+SCORE_MESSAGE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment "
+                 "60, partnership appetite 90 and revenue potential 50")
+TERM_SHEET_MESSAGE = (
+    "Draft a term sheet. company: Acme Analytics; partner: Northwind Consulting; model: co-sell;"
+    " we contribute: product licences, solution architects; partner contributes: delivery team,"
+    " client access; term: 24 months; sponsor: Jane Doe; proof point: two joint wins in 90 "
+    "days; kill switch: no joint pipeline after two quarters")
+TERM_SHEET_REPLIES = (
+    ("partner contribute", "delivery team, client access"),
+    ("company contribute", "product licences, solution architects"),
+    ("contribute", "product licences, solution architects"),
+    ("company", "Acme Analytics"), ("model", "co-sell"), ("sponsor", "Jane Doe"),
+    ("proof point", "two joint wins in 90 days"),
+    ("kill switch", "no joint pipeline after two quarters"),
+    ("term", "24 months"), ("how long", "24 months"), ("partner", "Northwind Consulting"),
+)
 
 
 def free_port() -> int:
@@ -136,14 +162,20 @@ class UIServer:
 
 
 def start_ui_server(data_dir: Path, users: dict[str, str] | None = None, index: bool = True,
-                    extra_args: tuple[str, ...] = ()) -> UIServer:
-    """Index a fresh store in ``data_dir`` and start ``partnerpilot ui`` on a free port."""
+                    extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                    log_path: Path | None = None) -> UIServer:
+    """Index a fresh store in ``data_dir`` and start ``partnerpilot ui`` on a free port.
+
+    ``env`` is added to the server's environment after indexing (e.g. a model backend).
+    """
     users = dict(USERS if users is None else users)
-    env = server_env(data_dir, users)
+    server_vars = server_env(data_dir, users)
     if index:
-        build_index(data_dir, env)
+        build_index(data_dir, server_vars)
+    server_vars.update(env or {})
+    env = server_vars
     port = free_port()
-    log_path = data_dir / "ui-server.log"
+    log_path = log_path or data_dir / "ui-server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [str(BIN / "partnerpilot"), "ui", "--host", "127.0.0.1", "--port", str(port),
@@ -272,3 +304,35 @@ def db_rows(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
     """Rows of ``query`` on the server's chat history database."""
     with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
         return list(conn.execute(query, args))
+
+
+def in_thread(coroutine: Any) -> Any:
+    """Run ``coroutine`` to its end in a thread of its own (Playwright holds this one's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def one_thread(server: UIServer, user: str) -> str:
+    """The id of a new thread of ``user`` with one answered message (over the socket)."""
+    client = ChatClient(server.url, login_cookie(server.url, user, server.users[user]), user)
+    await client.connect()
+    await client.send("Summarise the partner portfolio")
+    await client.close()
+    assert client.thread_id
+    return str(client.thread_id)
+
+
+async def threads(server: UIServer, user: str, count: int) -> list[str]:
+    """The ids of ``count`` new threads of ``user``, one answered message each."""
+    messages = (SCORE_MESSAGE, "Review the tier of Ashcombe Whitley Advisory",
+                "Find systems integrators in EMEA", "Summarise the partner portfolio")
+    cookie = login_cookie(server.url, user, server.users[user])
+    ids = []
+    for n in range(count):
+        client = ChatClient(server.url, cookie, user)
+        await client.connect()
+        turn = await client.send(messages[n % len(messages)])
+        await client.close()
+        assert turn.ok and client.thread_id, (n, turn)
+        ids.append(client.thread_id)
+    return ids

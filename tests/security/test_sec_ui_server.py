@@ -9,9 +9,7 @@ foreign ``Origin``, real logins and logouts, and two real Chromium sessions.
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
-import subprocess
 import sys
 import threading
 import urllib.error
@@ -28,19 +26,17 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
 
-from openai_script import ScriptedServer, gpt_stream  # noqa: E402
+from openai_script import HoldingModel  # noqa: E402
 from ui_server import (  # noqa: E402
-    BIN,
     CHROMIUM,
     FLAGS,
-    ROOT,
     UIServer,
     attach,
     browser_context,
-    build_index,
-    free_port,
+    db_rows,
+    login_cookie,
     send,
-    server_env,
+    start_ui_server,
 )
 from ui_server import login as browser_login  # noqa: E402
 
@@ -50,43 +46,6 @@ pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow,
               pytest.mark.timeout(600)]
 USERS = {"alice": "alice-password", "bob": "bob-password", "carol": "carol-password",
          "dave": "dave-password"}
-
-
-class HoldingModel:
-    """A scripted model: a session's first call waits (up to 60 s) for a second session's."""
-
-    def __init__(self) -> None:
-        self.barrier = threading.Barrier(2, timeout=60)
-        self.overlapped: list[bool] = []
-        self.server = ScriptedServer(lambda n, body: self.reply(body))
-
-    beacon = ""  # a URL on the watching server; answers about "beacon" carry its images
-
-    def reply(self, body: dict[str, Any]) -> tuple[str, Any]:
-        messages = body.get("messages") or []
-        user = str(next((m.get("content") for m in reversed(messages)
-                         if m.get("role") == "user"), ""))
-        if "beacon" in user.lower():
-            if messages[-1].get("role") == "tool":
-                return gpt_stream(f"Found it. ![m]({self.beacon}/model.png) and "
-                                  f"[details]({self.beacon}/link)")
-            return gpt_stream(calls=[("c1", "find_partners", {"query": "Beacon Works"})])
-        if messages and messages[-1].get("role") == "tool":
-            return gpt_stream("Here is what the tools found.")
-        if "portfolio" not in user.lower() and "integrators" not in user.lower():
-            return gpt_stream("Noted.")
-        try:
-            self.barrier.wait()
-            self.overlapped.append(True)
-        except threading.BrokenBarrierError:
-            self.overlapped.append(False)  # the other session's turn never started meanwhile
-        if "portfolio" in user.lower():
-            return gpt_stream(calls=[("c1", "portfolio_summary", {})])
-        return gpt_stream(calls=[("c1", "find_partners", {"query": "systems integrators"})])
-
-    @property
-    def base_url(self) -> str:
-        return self.server.base_url
 
 
 @pytest.fixture(scope="module")
@@ -99,19 +58,10 @@ def model() -> Iterator[HoldingModel]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, model: HoldingModel) -> Iterator[UIServer]:
     data_dir = tmp_path_factory.mktemp("ui-sec") / "data"
-    env = server_env(data_dir, USERS)
-    build_index(data_dir, env)
-    env.update({"PARTNERPILOT_BACKEND": "openai", "OPENAI_BASE_URL": model.base_url,
-                "OPENAI_API_KEY": "sk-test", "PARTNERPILOT_MODEL": "gpt-4o"})
-    port = free_port()
-    log_path = data_dir.parent / "ui-server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(BIN / "partnerpilot"), "ui", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    running = UIServer(f"http://127.0.0.1:{port}", data_dir, proc, log_path, dict(USERS))
+    running = start_ui_server(data_dir, USERS, log_path=data_dir.parent / "ui-server.log", env={
+        "PARTNERPILOT_BACKEND": "openai", "OPENAI_BASE_URL": model.base_url,
+        "OPENAI_API_KEY": "sk-test", "PARTNERPILOT_MODEL": "gpt-4o"})
     try:
-        running.wait_ready()
         yield running
     finally:
         running.stop()
@@ -143,12 +93,10 @@ def request(server: UIServer, method: str, path: str, body: Any = None,
 
 def login(server: UIServer, name: str, password: str | None = None) -> str | None:
     """The session cookie of a real login (None when refused)."""
-    status, _, headers = request(server, "POST", "/login", {
-        "username": name, "password": password or server.users[name]}, form=True)
-    if status != 200:
+    try:
+        return login_cookie(server.url, name, password or server.users[name])
+    except RuntimeError:
         return None
-    cookie = next(c for c in headers.get_all("set-cookie") if c.startswith("access_token="))
-    return cookie.split(";", 1)[0]
 
 
 def test_a_foreign_origin_gets_nothing_over_http_or_the_socket(server: UIServer) -> None:
@@ -233,18 +181,13 @@ def test_logout_and_a_password_change_end_sessions(server: UIServer) -> None:
     assert login(server, "erin", "erin-password-2")
 
 
-def _db(server: UIServer, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.data_dir / "chat.sqlite3") as conn:
-        return list(conn.execute(query, args))
-
-
 def _thread_with_answer(server: UIServer, owner: str) -> tuple[str, str]:
     """A thread of ``owner`` with one answer step, as the UI stores them."""
-    user_id = _db(server, 'SELECT "id" FROM users WHERE "identifier" = ?', owner)[0][0]
+    user_id = db_rows(server, 'SELECT "id" FROM users WHERE "identifier" = ?', owner)[0][0]
     thread, step = str(uuid.uuid4()), str(uuid.uuid4())
-    _db(server, 'INSERT INTO threads ("id", "name", "userId", "userIdentifier", "metadata") '
+    db_rows(server, 'INSERT INTO threads ("id", "name", "userId", "userIdentifier", "metadata") '
         "VALUES (?, 'x', ?, ?, '{}')", thread, user_id, owner)
-    _db(server, 'INSERT INTO steps ("id", "name", "type", "threadId", "output") '
+    db_rows(server, 'INSERT INTO steps ("id", "name", "type", "threadId", "output") '
         "VALUES (?, 'PartnerPilot', 'assistant_message', ?, 'An answer')", step, thread)
     return thread, step
 
@@ -265,7 +208,7 @@ def test_feedback_only_on_your_own_answers(server: UIServer) -> None:
     assert request(server, "PUT", "/feedback", steal, {"Cookie": dave})[0] == 403
     assert request(server, "DELETE", "/feedback", {"feedbackId": feedback_id},
                    {"Cookie": dave})[0] == 403
-    assert _db(server, 'SELECT "value", "comment", "threadId" FROM feedbacks') == [
+    assert db_rows(server, 'SELECT "value", "comment", "threadId" FROM feedbacks') == [
         (1, "mine", thread)]
 
 
@@ -274,7 +217,7 @@ def test_the_owner_can_read_an_element_without_props(server: UIServer) -> None:
     assert alice
     thread, step = _thread_with_answer(server, "alice")
     element = str(uuid.uuid4())
-    _db(server, 'INSERT INTO elements ("id", "threadId", "type", "name", "display", "forId") '
+    db_rows(server, 'INSERT INTO elements ("id", "threadId", "type", "name", "display", "forId") '
         "VALUES (?, ?, 'text', 'Source 1', 'side', ?)", element, thread, step)
     status, body, _ = request(server, "GET", f"/project/thread/{thread}/element/{element}",
                               headers={"Cookie": alice})
@@ -310,8 +253,8 @@ def test_two_sessions_turns_overlap_and_the_store_holds(server: UIServer, model:
         assert "Something went wrong" not in text and "InternalError" not in text
     assert "Here is what the tools found." in texts[0] and "Here is what" in texts[1]
     assert "Error" not in server.log().split("Your app is available")[-1]
-    alice_id = _db(server, 'SELECT "id" FROM users WHERE "identifier" = ?', "alice")[0][0]
-    keys = [k for (k,) in _db(server, 'SELECT "objectKey" FROM elements WHERE "threadId" = ?',
+    alice_id = db_rows(server, 'SELECT "id" FROM users WHERE "identifier" = ?', "alice")[0][0]
+    keys = [k for (k,) in db_rows(server, 'SELECT "objectKey" FROM elements WHERE "threadId" = ?',
                               alice_tid) if k]
     assert keys and all(k.startswith(f"{alice_id}/") for k in keys), keys  # not unknown/
     alice = login(server, "alice")
@@ -343,10 +286,10 @@ def test_an_uploaded_file_is_the_owners_and_private(server: UIServer, tmp_path: 
                                timeout=30_000)
         tid = page.evaluate("() => location.pathname.split('/').pop()")
         browser.close()
-    alice_id = _db(server, 'SELECT "id" FROM users WHERE "identifier" = ?', "alice")[0][0]
+    alice_id = db_rows(server, 'SELECT "id" FROM users WHERE "identifier" = ?', "alice")[0][0]
     keys = []
     for _ in range(40):  # the element is saved by a task of its own
-        keys = [k for (k,) in _db(server, 'SELECT "objectKey" FROM elements WHERE "threadId" '
+        keys = [k for (k,) in db_rows(server, 'SELECT "objectKey" FROM elements WHERE "threadId" '
                                   "= ? AND \"name\" = 'new-partners.csv'", tid) if k]
         if keys:
             break
