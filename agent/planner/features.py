@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from agent.planner import doc_signals, factors, slots
+from agent.planner import doc_signals, documents, factors, slots, stored_names
 from agent.planner.partners import PartnerMatch
 from agent.planner.sentence import (
     DRAFT_VERB_RE,
     asks_for_document,
     document_nouns,
+    drafted_documents,
     is_question,
     is_request,
     requests_document,
@@ -41,7 +42,7 @@ MOVEMENT_RE = re.compile(
     r"stand tier|tier-?wise|tier call|due for)\b", re.I)
 TIER_WORD_RE = re.compile(r"\b(tiers?|tier-?wise|tiering|qualif\w*|platinum|gold|silver|"
                           r"registered)\b", re.I)
-SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority|secondary|"
+SCORE_WORD_RE = re.compile(r"\b((?:re-?)?scor\w*|attractive\w*|rate|rating|band|priority|secondary|"
                            r"opportunistic|weighted)\b", re.I)
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
@@ -204,8 +205,8 @@ class Features:
                 if isinstance(getattr(self, f.name), float) and getattr(self, f.name)}
 
 
-COMPETITOR_RE = re.compile(r"\b(competitors?'?|competition|rivals?|competing vendors?)\b",
-                           re.I)
+COMPETITOR_RE = re.compile(r"\b(competitors?'?|competition|competitive|rivals?|"
+                           r"competing vendors?)\b", re.I)
 SPONSOR_RE = re.compile(r"\b(exec(?:utive)? sponsors?|sponsors?|counterparts?|"
                         r"exec(?:utive)?[- ]to[- ]exec(?:utive)?)\b", re.I)
 PROGRAM_RE = re.compile(r"\b(program check|check (?:our |the )?(?:partner )?program|audit|"
@@ -228,7 +229,7 @@ ACCOUNTS_RE = re.compile(
     r"accounts)|"
     r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
 OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
-OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,3}?(?:partners|firms|integrators|"
+OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,5}?(?:partners|firms|integrators|"
                              r"resellers|isvs|gsis|consultancies|distributors|alliances)\b"
                              r"(?!\s+(?:put|get|gets|need|needs|should|must|can|do)\b)", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
@@ -245,6 +246,31 @@ def only_a_name(text: str, partner: PartnerMatch) -> bool:
     return not words and not partner.focus
 
 
+#: Documents built from the store alone: they need no input stated in the message.
+STORE_DOCUMENTS = frozenset(tool for tool, spec in documents.DOCUMENTS.items() if not spec)
+
+
+def _named_documents(text: str, filled: str, draft: bool) -> list[str]:
+    """The documents ``text`` names, first the one whose inputs it states (``filled``).
+
+    When the drafting verb names no document ("Draft next year's plan ...") but the message
+    states one document's inputs, that document is the one asked for.
+    """
+    nouns = document_nouns(text)
+    if filled and (filled in nouns or (draft and not drafted_documents(text))):
+        return [filled, *[n for n in nouns if n != filled]]
+    return nouns
+
+
+def _needs_text(text: str, partner: PartnerMatch, accounts: bool) -> str:
+    """The words partnership needs are read from: not a partner's name ("... Distribution"),
+    nor, in a message about account lists, the kinds of account ("leads", "prospects")."""
+    for phrase in (partner.asked, partner.name):
+        if phrase:
+            text = re.sub(re.escape(phrase), " ", text, flags=re.I)
+    return stored_names.without_kinds(text) if accounts else text
+
+
 def read_features(text: str, partner: PartnerMatch) -> Features:
     """The typed signals of ``text`` (the partner already looked up in the store)."""
     question = is_question(text)
@@ -252,7 +278,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     criteria = len(slots.extract_criteria(text))
     tier = slots.extract_tier_figures(text)
     star_scores = len(factors.extract_star(text))
-    needs = bool(factors.extract_needs(text))
+    accounts = bool(ACCOUNTS_RE.search(text)) or stored_names.account_kinds(text) >= 2
+    needs = bool(factors.extract_needs(_needs_text(text, partner, accounts)))
     decision = len(factors.extract_decision(text)) > 1 or bool(BPA_RE.search(text))
     partner_found = partner.found
     figures = _figures(text)
@@ -262,20 +289,23 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     ours = bool(OUR_PARTNERS_RE.search(text))
     stated = (partner_found or ours or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
-    accounts = bool(ACCOUNTS_RE.search(text))
     topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
     named = partner_found or partner.suggestion_id is not None
-    nouns = document_nouns(text)
     draft = bool(DRAFT_VERB_RE.search(text))
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     filled = doc_signals.filled_document(text, partner)
+    nouns = _named_documents(text, filled, draft)
+    # A document read from the store, asked about for part of the store ("the LATAM
+    # landscape?", "our partners on the landscape map"), is asked for, not explained.
+    store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and bool(
+        ours or slots.filters(text))
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or asks_for_document(text)
-                                           or requests_document(text))),
+        doc_request=float(bool(nouns) and (draft or asks_for_document(text) or store_view
+                                           or requests_document(text) or not question)),
         doc_question=float(bool(nouns) and question and not draft and not request
-                           and not ours),
+                           and not ours and not store_view),
         partner_score=float(named and scoring),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
@@ -301,7 +331,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         refuse=float(bool(INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text))),
         greeting=float(bool(GREETING_RE.match(text))),
         program=float(bool(PROGRAM_RE.search(text))),
-        competitor=float(bool(COMPETITOR_RE.search(text))),
+        competitor=float(bool(COMPETITOR_RE.search(text) or partner.competitor)),
         sponsor=float(bool(SPONSOR_RE.search(text))),
         inputless_question=float(question and not stated and topical),
         off_topic=float(not topical),

@@ -109,6 +109,19 @@ def document_nouns(text: str) -> list[str]:
     return [tool for _, tool in sorted(hits)]
 
 
+def drafted_documents(text: str) -> list[str]:
+    """Documents named in a clause that has a drafting verb ("Draft the thesis"), in order.
+
+    A document named elsewhere ("our board approved a thesis of 40%") is context, not the
+    document asked for.
+    """
+    out: list[str] = []
+    for clause in _clauses(text):
+        if DRAFT_VERB_RE.search(clause):
+            out += [n for n in document_nouns(clause) if n not in out]
+    return out
+
+
 NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
                      r"(?:a|an|the|our|one|some|that|this|your)\b", re.I)
 HEADLINE_RE = re.compile(r"\s*(?:(?:the|a|an|our|new)\s+)?")

@@ -55,8 +55,9 @@ KIND_SIGNALS: dict[str, dict[str, float]] = {
                   "doc_question": 0.3, "request": -0.1, "criteria": -0.5,
                   "tier_figures": -0.35, "star_scores": -0.5, "partner": -0.2,
                   "doc_request": -0.5, "what_if": -0.1},
-    "act": {"inputless_question": -0.45, "doc_request": -0.4},
-    "lookup": {"inputless_question": -0.15, "doc_request": -0.4, "criteria": -0.3},
+    "act": {"inputless_question": -0.45, "doc_request": -0.4, "doc_inputs": -0.4},
+    "lookup": {"inputless_question": -0.15, "doc_request": -0.4, "criteria": -0.3,
+               "doc_inputs": -0.3},
     "document": {"inputless_question": -0.3, "question": -0.1},
     "meta": {},
 }
