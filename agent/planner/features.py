@@ -18,6 +18,7 @@ from agent.planner.sentence import (
     drafted_documents,
     is_question,
     is_request,
+    request_verbs,
     requests_document,
 )
 
@@ -135,6 +136,7 @@ class Features:
         doc_request: A document is named and asked for (a drafting verb or a request).
         doc_question: A document is named in a question that asks for no draft.
         partner_score: A stored partner and scoring words.
+        score_request: A request opens with a scoring verb ("Rate X", "could you score").
         partner_tier: A stored partner and tier or movement words.
         partner_movement: A stored partner and words about moving between tiers.
         qualify: Words that ask which tier figures qualify for now.
@@ -185,6 +187,7 @@ class Features:
     doc_request: float = 0.0
     doc_question: float = 0.0
     partner_score: float = 0.0
+    score_request: float = 0.0
     partner_tier: float = 0.0
     partner_movement: float = 0.0
     qualify: float = 0.0
@@ -250,14 +253,14 @@ def only_a_name(text: str, partner: PartnerMatch) -> bool:
 STORE_DOCUMENTS = frozenset(tool for tool, spec in documents.DOCUMENTS.items() if not spec)
 
 
-def _named_documents(text: str, filled: str, draft: bool) -> list[str]:
+def _named_documents(text: str, filled: str) -> list[str]:
     """The documents ``text`` names, first the one whose inputs it states (``filled``).
 
-    When the drafting verb names no document ("Draft next year's plan ...") but the message
-    states one document's inputs, that document is the one asked for.
+    When no clause that asks for a document names one ("Draft next year's plan ...") but
+    the message states one document's inputs, that document is the one asked for.
     """
     nouns = document_nouns(text)
-    if filled and (filled in nouns or (draft and not drafted_documents(text))):
+    if filled and nouns and (filled in nouns or not drafted_documents(text)):
         return [filled, *[n for n in nouns if n != filled]]
     return nouns
 
@@ -295,11 +298,11 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     filled = doc_signals.filled_document(text, partner)
-    nouns = _named_documents(text, filled, draft)
-    # A document read from the store, asked about for part of the store ("the LATAM
-    # landscape?", "our partners on the landscape map"), is asked for, not explained.
-    store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and bool(
-        ours or slots.filters(text))
+    nouns = _named_documents(text, filled)
+    # A document read from the store, asked about for our partners or with one of its own
+    # inputs ("the LATAM landscape?"), is asked for, not explained.
+    store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and (
+        ours or bool(documents.extract(nouns[0], text, partner)))
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
         doc_request=float(bool(nouns) and (draft or asks_for_document(text) or store_view
@@ -307,6 +310,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         doc_question=float(bool(nouns) and question and not draft and not request
                            and not ours and not store_view),
         partner_score=float(named and scoring),
+        score_request=float(any(SCORE_WORD_RE.fullmatch(v) for v in request_verbs(text))),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
         qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),

@@ -109,15 +109,26 @@ def document_nouns(text: str) -> list[str]:
     return [tool for _, tool in sorted(hits)]
 
 
-def drafted_documents(text: str) -> list[str]:
-    """Documents named in a clause that has a drafting verb ("Draft the thesis"), in order.
+def request_verbs(text: str) -> list[str]:
+    """The verbs the message's requests open with ("Rate X", "could you score ...")."""
+    verbs = [_first_word(c) for c in _clauses(text)
+             if _first_word(c) in ACTION_VERBS]
+    for match in REQUEST_RE.finditer(text):
+        verb = next((g for g in match.groups() if g), "").lower()
+        if verb in ACTION_VERBS:
+            verbs.append(verb)
+    return verbs
 
-    A document named elsewhere ("our board approved a thesis of 40%") is context, not the
-    document asked for.
+
+def drafted_documents(text: str) -> list[str]:
+    """Documents named in a clause that asks for one ("Draft the thesis", "Need a brief").
+
+    A document named elsewhere ("our board approved a thesis of 40%", "Thesis: 30% of
+    ARR") is context, not the document asked for.
     """
     out: list[str] = []
     for clause in _clauses(text):
-        if DRAFT_VERB_RE.search(clause):
+        if DRAFT_VERB_RE.search(clause) or NEED_RE.search(clause) or is_request(clause):
             out += [n for n in document_nouns(clause) if n not in out]
     return out
 
