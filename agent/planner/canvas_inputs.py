@@ -86,8 +86,11 @@ def pairings(text: str) -> list[dict[str, str]]:
 
 
 def _pairing(clause: str) -> dict[str, str] | None:
-    """One clause's pairing; a lead-in before a colon ("... the gaps: A - B, with our C,
-    monthly") is dropped when the whole clause does not read as one."""
+    """One clause's pairing, or None.
+
+    A lead-in before a colon ("... the gaps: A - B, with our C, monthly") is dropped when
+    the whole clause does not read as one.
+    """
     while clause:
         match = PAIRING_RE.match(clause)
         parts = [p.strip(" ,") for p in HEAD_SPLIT_RE.split(match.group("head"))] \

@@ -4,9 +4,9 @@ A board dashboard's revenue, investment and program month, or a roadmap's thesis
 first partners, say which document is wanted even when the message does not name it, or
 names it with a verb the drafting signals do not know ("lay out the roadmap"); two or more
 sponsor pairings say the same of the relationship map, which reads the rest from the store.
-The document whose own inputs the message states most fully (at least ``MIN_FILLED`` of them, and at least
-half of its required ones besides our company) is the signal; the scorer adds
-:data:`agent.planner.specs.DOC_INPUTS` to that tool.
+The document whose own inputs the message states most fully (at least ``MIN_FILLED`` of
+them, and at least half of its required ones besides our company) is the signal; the
+scorer adds :data:`agent.planner.specs.DOC_INPUTS` to that tool.
 """
 
 from __future__ import annotations

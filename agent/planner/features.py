@@ -253,25 +253,37 @@ def only_a_name(text: str, partner: PartnerMatch) -> bool:
 STORE_DOCUMENTS = frozenset(tool for tool, spec in documents.DOCUMENTS.items() if not spec)
 
 
-def _named_documents(text: str, filled: str) -> list[str]:
+def _named_documents(text: str, filled: str, partner: PartnerMatch) -> list[str]:
     """The documents ``text`` names, first the one whose inputs it states (``filled``).
 
-    When no clause that asks for a document names one ("Draft next year's plan ...") but
-    the message states one document's inputs, that document is the one asked for.
+    That document is the one asked for when it is named, when no clause that asks for a
+    document names one ("Draft next year's plan ..."), or when the document named states
+    none of its own inputs ("put the KPI scorecard together" over a dashboard's figures).
     """
     nouns = document_nouns(text)
-    if filled and nouns and (filled in nouns or not drafted_documents(text)):
+    if filled and nouns and (filled in nouns or not drafted_documents(text)
+                             or not _states_inputs(nouns[0], text, partner)):
         return [filled, *[n for n in nouns if n != filled]]
     return nouns
 
 
-def _needs_text(text: str, partner: PartnerMatch, accounts: bool) -> str:
-    """The words partnership needs are read from: not a partner's name ("... Distribution"),
-    nor, in a message about account lists, the kinds of account ("leads", "prospects")."""
+def _states_inputs(tool: str, text: str, partner: PartnerMatch) -> bool:
+    """Whether ``text`` states any required input of ``tool`` besides our company."""
+    values = documents.extract(tool, text, partner)
+    return any(values.get(s.name) not in (None, "", []) for s in documents.DOCUMENTS[tool]
+               if s.name not in doc_signals.GENERIC)
+
+
+def without_partner(text: str, partner: PartnerMatch) -> str:
+    """``text`` without the stored partner's name.
+
+    "Great Lakes Distribution" names no need and "Baltica Integrators with ..." asks for
+    no list of integrators.
+    """
     for phrase in (partner.asked, partner.name):
         if phrase:
             text = re.sub(re.escape(phrase), " ", text, flags=re.I)
-    return stored_names.without_kinds(text) if accounts else text
+    return text
 
 
 def read_features(text: str, partner: PartnerMatch) -> Features:
@@ -282,11 +294,13 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     tier = slots.extract_tier_figures(text)
     star_scores = len(factors.extract_star(text))
     accounts = bool(ACCOUNTS_RE.search(text)) or stored_names.account_kinds(text) >= 2
-    needs = bool(factors.extract_needs(_needs_text(text, partner, accounts)))
+    rest = without_partner(text, partner)
+    # In a message about account lists, "leads" and "prospects" are kinds of account.
+    needs = bool(factors.extract_needs(stored_names.without_kinds(rest) if accounts else rest))
     decision = len(factors.extract_decision(text)) > 1 or bool(BPA_RE.search(text))
     partner_found = partner.found
     figures = _figures(text)
-    listing = bool(LISTING_RE.search(text))
+    listing = bool(LISTING_RE.search(rest))
     facts = len(factors.extract_decision(text)) > 1
     portfolio = bool(PORTFOLIO_RE.search(text))
     ours = bool(OUR_PARTNERS_RE.search(text))
@@ -298,7 +312,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     filled = doc_signals.filled_document(text, partner)
-    nouns = _named_documents(text, filled)
+    nouns = _named_documents(text, filled, partner)
     # A document read from the store, asked about for our partners or with one of its own
     # inputs ("the LATAM landscape?"), is asked for, not explained.
     store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and (
@@ -310,7 +324,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         doc_question=float(bool(nouns) and question and not draft and not request
                            and not ours and not store_view),
         partner_score=float(named and scoring),
-        score_request=float(any(SCORE_WORD_RE.fullmatch(v) for v in request_verbs(text))),
+        score_request=float(any(SCORE_WORD_RE.fullmatch(v) for v in request_verbs(rest))),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
         qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),
@@ -323,7 +337,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         partner=float(partner_found), suggestion=float(partner.suggestion_id is not None),
         document=float(bool(nouns)), draft_verb=float(draft),
         star=float(bool(STAR_RE.search(text))), star_scores=float(star_scores >= 2),
-        needs=float(needs), decision=float(decision), filters=float(bool(slots.filters(text))),
+        needs=float(needs), decision=float(decision), filters=float(bool(slots.filters(rest))),
         movement=float(bool(MOVEMENT_RE.search(text))),
         tier_word=float(bool(TIER_WORD_RE.search(text))),
         score_word=float(scoring),

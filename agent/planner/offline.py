@@ -177,8 +177,11 @@ class OfflinePlanner:
         yield from self._route(intent, text, partner, session, deps, vector)
 
     def _each_partner(self, text: str, ids: list[str], deps: Deps) -> list[Plan]:
-        """One plan per compared partner when the message asks for a partner tool other
-        than the default comparison (score and tier review); else none."""
+        """One plan per compared partner, or none.
+
+        Only when the message asks for a partner tool other than the default comparison
+        (score and tier review), such as the account overlap.
+        """
         ranking = self._scorer(deps).rank(text, find_partner(text, deps.store),
                                           self.embed_query(text, deps))
         tool = ranking.top

@@ -110,9 +110,11 @@ def document_nouns(text: str) -> list[str]:
 
 
 def request_verbs(text: str) -> list[str]:
-    """The verbs the message's requests open with ("Rate X", "could you score ...")."""
-    verbs = [_first_word(c) for c in _clauses(text)
-             if _first_word(c) in ACTION_VERBS]
+    """The words the message's clauses and polite requests open with, questions aside.
+
+    "Rate X" gives ``rate``; "could you score ..." gives ``score``.
+    """
+    verbs = [w for w in map(_first_word, _clauses(text)) if w and w not in ASK_OPENERS]
     for match in REQUEST_RE.finditer(text):
         verb = next((g for g in match.groups() if g), "").lower()
         if verb in ACTION_VERBS:
