@@ -16,6 +16,7 @@ from typing import Any
 from agent.planner import plans
 from agent.planner.partners import PARTNER_ID_RE, PartnerMatch, find_partner
 from agent.planner.plan import Plan
+from agent.planner.features import RULES_WORDS_RE
 from agent.planner.sentence import is_question
 from agent.planner.why_docs import why_document
 from agent.session import Session, ToolStep
@@ -28,22 +29,23 @@ MAX_COMPARED = 4
 
 #: A word that points back at the last answer ("what drove that?").
 BACK_REF_RE = re.compile(r"\b(?:that|this|it|these|those)\b", re.I)
-#: Openers of a what-if or a new request, which re-run or route instead.
-NOT_REASON_RE = re.compile(r"^\s*(?:and\s+)?(?:what|how) (?:if|about)\b|\b(?:draft|write|"
-                           r"score|rate|review|show|compare)\b", re.I)
+#: Words that ask for a cause or a basis, as "why" does ("what's that based on?").
+REASON_RE = re.compile(r"\b(?:dr[io]ve\w*|driv\w*|based|basis|behind|comes? from|caus\w*|"
+                       r"reason\w*|justif\w*|led to|lead to)\b", re.I)
 #: A back-reference question longer than this asks something new, not for the reason.
-MAX_REASON_WORDS = 7
+MAX_REASON_WORDS = 8
 
 
 def asks_reason(text: str) -> bool:
-    """Whether ``text`` is a short question about the last answer itself.
+    """Whether ``text`` is a short question for the reason behind the last answer.
 
-    "What's that based on?", "where does that number come from?": a back-reference, no
-    figure, no new request; the reasoning of the last result answers it.
+    "What's that based on?", "where does that number come from?": a back-reference and a
+    word that asks for a cause, no figure, and no framework words ("what rule drives
+    that?" asks the framework).
     """
     return (len(text.split()) <= MAX_REASON_WORDS and is_question(text)
-            and bool(BACK_REF_RE.search(text)) and not re.search(r"\d", text)
-            and not NOT_REASON_RE.search(text))
+            and bool(BACK_REF_RE.search(text)) and bool(REASON_RE.search(text))
+            and not re.search(r"\d", text) and not RULES_WORDS_RE.search(text))
 
 
 def is_why(text: str) -> bool:

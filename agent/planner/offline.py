@@ -187,9 +187,10 @@ class OfflinePlanner:
         tool = ranking.top
         if tool not in OWN_COMPARISON:
             return []
-        each = [plans.build_plan(tool, text, PartnerMatch(pid, name=deps.store.get_partner(
-            pid).name)) for pid in ids]
-        return [] if any(p.missing for p in each) else each
+        stored = [deps.store.get_partner(pid) for pid in ids]
+        each = [plans.build_plan(tool, text, PartnerMatch(p.partner_id, p.name))
+                for p in stored if p is not None]
+        return [] if len(each) < len(ids) or any(p.missing for p in each) else each
 
     def _route(self, intent: str, text: str, partner: PartnerMatch, session: Session,
                deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:
