@@ -12,10 +12,10 @@ from dataclasses import dataclass, fields
 from agent.planner import doc_signals, documents, factors, slots, stored_names
 from agent.planner.partners import PartnerMatch
 from agent.planner.sentence import (
-    DRAFT_VERB_RE,
     asks_for_document,
     document_nouns,
     drafted_documents,
+    has_draft_verb,
     is_question,
     is_request,
     request_verbs,
@@ -306,9 +306,10 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     ours = bool(OUR_PARTNERS_RE.search(text))
     stated = (partner_found or ours or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
-    topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
+    topical = bool(TOPIC_RE.search(text)) or partner_found or accounts or bool(
+        document_nouns(text))
     named = partner_found or partner.suggestion_id is not None
-    draft = bool(DRAFT_VERB_RE.search(text))
+    draft = has_draft_verb(text)
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     filled = doc_signals.filled_document(text, partner)
@@ -320,7 +321,8 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
         doc_request=float(bool(nouns) and (draft or asks_for_document(text) or store_view
-                                           or requests_document(text) or not question)),
+                                           or requests_document(text)
+                                           or not (question or request))),
         doc_question=float(bool(nouns) and question and not draft and not request
                            and not ours and not store_view),
         partner_score=float(named and scoring),

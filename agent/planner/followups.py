@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agent.planner import plans
+from agent.planner.features import RULES_WORDS_RE
 from agent.planner.partners import PARTNER_ID_RE, PartnerMatch, find_partner
 from agent.planner.plan import Plan
-from agent.planner.features import RULES_WORDS_RE
 from agent.planner.sentence import is_question
 from agent.planner.why_docs import why_document
 from agent.session import Session, ToolStep
