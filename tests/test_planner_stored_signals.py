@@ -23,6 +23,7 @@ from agent.planner.drafting import labelled
 from agent.planner.features import read_features
 from agent.planner.followups import asks_reason
 from agent.planner.partners import find_partner
+from agent.planner.sentence import document_nouns, has_draft_verb
 from agent.planner.stored_names import account_kinds, competitor_names
 from agent.session import Session
 from agent.toolset import Deps
@@ -138,6 +139,25 @@ def test_the_document_whose_inputs_are_stated_wins_over_one_named_as_context(
                           "Ledgerline Systems and Kestrelon Digital.")
     assert tools(calls) == ["partnership_roadmap"]
     assert calls[0].input["year"] == 2027 and calls[0].input["partner_led_share_pct"] == 35
+
+
+def test_a_passive_drafting_verb_asks_for_nothing() -> None:
+    assert has_draft_verb("Write the thesis for Acme")
+    assert not has_draft_verb("What goes in it before the term sheet is written?")
+    assert document_nouns("the value-capture questions") == ["value_canvas"]
+
+
+def test_a_question_about_a_document_about_to_be_written_is_the_framework(
+        agent: Agent) -> None:
+    calls, _ = run(agent, "What value-capture points must be settled before our "
+                          "deal economics are written?")
+    assert tools(calls) == ["search_framework"]
+
+
+def test_a_statement_naming_a_document_asks_for_it(agent: Agent) -> None:
+    calls, _ = run(agent, "Begin a value canvas for Kestrelon Digital. We're Northwind Labs; "
+                          "their win is a new managed-services line.")
+    assert tools(calls) == ["value_canvas"]
 
 
 def test_sponsor_pairings_in_shorthand_route_to_the_relationship_map(agent: Agent) -> None:
