@@ -78,7 +78,7 @@ def test_a_stored_competitor_is_found_by_name(indexed_store: Store, text: str,
 
 def test_a_competitor_named_without_the_word_routes_to_the_competitor_map(
         agent: Agent) -> None:
-    calls, _ = run(agent, "Has Quorra Analytics tied up any partners we would want?")
+    calls, _ = run(agent, "Has Quorra Analytics signed any partners we would want?")
     assert tools(calls) == ["competitor_map"]
 
 

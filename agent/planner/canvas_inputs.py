@@ -88,7 +88,7 @@ def pairings(text: str) -> list[dict[str, str]]:
 def _pairing(clause: str) -> dict[str, str] | None:
     """One clause's pairing, or None.
 
-    A lead-in before a colon ("... the gaps: A - B, with our C, monthly") is dropped when
+    A lead-in before a colon ("... as follows: A - B, with our C, monthly") is dropped when
     the whole clause does not read as one.
     """
     while clause:

@@ -257,8 +257,8 @@ def _named_documents(text: str, filled: str, partner: PartnerMatch) -> list[str]
     """The documents ``text`` names, first the one whose inputs it states (``filled``).
 
     That document is the one asked for when it is named, when no clause that asks for a
-    document names one ("Draft next year's plan ..."), or when the document named states
-    none of its own inputs ("put the KPI scorecard together" over a dashboard's figures).
+    document names one ("Write up the plan for 2029 ..."), or when the document named states
+    none of its own inputs ("a scorecard" beside a dashboard's stated figures).
     """
     nouns = document_nouns(text)
     if filled and nouns and (filled in nouns or not drafted_documents(text)
@@ -277,8 +277,8 @@ def _states_inputs(tool: str, text: str, partner: PartnerMatch) -> bool:
 def without_partner(text: str, partner: PartnerMatch) -> str:
     """``text`` without the stored partner's name.
 
-    "Great Lakes Distribution" names no need and "Baltica Integrators with ..." asks for
-    no list of integrators.
+    a name ending in "Distribution" names no need, and "<name> Integrators with ..."
+    asks for no list of integrators.
     """
     for phrase in (partner.asked, partner.name):
         if phrase:
@@ -315,7 +315,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     filled = doc_signals.filled_document(text, partner)
     nouns = _named_documents(text, filled, partner)
     # A document read from the store, asked about for our partners or with one of its own
-    # inputs ("the LATAM landscape?"), is asked for, not explained.
+    # inputs ("the NA landscape, please?"), is asked for, not explained.
     store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and (
         ours or bool(documents.extract(nouns[0], text, partner)))
     return Features(

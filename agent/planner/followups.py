@@ -27,9 +27,9 @@ COMPARE_RE = re.compile(r"\b(?:compare|comparison|side by side|versus|vs\.?)\b",
 MAX_COMPARED = 4
 
 
-#: A word that points back at the last answer ("what drove that?").
+#: A word that points back at the last answer ("what caused this?").
 BACK_REF_RE = re.compile(r"\b(?:that|this|it|these|those)\b", re.I)
-#: Words that ask for a cause or a basis, as "why" does ("what's that based on?").
+#: Words that ask for a cause or a basis, as "why" does ("what is this based on?").
 REASON_RE = re.compile(r"\b(?:dr[io]ve\w*|driv\w*|based|basis|behind|comes? from|caus\w*|"
                        r"reason\w*|justif\w*|led to|lead to)\b", re.I)
 #: A back-reference question longer than this asks something new, not for the reason.
@@ -39,9 +39,9 @@ MAX_REASON_WORDS = 8
 def asks_reason(text: str) -> bool:
     """Whether ``text`` is a short question for the reason behind the last answer.
 
-    "What's that based on?", "where does that number come from?": a back-reference and a
-    word that asks for a cause, no figure, and no framework words ("what rule drives
-    that?" asks the framework).
+    "What is this based on?", "where did this figure come from?": a back-reference and a
+    word that asks for a cause, no figure, and no framework words ("which rule causes
+    this?" asks the framework).
     """
     return (len(text.split()) <= MAX_REASON_WORDS and is_question(text)
             and bool(BACK_REF_RE.search(text)) and bool(REASON_RE.search(text))

@@ -153,7 +153,7 @@ class OfflinePlanner:
         compared = followups.compare_ids(text, deps.store)
         if compared:
             each = self._each_partner(text, compared, deps)
-            if each:  # "which gives more account overlap, A or B?": that tool for each
+            if each:  # "the account overlap of A against B": that tool for each
                 yield from self._side_by_side(each, PartnerMatch(compared[-1]), session, deps)
             else:
                 yield from compare_partners(compared, session, deps, self.name)

@@ -39,7 +39,7 @@ CLAUSE_SPLIT_RE = re.compile(r"(?:[.!?;:]\s+|\s[-–—]\s|,\s*(?:so|and|but)\s+
 DRAFT_VERB_RE = re.compile(
     r"\b(draft|write|writ\w+|create|prepare|generate|produce|put together|make|build|draw up|"
     r"set up|spin up|knock out|whip up|give me|redo|update)\b", re.I)
-#: "... before the model is written": a passive drafting verb asks for nothing.
+#: "... once the plan is drafted": a passive drafting verb asks for nothing.
 PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+$", re.I)
 
 
@@ -141,7 +141,7 @@ def request_verbs(text: str) -> list[str]:
 def drafted_documents(text: str) -> list[str]:
     """Documents named in a clause that asks for one ("Draft the thesis", "Need a brief").
 
-    A document named elsewhere ("our board approved a thesis of 40%", "Thesis: 30% of
+    A document named elsewhere ("given a thesis of 25% ...", "Thesis: 20% of
     ARR") is context, not the document asked for.
     """
     out: list[str] = []

@@ -1,7 +1,7 @@
 """Vocabularies the planner reads from stored data instead of keyword lists.
 
-Two signals come from here. A **stored competitor** named in a message ("I hear Vantage
-works with Kestrelon") says the competitor ecosystem map is meant, the way a stored
+Two signals come from here. A **stored competitor** named in a message ("has Quorra signed
+anyone in EMEA?") says the competitor ecosystem map is meant, the way a stored
 partner's name says a partner tool is: the names are those of the imported competitor
 table (:mod:`knowledge.competitors`), matched by
 :func:`agent.planner.partners.named_competitor`. The **account kinds** a message names
@@ -21,7 +21,7 @@ from knowledge.account_import import KIND_WORDS
 from knowledge.competitors import db_path, load_competitors
 
 #: Kind words that are too common on their own to say an account list is meant
-#: ("open doors", "our target"): the kinds are read from the longer words only.
+#: ("open the door", "our target"): the kinds are read from the longer words only.
 MIN_KIND_WORD = 4
 _GENERIC_KIND_WORDS = frozenset({"open", "target", "pipeline", "won", "proposal"})
 
