@@ -19,7 +19,7 @@ from tools.parsing import find_amounts, find_word_numbers
 #: Cue words per money role, strongest first: an amount takes the first role cued beside it.
 DASHBOARD_ROLES: tuple[tuple[str, str], ...] = (
     ("kpi:revenue_per_partner", r"\bper\s+partner\b"),
-    ("investment_usd", r"\binvest\w*|\bspen[dt]\b|\bcosts?\b|\bbudget\w*"),
+    ("investment_usd", r"\binvest\w*|\bspen[dt]\b|\bcosts?\b|\bbudget\w*|\bput\b"),
     ("pipeline_usd", r"\bpipeline\b"),
     ("partner_sourced_revenue_usd", r"\bpartner\w*|\bchannel\b|\balliances?\b"),
     ("total_revenue_usd", r"\brev(?:enue)?s?\b|\btotal\b|\barr\b|\bttm\b|\bsales\b|"
@@ -43,7 +43,8 @@ def money_roles(text: str, roles: tuple[tuple[str, str], ...]) -> dict[str, floa
     amounts = [a for a in find_amounts(text) if a.money]
     found: dict[str, float] = {}
     for start, end in _segments(text):
-        inside = [a for a in amounts if start <= a.start < end]
+        # An amount's raw text may begin with the space a separator consumed (", 9.6m").
+        inside = [a for a in amounts if start <= a.start + len(a.raw) - len(a.raw.lstrip()) < end]
         for i, amount in enumerate(inside):
             left = inside[i - 1].end if i else start
             right = inside[i + 1].start if i + 1 < len(inside) else end

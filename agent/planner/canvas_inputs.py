@@ -70,23 +70,37 @@ def canvas_facts(text: str) -> dict[str, Any]:
 
 
 PAIRING_CLAUSE_RE = re.compile(r";|\.\s|\n")
-PAIRING_RE = re.compile(r"^(?P<head>.+?)\s*,?\s+(?:\w+\s+)?with\s+our\s+(?P<ours>[^,;]+?)\s*"
-                        r"(?:,\s*(?P<cadence>.+?))?\s*\.?$", re.I)
-HEAD_SPLIT_RE = re.compile(r":\s|\s[-–—]\s")
+PAIRING_RE = re.compile(r"^(?P<head>.+?)\s*,?\s+(?:\w+\s+)?(?:with|w/)\s+(?:our\s+)?"
+                        r"(?P<ours>[^,;]+?)\s*(?:,\s*(?P<cadence>.+?))?\s*\.?$", re.I)
+HEAD_SPLIT_RE = re.compile(r":\s|\s[-–—]\s|\s*(?:->|→|=>)\s*")
 
 
 def pairings(text: str) -> list[dict[str, str]]:
     """Executive pairings stated one per clause (partner, executive, counterpart, cadence)."""
     out = []
     for clause in PAIRING_CLAUSE_RE.split(text):
-        match = PAIRING_RE.match(clause.strip())
-        if not match or not match.group("cadence"):
-            continue
-        parts = [p.strip(" ,") for p in HEAD_SPLIT_RE.split(match.group("head"))]
-        if len(parts) < 2 or not parts[-1] or not parts[-2]:
-            continue
-        executive = parts[-1].split(",")[0].strip()
-        out.append({"partner": parts[-2][:200], "partner_executive": executive[:200],
-                    "our_counterpart": match.group("ours").strip()[:200],
-                    "cadence": match.group("cadence").strip(" .")[:200]})
+        pairing = _pairing(clause.strip())
+        if pairing is not None:
+            out.append(pairing)
     return out
+
+
+def _pairing(clause: str) -> dict[str, str] | None:
+    """One clause's pairing, or None.
+
+    A lead-in before a colon ("... as follows: A - B, with our C, monthly") is dropped when
+    the whole clause does not read as one.
+    """
+    while clause:
+        match = PAIRING_RE.match(clause)
+        parts = [p.strip(" ,") for p in HEAD_SPLIT_RE.split(match.group("head"))] \
+            if match and match.group("cadence") else []
+        if len(parts) >= 2 and parts[-1] and parts[-2] and match:
+            executive = parts[-1].split(",")[0].strip()
+            return {"partner": parts[-2][:200], "partner_executive": executive[:200],
+                    "our_counterpart": match.group("ours").strip()[:200],
+                    "cadence": match.group("cadence").strip(" .")[:200]}
+        _, colon, clause = clause.partition(": ")
+        if not colon:
+            return None
+    return None

@@ -24,9 +24,10 @@ NAME = rf"{WORD}(?:\s+(?:&\s+)?{WORD}){{0,3}}"
 #: The phrase is read in any case; the name after it must be capitalised.
 COMPANY_RE = re.compile(rf"\b(?i:our company is|we are|we're|we’re|i'm (?:with|from)|"
                         rf"i work (?:at|for)|here at|company(?: name)?\s*(?:[:=]|is)?|"
+                        rf"co\.?\s*(?:[:=]|is)|"
                         rf"(?:we|us)\s*[:=])\s*(?<!\w)(?P<v>{NAME})")
 A_WITH_B_RE = re.compile(rf"(?<![\w-])(?P<a>{NAME})\s+(?:with|and|x|&)\s+(?P<b>{NAME})")
-PAREN_NAME_RE = re.compile(rf"\((?P<v>{NAME})\)")
+PAREN_NAME_RE = re.compile(rf"\((?P<v>{NAME})\s*[),]")
 LEAD_NAME_RE = re.compile(rf"(?:^|[.?!;:]\s+|\s[-–—]\s)(?P<v>{NAME})\s*(?:,|:|\s[-–—]\s)")
 PERIOD_WORD_RE = re.compile(r"^(?:FY|CY|H[12]|Q[1-4])?'?\d{2,4}$", re.I)
 FOR_NAME_RE = re.compile(rf"\bfor\s+(?P<v>{NAME})")
@@ -70,8 +71,13 @@ def labelled(text: str, labels: dict[str, tuple[str, ...]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, words in labels.items():
         for label in sorted(words, key=len, reverse=True):
+            # "company" is not the label where "company revenue" (another slot's) stands.
+            longer = [w[len(label):] for other, ws in labels.items() if other != name
+                      for w in ws if w.lower().startswith(label.lower() + " ")]
+            guard = "".join(rf"(?!{re.escape(rest)}\b)" for rest in longer)
             match = re.search(
-                rf"(?:^|[;\n]|\.\s|:\s|,\s)\s*(?:the\s+|our\s+)?{re.escape(label)}(?![\w-])\s*"
+                rf"(?:^|[;\n]|\.\s|:\s|,\s)\s*(?:the\s+|our\s+)?{re.escape(label)}{guard}"
+                rf"(?![\w-])\s*"
                 rf"(?:[:=]|\bis\b|\bare\b|\bat\b)?\s*(?P<v>[^;\n]+?){CLAUSE_END}", text, re.I)
             if match and match.group("v").strip(" .:"):
                 out[name] = match.group("v").strip(" .:")

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
-from agent.planner import doc_signals, factors, slots
+from agent.planner import doc_signals, documents, factors, slots, stored_names
 from agent.planner.partners import PartnerMatch
 from agent.planner.sentence import (
-    DRAFT_VERB_RE,
     asks_for_document,
     document_nouns,
+    drafted_documents,
+    has_draft_verb,
     is_question,
     is_request,
+    request_verbs,
     requests_document,
 )
 
@@ -41,7 +43,7 @@ MOVEMENT_RE = re.compile(
     r"stand tier|tier-?wise|tier call|due for)\b", re.I)
 TIER_WORD_RE = re.compile(r"\b(tiers?|tier-?wise|tiering|qualif\w*|platinum|gold|silver|"
                           r"registered)\b", re.I)
-SCORE_WORD_RE = re.compile(r"\b(scor\w*|attractive\w*|rate|rating|band|priority|secondary|"
+SCORE_WORD_RE = re.compile(r"\b((?:re-?)?scor\w*|attractive\w*|rate|rating|band|priority|secondary|"
                            r"opportunistic|weighted)\b", re.I)
 PORTFOLIO_RE = re.compile(
     r"\b(portfolio|overview|how many partners|breakdown|partner base|program health|"
@@ -134,6 +136,7 @@ class Features:
         doc_request: A document is named and asked for (a drafting verb or a request).
         doc_question: A document is named in a question that asks for no draft.
         partner_score: A stored partner and scoring words.
+        score_request: A request opens with a scoring verb ("Rate X", "could you score").
         partner_tier: A stored partner and tier or movement words.
         partner_movement: A stored partner and words about moving between tiers.
         qualify: Words that ask which tier figures qualify for now.
@@ -184,6 +187,7 @@ class Features:
     doc_request: float = 0.0
     doc_question: float = 0.0
     partner_score: float = 0.0
+    score_request: float = 0.0
     partner_tier: float = 0.0
     partner_movement: float = 0.0
     qualify: float = 0.0
@@ -204,8 +208,8 @@ class Features:
                 if isinstance(getattr(self, f.name), float) and getattr(self, f.name)}
 
 
-COMPETITOR_RE = re.compile(r"\b(competitors?'?|competition|rivals?|competing vendors?)\b",
-                           re.I)
+COMPETITOR_RE = re.compile(r"\b(competitors?'?|competition|competitive|rivals?|"
+                           r"competing vendors?)\b", re.I)
 SPONSOR_RE = re.compile(r"\b(exec(?:utive)? sponsors?|sponsors?|counterparts?|"
                         r"exec(?:utive)?[- ]to[- ]exec(?:utive)?)\b", re.I)
 PROGRAM_RE = re.compile(r"\b(program check|check (?:our |the )?(?:partner )?program|audit|"
@@ -228,7 +232,7 @@ ACCOUNTS_RE = re.compile(
     r"accounts)|"
     r"(?:their|its|partner'?s?) (?:customers|clients|customer base|accounts))\b", re.I)
 OVERLAP_RE = re.compile(r"\boverlap\w*\b", re.I)
-OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,3}?(?:partners|firms|integrators|"
+OUR_PARTNERS_RE = re.compile(r"\bour\s+(?:[\w&/-]+\s+){0,5}?(?:partners|firms|integrators|"
                              r"resellers|isvs|gsis|consultancies|distributors|alliances)\b"
                              r"(?!\s+(?:put|get|gets|need|needs|should|must|can|do)\b)", re.I)
 QUALIFY_RE = re.compile(r"\b(qualif\w*|eligible|current (?:numbers|figures)|"
@@ -245,6 +249,43 @@ def only_a_name(text: str, partner: PartnerMatch) -> bool:
     return not words and not partner.focus
 
 
+#: Documents built from the store alone: they need no input stated in the message.
+STORE_DOCUMENTS = frozenset(tool for tool, spec in documents.DOCUMENTS.items() if not spec)
+
+
+def _named_documents(text: str, filled: str, partner: PartnerMatch) -> list[str]:
+    """The documents ``text`` names, first the one whose inputs it states (``filled``).
+
+    That document is the one asked for when it is named, when no clause that asks for a
+    document names one ("Write up the plan for 2029 ..."), or when the document named states
+    none of its own inputs ("a scorecard" beside a dashboard's stated figures).
+    """
+    nouns = document_nouns(text)
+    if filled and nouns and (filled in nouns or not drafted_documents(text)
+                             or not _states_inputs(nouns[0], text, partner)):
+        return [filled, *[n for n in nouns if n != filled]]
+    return nouns
+
+
+def _states_inputs(tool: str, text: str, partner: PartnerMatch) -> bool:
+    """Whether ``text`` states any required input of ``tool`` besides our company."""
+    values = documents.extract(tool, text, partner)
+    return any(values.get(s.name) not in (None, "", []) for s in documents.DOCUMENTS[tool]
+               if s.name not in doc_signals.GENERIC)
+
+
+def without_partner(text: str, partner: PartnerMatch) -> str:
+    """``text`` without the stored partner's name.
+
+    a name ending in "Distribution" names no need, and "<name> Integrators with ..."
+    asks for no list of integrators.
+    """
+    for phrase in (partner.asked, partner.name):
+        if phrase:
+            text = re.sub(re.escape(phrase), " ", text, flags=re.I)
+    return text
+
+
 def read_features(text: str, partner: PartnerMatch) -> Features:
     """The typed signals of ``text`` (the partner already looked up in the store)."""
     question = is_question(text)
@@ -252,31 +293,40 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
     criteria = len(slots.extract_criteria(text))
     tier = slots.extract_tier_figures(text)
     star_scores = len(factors.extract_star(text))
-    needs = bool(factors.extract_needs(text))
+    accounts = bool(ACCOUNTS_RE.search(text)) or stored_names.account_kinds(text) >= 2
+    rest = without_partner(text, partner)
+    # In a message about account lists, "leads" and "prospects" are kinds of account.
+    needs = bool(factors.extract_needs(stored_names.without_kinds(rest) if accounts else rest))
     decision = len(factors.extract_decision(text)) > 1 or bool(BPA_RE.search(text))
     partner_found = partner.found
     figures = _figures(text)
-    listing = bool(LISTING_RE.search(text))
+    listing = bool(LISTING_RE.search(rest))
     facts = len(factors.extract_decision(text)) > 1
     portfolio = bool(PORTFOLIO_RE.search(text))
     ours = bool(OUR_PARTNERS_RE.search(text))
     stated = (partner_found or ours or needs or star_scores > 0 or criteria > 0 or listing or facts
               or portfolio or "annual_pipeline_usd" in tier or "certified_individuals" in tier)
-    accounts = bool(ACCOUNTS_RE.search(text))
-    topical = bool(TOPIC_RE.search(text)) or partner_found or accounts
+    topical = bool(TOPIC_RE.search(text)) or partner_found or accounts or bool(
+        document_nouns(text))
     named = partner_found or partner.suggestion_id is not None
-    nouns = document_nouns(text)
-    draft = bool(DRAFT_VERB_RE.search(text))
+    draft = has_draft_verb(text)
     scoring = bool(SCORE_WORD_RE.search(text))
     tiering = bool(TIER_WORD_RE.search(text) or MOVEMENT_RE.search(text))
     filled = doc_signals.filled_document(text, partner)
+    nouns = _named_documents(text, filled, partner)
+    # A document read from the store, asked about for our partners or with one of its own
+    # inputs ("the NA landscape, please?"), is asked for, not explained.
+    store_view = bool(nouns) and nouns[0] in STORE_DOCUMENTS and (
+        ours or bool(documents.extract(nouns[0], text, partner)))
     return Features(
         only_name=float(partner_found and only_a_name(text, partner)),
-        doc_request=float(bool(nouns) and (draft or asks_for_document(text)
-                                           or requests_document(text))),
+        doc_request=float(bool(nouns) and (draft or asks_for_document(text) or store_view
+                                           or requests_document(text)
+                                           or not (question or request))),
         doc_question=float(bool(nouns) and question and not draft and not request
-                           and not ours),
+                           and not ours and not store_view),
         partner_score=float(named and scoring),
+        score_request=float(any(SCORE_WORD_RE.fullmatch(v) for v in request_verbs(rest))),
         partner_tier=float(named and tiering),
         partner_movement=float(named and bool(MOVEMENT_RE.search(text))),
         qualify=float(bool(QUALIFY_RE.search(text)) and not RULES_WORDS_RE.search(text)),
@@ -289,7 +339,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         partner=float(partner_found), suggestion=float(partner.suggestion_id is not None),
         document=float(bool(nouns)), draft_verb=float(draft),
         star=float(bool(STAR_RE.search(text))), star_scores=float(star_scores >= 2),
-        needs=float(needs), decision=float(decision), filters=float(bool(slots.filters(text))),
+        needs=float(needs), decision=float(decision), filters=float(bool(slots.filters(rest))),
         movement=float(bool(MOVEMENT_RE.search(text))),
         tier_word=float(bool(TIER_WORD_RE.search(text))),
         score_word=float(scoring),
@@ -301,7 +351,7 @@ def read_features(text: str, partner: PartnerMatch) -> Features:
         refuse=float(bool(INVENT_RE.search(text) or OUT_OF_SCOPE_RE.search(text))),
         greeting=float(bool(GREETING_RE.match(text))),
         program=float(bool(PROGRAM_RE.search(text))),
-        competitor=float(bool(COMPETITOR_RE.search(text))),
+        competitor=float(bool(COMPETITOR_RE.search(text) or partner.competitor)),
         sponsor=float(bool(SPONSOR_RE.search(text))),
         inputless_question=float(question and not stated and topical),
         off_topic=float(not topical),

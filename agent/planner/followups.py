@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agent.planner import plans
+from agent.planner.features import RULES_WORDS_RE
 from agent.planner.partners import PARTNER_ID_RE, PartnerMatch, find_partner
 from agent.planner.plan import Plan
+from agent.planner.sentence import is_question
 from agent.planner.why_docs import why_document
 from agent.session import Session, ToolStep
 
@@ -23,6 +25,27 @@ WHY_RE = re.compile(r"^\s*(?:(?:and|but|so|ok|okay)[,\s]+)?(?:why|how come)\b(?:
                     r"does|did)\s+(?:that|it|this|they|so))?(?:\s+\w+){0,2}\s*[?.!]*\s*$", re.I)
 COMPARE_RE = re.compile(r"\b(?:compare|comparison|side by side|versus|vs\.?)\b", re.I)
 MAX_COMPARED = 4
+
+
+#: A word that points back at the last answer ("what caused this?").
+BACK_REF_RE = re.compile(r"\b(?:that|this|it|these|those)\b", re.I)
+#: Words that ask for a cause or a basis, as "why" does ("what is this based on?").
+REASON_RE = re.compile(r"\b(?:dr[io]ve\w*|driv\w*|based|basis|behind|comes? from|caus\w*|"
+                       r"reason\w*|justif\w*|led to|lead to)\b", re.I)
+#: A back-reference question longer than this asks something new, not for the reason.
+MAX_REASON_WORDS = 8
+
+
+def asks_reason(text: str) -> bool:
+    """Whether ``text`` is a short question for the reason behind the last answer.
+
+    "What is this based on?", "where did this figure come from?": a back-reference and a
+    word that asks for a cause, no figure, and no framework words ("which rule causes
+    this?" asks the framework).
+    """
+    return (len(text.split()) <= MAX_REASON_WORDS and is_question(text)
+            and bool(BACK_REF_RE.search(text)) and bool(REASON_RE.search(text))
+            and not re.search(r"\d", text) and not RULES_WORDS_RE.search(text))
 
 
 def is_why(text: str) -> bool:
@@ -52,14 +75,15 @@ WHY_START_RE = re.compile(r"^\s*(?:(?:and|but|so|ok|okay)[,\s]+)?(?:why|how come
 
 def why_about(text: str, session: Session) -> str | None:
     """A longer "why ..." about a line of the last result: a KPI, a partner it names."""
-    if not WHY_START_RE.match(text):
+    if not WHY_START_RE.match(text) and not asks_reason(text):
         return None
     answers = [why_document(step.name, step.output, text) for step in last_steps(session)]
     found = [a for a in answers if a]
     if found:
         return "\n\n".join(dict.fromkeys(found))
     named = [s for s in last_steps(session) if _names_partner(s, text)]
-    return "\n\n".join(dict.fromkeys(why_step(s) for s in named)) or None
+    about = "\n\n".join(dict.fromkeys(why_step(s) for s in named))
+    return about or (why_text(session) if asks_reason(text) else None)
 
 
 def _names_partner(step: ToolStep, text: str) -> bool:

@@ -50,6 +50,9 @@ CLARIFY = "_clarify"
 #: Tools whose missing input a stored partner can supply (so "did you mean" applies).
 PARTNER_SLOT_TOOLS = {"show_partner", "review_tier", "score_partner", "check_tier",
                       "account_overlap"}
+#: Partner tools compared by their own results side by side, not by the score and tier
+#: review table (:data:`agent.planner.running.COMPARED_TOOLS`).
+OWN_COMPARISON = {"account_overlap"}
 MESSAGE_LIMIT = 4000
 #: Arguments a stored partner's record supplies itself, per tool.
 RECORD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -149,7 +152,11 @@ class OfflinePlanner:
             return
         compared = followups.compare_ids(text, deps.store)
         if compared:
-            yield from compare_partners(compared, session, deps, self.name)
+            each = self._each_partner(text, compared, deps)
+            if each:  # "the account overlap of A against B": that tool for each
+                yield from self._side_by_side(each, PartnerMatch(compared[-1]), session, deps)
+            else:
+                yield from compare_partners(compared, session, deps, self.name)
             return
         partner = find_partner(text, deps.store, session.focus_partner_id)
         again = followups.compare_rerun(text, session, partner)
@@ -168,6 +175,22 @@ class OfflinePlanner:
         else:
             intent = ranking.top
         yield from self._route(intent, text, partner, session, deps, vector)
+
+    def _each_partner(self, text: str, ids: list[str], deps: Deps) -> list[Plan]:
+        """One plan per compared partner, or none.
+
+        Only when the message asks for a partner tool other than the default comparison
+        (score and tier review), such as the account overlap.
+        """
+        ranking = self._scorer(deps).rank(text, find_partner(text, deps.store),
+                                          self.embed_query(text, deps))
+        tool = ranking.top
+        if tool not in OWN_COMPARISON:
+            return []
+        stored = [deps.store.get_partner(pid) for pid in ids]
+        each = [plans.build_plan(tool, text, PartnerMatch(p.partner_id, p.name))
+                for p in stored if p is not None]
+        return [] if len(each) < len(ids) or any(p.missing for p in each) else each
 
     def _route(self, intent: str, text: str, partner: PartnerMatch, session: Session,
                deps: Deps, vector: np.ndarray | None) -> Iterator[Event]:

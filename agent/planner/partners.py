@@ -15,6 +15,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from agent.planner.stored_names import competitor_names
+
 #: At or above this similarity a name match is taken without asking.
 SURE_MATCH = 0.86
 #: At or above this (and below SURE_MATCH) the planner asks "did you mean X?".
@@ -63,6 +65,8 @@ class PartnerMatch:
         suggestion_name: A loose match's name.
         asked: The phrase that was looked up.
         focus: The message referred to the partner in focus.
+        all_ids: Every stored partner the message names surely.
+        competitor: A stored competitor the message names (:func:`named_competitor`).
     """
 
     partner_id: str | None = None
@@ -72,6 +76,7 @@ class PartnerMatch:
     asked: str | None = None
     focus: bool = False
     all_ids: tuple[str, ...] = ()
+    competitor: str | None = None
 
     @property
     def found(self) -> bool:
@@ -199,7 +204,7 @@ def name_spans(text: str, store: Any) -> list[str]:
 
 def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
                  skip: set[str] | None = None) -> PartnerMatch:
-    """Find the partner ``text`` is about.
+    """Find the partner ``text`` is about, and the stored competitor it names, if any.
 
     Args:
         text: The user's message.
@@ -207,6 +212,13 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
         focus_partner_id: The session's partner in focus, for "they" / "the partner".
         skip: Lower-cased phrases that are known not to be names (e.g. slot words).
     """
+    match = _find_partner(text, store, focus_partner_id, skip)
+    match.competitor = named_competitor(text, competitor_names(store))
+    return match
+
+
+def _find_partner(text: str, store: Any, focus_partner_id: str | None,
+                  skip: set[str] | None) -> PartnerMatch:
     id_match = PARTNER_ID_RE.search(text)
     if id_match:
         partner = store.get_partner(id_match.group(0).upper())
@@ -241,3 +253,29 @@ def find_partner(text: str, store: Any, focus_partner_id: str | None = None,
         if partner is not None:
             return PartnerMatch(partner.partner_id, partner.name, focus=True)
     return best or PartnerMatch()
+
+
+#: A phrase at least this close to a stored competitor's name names it.
+COMPETITOR_MATCH = 0.86
+#: A competitor's leading word shorter than this is too common to name it on its own.
+MIN_LEAD_WORD = 5
+
+
+def named_competitor(text: str, names: tuple[str, ...]) -> str | None:
+    """The stored competitor ``text`` names, by its whole name (typos too) or leading word.
+
+    Args:
+        text: The user's message.
+        names: The stored competitors' names (:func:`agent.planner.stored_names.
+            competitor_names`).
+    """
+    words = [re.sub(r"'s$", "", fold(w.strip("'-"))) for w in WORD_RE.findall(text)]
+    for name in names:
+        parts = fold(name).split()
+        spans = (" ".join(words[i:i + len(parts)]) for i in range(len(words) - len(parts) + 1))
+        if any(name_similarity(span, name) >= COMPETITOR_MATCH for span in spans):
+            return name
+        lead = parts[0] if len(parts) > 1 else ""
+        if len(lead) >= MIN_LEAD_WORD and lead not in STOP_WORDS and lead in words:
+            return name
+    return None

@@ -43,6 +43,10 @@ def finish(backend: str, events: list[Event], text: str) -> Iterator[Event]:
     yield FinalAnswer(text=text, backend=backend)
 
 
+#: What "compare A and B" runs per partner, unless the message asks for another partner tool.
+COMPARED_TOOLS = ("score_partner", "review_tier")
+
+
 def compare_partners(ids: list[str], session: Session, deps: Deps, backend: str
                      ) -> Iterator[Event]:
     """Score and review each partner; answer with them side by side."""
@@ -50,7 +54,7 @@ def compare_partners(ids: list[str], session: Session, deps: Deps, backend: str
     rows: list[dict[str, Any]] = []
     for partner_id in ids:
         row: dict[str, Any] = {"partner_id": partner_id, "name": partner_id}
-        for tool in ("score_partner", "review_tier"):
+        for tool in COMPARED_TOOLS:
             done = yield from announce_and_run(tool, {"partner": partner_id}, deps)
             more = done.events()
             events += more

@@ -39,6 +39,15 @@ CLAUSE_SPLIT_RE = re.compile(r"(?:[.!?;:]\s+|\s[-–—]\s|,\s*(?:so|and|but)\s+
 DRAFT_VERB_RE = re.compile(
     r"\b(draft|write|writ\w+|create|prepare|generate|produce|put together|make|build|draw up|"
     r"set up|spin up|knock out|whip up|give me|redo|update)\b", re.I)
+#: "... once the plan is drafted": a passive drafting verb asks for nothing.
+PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|be|been|being|gets?|got)\s+$", re.I)
+
+
+def has_draft_verb(text: str) -> bool:
+    """Whether ``text`` uses a drafting verb actively ("draft the thesis", not "is written")."""
+    return any(not PASSIVE_RE.search(text[:m.start()]) for m in DRAFT_VERB_RE.finditer(text))
+
+
 DOC_NOUNS: dict[str, tuple[str, ...]] = {
     "draft_term_sheet": ("term sheet", "termsheet", "term-sheet", "deal terms", "heads of terms"),
     "draft_thesis": ("thesis", "thesis statement"),
@@ -97,16 +106,49 @@ def is_question(text: str) -> bool:
     return "?" in text and not is_request(text)
 
 
+def _noun_pattern(noun: str) -> str:
+    """A document noun's words joined by a space or a hyphen ("value-capture")."""
+    return r"\b" + r"[\s-]+".join(re.escape(w) for w in noun.split()) + r"\b"
+
+
 def document_nouns(text: str) -> list[str]:
     """Drafting tools whose document is named in ``text``, in order of appearance."""
     hits: list[tuple[int, str]] = []
     lowered = text.lower()
     for tool, nouns in DOC_NOUNS.items():
         positions = [m.start() for noun in nouns
-                     for m in re.finditer(rf"\b{re.escape(noun)}\b", lowered)]
+                     for m in re.finditer(_noun_pattern(noun), lowered)]
         if positions:
             hits.append((min(positions), tool))
     return [tool for _, tool in sorted(hits)]
+
+
+def request_verbs(text: str) -> list[str]:
+    """The action verbs the message's clauses and polite requests open with.
+
+    "Rate X" gives ``rate``, "could you score ..." ``score`` and "Rescore X" ``rescore``
+    (an action verb done again).
+    """
+    verbs = [w for w in map(_first_word, _clauses(text))
+             if w in ACTION_VERBS or w.removeprefix("re") in ACTION_VERBS]
+    for match in REQUEST_RE.finditer(text):
+        verb = next((g for g in match.groups() if g), "").lower()
+        if verb in ACTION_VERBS:
+            verbs.append(verb)
+    return verbs
+
+
+def drafted_documents(text: str) -> list[str]:
+    """Documents named in a clause that asks for one ("Draft the thesis", "Need a brief").
+
+    A document named elsewhere ("given a thesis of 25% ...", "Thesis: 20% of
+    ARR") is context, not the document asked for.
+    """
+    out: list[str] = []
+    for clause in _clauses(text):
+        if has_draft_verb(clause) or NEED_RE.search(clause) or is_request(clause):
+            out += [n for n in document_nouns(clause) if n not in out]
+    return out
 
 
 NEED_RE = re.compile(r"\b(?:need|needs|want|wants|like|get|send|see|after)\s+(?:me\s+)?"
