@@ -169,3 +169,20 @@ def test_a_request_the_key_check_refuses_reaches_the_app_with_its_body() -> None
     sent = _call(FastChat(behind, _never, _no_key), "POST",
                  [(b"content-type", b"application/json; charset=utf-8")], _json(ASK))
     assert sent[0]["status"] == 299 and behind.bodies == [_json(ASK)]
+
+
+def test_a_valid_completion_is_answered_without_the_app_behind() -> None:
+    from starlette.responses import Response
+
+    behind, asked = Behind(), []
+
+    async def key(request: Any) -> str:
+        return "alice"
+
+    def answer(body: Any, request: Any, who: Any) -> Response:
+        asked.append((body.messages[-1].text(), who))
+        return Response(b"{}", status_code=200, media_type="application/json")
+
+    sent = _call(FastChat(behind, answer, key), "POST",
+                 [(b"content-type", b"application/json")], _json(ASK))
+    assert sent[0]["status"] == 200 and behind.bodies == [] and asked == [(SCORE, "alice")]
