@@ -219,15 +219,21 @@ PATHS = (
 )
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int | None) -> float:
+    """CPU seconds of every thread of process ``pid`` so far (0 for None).
 
-
-def cpu_ticks(pid: int | None) -> int:
-    """User + system CPU ticks of process ``pid`` so far (0 for None)."""
+    Summed from ``/proc/PID/task/*/schedstat`` (nanoseconds the scheduler ran each thread),
+    not ``/proc/PID/stat`` (whole clock ticks, 10 ms, when a turn costs about 20).
+    """
     if pid is None:
-        return 0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+        return 0.0
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):  # a thread that ended meanwhile
+            continue
+    return total / 1e9
 
 
 def table(asked: list[tuple[str, str]], rounds: int, times: dict[str, list[tuple[str, float]]],
@@ -343,10 +349,10 @@ def main() -> None:
             for suite, question in asked:
                 for key, run in paths.items():
                     server = servers.get(key)
-                    ticks, own = cpu_ticks(server), time.process_time()
+                    used, own = cpu_seconds(server), time.process_time()
                     got = run(question)
                     cpu[key][0] += time.process_time() - own
-                    cpu[key][1] += (cpu_ticks(server) - ticks) / CLOCK_TICKS
+                    cpu[key][1] += cpu_seconds(server) - used
                     if got is None:
                         failures[key] += 1
                     else:

@@ -78,6 +78,8 @@ def _as_code(text: str) -> str:
 def _hide_paths(text: str, roots: tuple[str, ...]) -> str:
     """Paths under the server's folders, shown as the file name only."""
     for root in roots:
+        if root not in text:  # most text names no folder: skip building the pattern
+            continue
         text = re.sub(re.escape(root) + r"(?:/[^\s`'\"<>)\]|,;]*)?",
                       lambda m: PurePosixPath(m.group(0)).name or "file", text)
     return text

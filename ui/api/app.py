@@ -40,6 +40,7 @@ from ui.api.chat import (
 )
 from ui.api.documents import find_document, owner_dir, split_id
 from ui.api.errors import APIError, error_body, install_handlers
+from ui.api.fast import FastChat
 from ui.api.keys import LOCAL, ApiKey, KeyRing
 from ui.api.links import DEFAULT_LINK_TTL, LinkSigner, load_secret
 
@@ -108,6 +109,7 @@ class ServeState:
         self._store = store
         self._lock = threading.Lock()
         self._backends: dict[tuple[str, str, str], Backend] = {}
+        self._agents: dict[tuple[str, str, str], Agent] = {}
         self.sessions = SessionCache()
         self.roots = (str(self.data_dir),)
 
@@ -143,7 +145,16 @@ class ServeState:
         return model[len(MODEL_PREFIX):]
 
     def agent_for(self, backend: str, key: ApiKey) -> Agent:
-        """An agent for this backend whose tools run with the key's role and folder."""
+        """The agent for this backend whose tools run with the key's role and folder.
+
+        Built once per backend, key and role and reused (an ``Agent`` keeps no state between
+        turns: the session does), as ``Agent.run`` in process reuses one agent.
+        """
+        agent_slot = (backend, key.owner_id, key.role.value)
+        with self._lock:
+            agent = self._agents.get(agent_slot)
+        if agent is not None:
+            return agent
         settings = self.settings.model_copy(update={"backend": backend})
         deps = Deps(settings, store=self.store, output_dir=owner_dir(self.data_dir, key.owner_id),
                     role=key.role)
@@ -153,7 +164,7 @@ class ServeState:
             built = self._backends.get(slot)
             if built is None:
                 built = self._backends[slot] = make_backend(settings, deps)
-        return Agent(built, deps)
+            return self._agents.setdefault(agent_slot, Agent(built, deps))
 
     def close(self) -> None:
         """Stop what the backends hold (a local model server)."""
@@ -299,8 +310,13 @@ def signed_owner(state: ServeState, doc_id: str, key_id: str | None, expires: st
     return key.owner_id
 
 
-def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
-    """The API over ``state``; ``max_body`` caps request bodies (bytes)."""
+def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY, fast: bool = True
+               ) -> FastAPI:
+    """The API over ``state``; ``max_body`` caps request bodies (bytes).
+
+    ``fast`` answers valid chat completions past FastAPI's routing (:mod:`ui.api.fast`);
+    False sends every request through FastAPI (the tests compare the two).
+    """
     app = FastAPI(title="partnerpilot", version="1", summary="Partnership strategy assistant: "
                   "an OpenAI-compatible chat endpoint over the partnerpilot agent.")
     install_handlers(app)
@@ -336,9 +352,8 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         found = find_document(owner_dir(state.data_dir, owner), doc_id, fmt)
         return FileResponse(found.path, media_type=found.media_type, filename=found.filename)
 
-    @app.post("/v1/chat/completions", response_model=None)
-    def chat_completions(body: ChatRequest, request: Request, key: Caller) -> Any:
-        """OpenAI chat completions, streaming (SSE) or not, answered by the agent."""
+    def answer(body: ChatRequest, request: Request, key: ApiKey) -> Response:
+        """The route's work (also :class:`~ui.api.fast.FastChat`'s): a turn, as SSE or JSON."""
         turn = ChatTurn(state, body, request, key)
         if body.stream:
             return StreamingResponse(turn.chunks(), media_type="text/event-stream",
@@ -347,5 +362,12 @@ def create_app(state: ServeState, max_body: int = DEFAULT_MAX_BODY) -> FastAPI:
         return Response(json.dumps(turn.complete(), ensure_ascii=False).encode("utf-8"),
                         media_type="application/json")
 
+    @app.post("/v1/chat/completions", response_model=None)
+    def chat_completions(body: ChatRequest, request: Request, key: Caller) -> Any:
+        """OpenAI chat completions, streaming (SSE) or not, answered by the agent."""
+        return answer(body, request, key)
+
+    if fast:  # inside BodyLimit: bodies are capped before either path reads them
+        app.add_middleware(FastChat, answer=answer, caller=caller)
     app.add_middleware(BodyLimit, limit=max_body)
     return app

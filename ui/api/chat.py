@@ -14,6 +14,7 @@ backend. All Markdown passes :func:`ui.safe_md.safe_markdown`, and no server pat
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -116,13 +117,24 @@ class SessionCache:
         return session
 
     def keep(self, owner: str, turns: list[tuple[str, str]], session: Session) -> None:
-        """Remember ``session`` as the state after ``turns`` (ending with the reply sent)."""
-        key, kept = _digest(owner, turns), session.model_copy(deep=True)
+        """Remember ``session`` as the state after ``turns`` (ending with the reply sent).
+
+        ``session`` is kept as it is, not copied: it is the request's own (a new one, or the
+        copy :meth:`session_for` made) and the request does not touch it after its reply.
+        Whoever resumes it gets a copy of it from :meth:`session_for`.
+        """
+        key = _digest(owner, turns)
         with self._lock:
-            self._items[key] = kept
+            self._items[key] = session
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _under(root: str) -> re.Pattern[str]:
+    """A path under ``root`` (compiled once per folder: :func:`scrub` runs on every string)."""
+    return re.compile(re.escape(root) + r"/[^\s`'\"<>)\]|,;]*")
 
 
 def scrub(value: Any, roots: tuple[str, ...]) -> Any:
@@ -130,8 +142,8 @@ def scrub(value: Any, roots: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         text: str = value
         for root in roots:
-            text = re.sub(re.escape(root) + r"/[^\s`'\"<>)\]|,;]*",
-                          lambda m: Path(m.group(0)).name, text)
+            if root in text:
+                text = _under(root).sub(lambda m: Path(m.group(0)).name, text)
         return text
     if isinstance(value, dict):
         return {k: scrub(v, roots) for k, v in value.items()}
