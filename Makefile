@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 FIND_LINKS ?= $(or $(PIP_FIND_LINKS),/opt/wheels)
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml Makefile | cksum | cut -d' ' -f1)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
@@ -14,11 +14,16 @@ export ANONYMIZED_TELEMETRY := False
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+# Bytecode is compiled at install (uv does not by default, unlike pip): where
+# PYTHONDONTWRITEBYTECODE is set, as on the build machine, every process would otherwise
+# compile each module it imports from source, every time.
+$(STAMP): requirements.lock pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	UV_FIND_LINKS=$(FIND_LINKS) $(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	UV_FIND_LINKS=$(FIND_LINKS) $(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python \
+	  requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 tools agent knowledge ui evals cli prompts
 	rm -f $(VENV)/.installed-*
 	touch $@
 
