@@ -82,6 +82,21 @@ def parse_number_flag(text: str, field: str) -> float:
         raise FrameworkError(field, "must be a number", text) from None
 
 
+def parse_int_flag(text: str, field: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high`` given on the command line, naming ``field``.
+
+    Parsed here rather than by typer's ``int`` type, whose error echoes the whole value back
+    (a 5,000-digit argument gave a 5 KB error panel).
+    """
+    try:
+        value = int(text.strip()) if len(text) <= 20 else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise FrameworkError(field, f"must be a whole number from {low} to {high}", text)
+    return value
+
+
 def parse_date_flag(text: str, field: str) -> date:
     """A ``YYYY-MM-DD`` date given on the command line, naming ``field`` on error."""
     try:

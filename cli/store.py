@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.access import Action
-from cli.common import emit, err_console, fail, out_console, user_errors
+from cli.common import emit, err_console, fail, out_console, parse_int_flag, user_errors
 from cli.team import act
 from knowledge import audit
 from knowledge.account_import import load_sample_accounts
@@ -194,7 +194,7 @@ def search_partners(
     industry: Annotated[str | None, typer.Option(help="Industry.")] = None,
     band: Annotated[str | None, typer.Option(
         help="priority, secondary or opportunistic.")] = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many hits.")] = 5,
+    k: Annotated[str, typer.Option("--k", help="How many hits, 1-100.")] = "5",
     as_json: JsonOpt = False,
 ) -> None:
     """Semantic search over partners, with exact filters."""
@@ -203,8 +203,8 @@ def search_partners(
     band = _check_choice("band", band, [b.value for b in Band])
     with user_errors():
         hits = _open_store().search_partners(
-            query, k=k, tier=tier, partner_type=partner_type, region=region,
-            industry=industry, band=band)
+            query, k=parse_int_flag(k, "k", 1, 100), tier=tier, partner_type=partner_type,
+            region=region, industry=industry, band=band)
 
     def human() -> None:
         if not hits:
@@ -266,12 +266,12 @@ def _render_partner(partner: Any) -> None:
 @knowledge_app.command("search")
 def search_knowledge(
     query: Annotated[str, typer.Argument(help="Your question or keywords.")],
-    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages.")] = 5,
+    k: Annotated[str, typer.Option("--k", help="How many passages, 1-50.")] = "5",
     as_json: JsonOpt = False,
 ) -> None:
     """Framework passages nearest to the query, with their citations."""
     with user_errors():
-        passages = _open_store().search_knowledge(query, k=k)
+        passages = _open_store().search_knowledge(query, k=parse_int_flag(k, "k", 1, 50))
 
     def human() -> None:
         if not passages:
