@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.access import Forbidden, Role, allowed
 from agent.backends import Backend, make_backend
@@ -40,7 +40,7 @@ from ui.api.chat import (
 )
 from ui.api.documents import find_document, owner_dir, split_id
 from ui.api.errors import APIError, error_body, install_handlers
-from ui.api.fast import FastChat
+from ui.api.fast import FastChat, replay
 from ui.api.keys import LOCAL, ApiKey, KeyRing
 from ui.api.links import DEFAULT_LINK_TTL, LinkSigner, load_secret
 
@@ -75,17 +75,7 @@ class BodyLimit:
             if size > self.limit:
                 await self._refuse(send)
                 return
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     async def _refuse(self, send: Send) -> None:
         payload = json.dumps(error_body(

@@ -66,7 +66,7 @@ class FastChat:
         request = Request(scope, receive, send)
         ready = await self._parsed(raw, request)
         if ready is None:
-            await self.app(scope, _replay(raw, receive), send)
+            await self.app(scope, replay(raw, receive), send)
             return
         body, key = ready
         try:
@@ -86,7 +86,7 @@ class FastChat:
         return body, key
 
 
-def _replay(raw: bytes, receive: Receive) -> Receive:
+def replay(raw: bytes, receive: Receive) -> Receive:
     """``receive`` giving the body already read once, then the connection's own messages."""
     sent = False
 
