@@ -192,7 +192,7 @@ def load_sentence_transformer() -> Any:
     from sentence_transformers import SentenceTransformer  # lazy: torch, 15-40 s to import
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()
     return SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
 
 
