@@ -197,10 +197,14 @@ def icp_and_markets(text: str) -> dict[str, Any]:
     return out
 
 
+#: One pattern per partner type: any of its words, whole (this runs on every drafting turn).
+_TYPE_PATTERNS = {k: re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in words)})\b", re.I)
+                  for k, words in slots.PARTNER_TYPES.items()}
+
+
 def partner_types(text: str) -> list[str]:
     """Display names of the partner types named in ``text``."""
-    return [TYPE_NAMES[k] for k, words in slots.PARTNER_TYPES.items()
-            if any(re.search(rf"\b{re.escape(w)}\b", text, re.I) for w in words)]
+    return [TYPE_NAMES[k] for k, pattern in _TYPE_PATTERNS.items() if pattern.search(text)]
 
 
 def term_months(text: str) -> int | None:
