@@ -56,8 +56,14 @@ run: install index
 JOBS ?= 2
 XDIST = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
 
-test: install chromium postgres lint
-	$(BIN)/python -m pytest $(XDIST)
+# Lint and type checks run beside pytest (mypy is one core for half a minute, and the
+# suite leaves that much idle waiting on servers and browsers); either failing fails.
+test: install chromium postgres
+	@$(MAKE) --no-print-directory lint > $(VENV)/lint.log 2>&1 & lint=$$!; \
+	$(BIN)/python -m pytest $(XDIST); tests=$$?; \
+	wait $$lint; checks=$$?; cat $(VENV)/lint.log; \
+	test $$checks = 0 || echo "make test: lint or type checks failed (above)"; \
+	test $$tests = 0 && test $$checks = 0
 
 # The inner loop: no servers, browsers, live models or slow whole-suite runs (`make test`
 # still runs everything and is the CI command).

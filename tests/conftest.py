@@ -40,6 +40,7 @@ for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_BACKEND", "CHROM
     os.environ.pop(_key, None)
 
 import numpy as np  # noqa: E402 (after the offline flags above)
+from promptfoo_pin import install_in_background  # noqa: E402
 
 from knowledge.embeddings import MiniLMEmbedder  # noqa: E402
 from knowledge.indexing import ensure_index  # noqa: E402
@@ -47,6 +48,37 @@ from knowledge.settings import Settings  # noqa: E402
 from knowledge.store import Store  # noqa: E402
 
 EMBEDDING_CACHE = "embeddings.sqlite"
+#: Test files by weight, heaviest first: one that drives Chromium, one that starts a server
+#: or a model, one with a whole-suite run, then the rest; a file with a ``late`` test last
+#: (it waits for what :func:`pytest_collection_finish` started in the background).
+WEIGHTS = ("browser", "server", "live", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the heavy files first, each file's tests still together and in their order.
+
+    The workers take one file at a time (``--dist loadfile``); a heavy file taken last kept
+    one worker busy alone for half a minute or more at the end of ``make test``.
+    """
+    def weight(item: pytest.Item) -> int:
+        return next((n for n, mark in enumerate(WEIGHTS) if item.get_closest_marker(mark)),
+                    len(WEIGHTS))
+
+    files: dict[str, int] = {}
+    late = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("late")}
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        files[path] = (len(WEIGHTS) + 1 if path in late
+                       else min(files.get(path, len(WEIGHTS)), weight(item)))
+    items.sort(key=lambda item: files[item.nodeid.split("::", 1)[0]])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the pinned promptfoo's install now when its live test is selected (one worker)."""
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0" and any(
+            item.get_closest_marker("late") and "promptfoo" in item.nodeid
+            for item in session.items):
+        install_in_background()
 
 
 #: Texts whose vectors a session keeps on disk for the next one (hypothesis makes new texts

@@ -2,17 +2,15 @@
 and (slow) the real promptfoo, pinned by ``tests/data/promptfoo/package-lock.json``, run on the
 exported tools suite against a real ``partnerpilot serve``.
 
-promptfoo is installed with ``npm ci`` into ``~/.cache/partnerpilot/promptfoo-<hash>`` (the
-hash of the committed package files), once; later runs reuse it.
+promptfoo is installed once into a cache folder (``tests/promptfoo_pin.py``); a session that
+selects the live test starts that install in the background (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from filelock import FileLock
+from promptfoo_pin import promptfoo_bin
 from serve_server import Running, copy_store, serve_env, start
 from typer.testing import CliRunner
 from ui_server import BIN, ROOT
@@ -30,7 +28,6 @@ from cli.main import app
 from evals.cases import load_suites
 from evals.promptfoo import ASSERTS_FILE, CONFIG_FILE, README_FILE
 
-PINNED = ROOT / "tests" / "data" / "promptfoo"
 # promptfoo's documented keys (https://promptfoo.dev/docs/configuration/reference)
 TOP_KEYS = {"description", "prompts", "providers", "tests", "defaultTest", "outputPath", "env",
             "evaluateOptions", "scenarios", "sharing", "tags", "extensions", "metadata"}
@@ -113,46 +110,6 @@ def test_an_unknown_export_runner_is_one_clear_error(tmp_path: Path) -> None:
 
 
 # -- the real promptfoo ------------------------------------------------------------------
-# The install is what a fresh machine pays for (measured 2026-12-02: 110 s, then 45 s). The
-# optional packages are other providers (AWS, Azure, Anthropic, Playwright, ...) that this
-# config never loads; the one native module it needs, better-sqlite3 (promptfoo's result
-# store), has no prebuilt binary reachable from here and is compiled from source, at -O0
-# (24 s instead of 70 s; the test never leans on SQLite's speed).
-NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--omit=optional", "--ignore-scripts"]
-NPM_REBUILD = ["npm", "rebuild", "better-sqlite3"]
-UNOPTIMISED = {**os.environ, "CFLAGS": "-O0", "CXXFLAGS": "-O0"}
-
-
-def promptfoo_bin() -> Path:
-    """promptfoo from the pinned lock, installed once into the cache folder."""
-    # a machine without Node fails here, never skips: the README promises this check
-    assert shutil.which("npm") and shutil.which("node"), "Node.js and npm are not installed"
-    files = [PINNED / "package.json", PINNED / "package-lock.json"]
-    recipe = " ".join(NPM_CI + NPM_REBUILD).encode()
-    digest = hashlib.sha256(recipe + b"".join(p.read_bytes() for p in files)).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "partnerpilot"
-    target = cache / f"promptfoo-{digest}"
-    binary = target / "node_modules" / ".bin" / "promptfoo"
-    cache.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(cache / f"promptfoo-{digest}.lock")):
-        if not binary.exists():
-            staging = cache / f"promptfoo-{digest}.partial"
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            for path in files:
-                shutil.copy2(path, staging / path.name)
-            for command, env in ((NPM_CI, os.environ), (NPM_REBUILD, UNOPTIMISED)):
-                proc = subprocess.run(command, cwd=staging, env=env, capture_output=True,
-                                      text=True, timeout=3600)
-                assert proc.returncode == 0, proc.stderr[-3000:]
-            os.replace(staging, target)
-        # promptfoo 0.120.0 looks for its migrations in the package root, not dist/
-        link = target / "node_modules" / "promptfoo" / "drizzle"
-        if not link.exists():
-            link.symlink_to("dist/drizzle")
-    return binary
-
-
 @pytest.fixture(scope="module")
 def served(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     data = copy_store(indexed_dir, tmp_path_factory.mktemp("pf-serve") / "data")
@@ -164,6 +121,7 @@ def served(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.mark.slow
 @pytest.mark.server
+@pytest.mark.late  # the session installs promptfoo in the background meanwhile
 def test_promptfoo_passes_as_many_tools_cases_as_partnerpilot_eval(
         served: Running, indexed_dir: Path, tmp_path: Path) -> None:
     binary = promptfoo_bin()
