@@ -379,7 +379,7 @@ def test_refusals_are_said_in_plain_words(
         seen = page.locator("body").inner_text()
         assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
         assert page.locator("[data-sonner-toast]:visible").count() == 0
-        page = login(ctx, server, "bob", page=page, form=True)
+        page = login(ctx, server, "bob", page=page)
         revoke_sessions(server.data_dir, "bob")  # as logging out elsewhere does
         page.reload()  # the page asks who is logged in: nobody any more
         page.wait_for_url("**/login", timeout=30_000)
@@ -389,7 +389,7 @@ def test_refusals_are_said_in_plain_words(
         seen = page.locator("body").inner_text()
         assert "Unauthorized" not in seen and "credentialssignin" not in seen.lower(), seen
         page.screenshot(path=str(shots / "session-ended-desktop.png"))
-        page = login(ctx, server, "bob", page=page, form=True)
+        page = login(ctx, server, "bob", page=page)
         refused = page.evaluate(  # a file that is not bob's, as the page asks
             """async () => { const r = await fetch('/partnerpilot/files/alice/not-bobs.csv');
                return [r.status, r.statusText, await r.text()]; }""")

@@ -246,30 +246,15 @@ def sign_in(page: Any, url: str, user: str, password: str, settle: bool = True,
     return page
 
 
-def login(ctx: Any, server: UIServer, user: str, settle: bool = True, page: Any = None,
-          form: bool = False) -> Any:
-    """Log ``user`` (one of ``server.users``) in, in a new page of ``ctx`` unless given one.
-
-    By default the session cookie of a real login over HTTP goes into the context and the
-    page opens the chat (a second or two less than the form in Chromium); ``form=True`` fills
-    in the login page. Either way the server checked the password and set the cookie.
-    """
-    page = page or ctx.new_page()
-    if form:
-        return sign_in(page, server.url, user, server.users[user], settle)
-    name, value = login_cookie(server.url, user, server.users[user]).split("=", 1)
-    ctx.add_cookies([{"name": name, "value": value, "url": server.url}])
-    page.goto(server.url + "/")
-    page.wait_for_selector("#chat-input", timeout=60_000)
-    if settle:
-        page.wait_for_load_state("networkidle")
-    return page
+def login(ctx: Any, server: UIServer, user: str, settle: bool = True, page: Any = None) -> Any:
+    """Log ``user`` (one of ``server.users``) in, in a new page of ``ctx`` unless given one."""
+    return sign_in(page or ctx.new_page(), server.url, user, server.users[user], settle)
 
 
 def send(page: Any, text: str) -> None:
     """Type ``text`` in the composer and send it once the previous turn has ended."""
     page.click("#chat-input")
-    page.keyboard.insert_text(text)  # one input event, as a paste is (typing is 10 ms a key)
+    page.keyboard.type(text)
     page.wait_for_function(SUBMIT_ENABLED, timeout=60_000)
     page.keyboard.press("Enter")
 
