@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import JsonFlag, emit, err_console, fail, make_table, out_console, user_errors
+from cli.common import (
+    JsonFlag,
+    emit,
+    err_console,
+    fail,
+    make_table,
+    out_console,
+    user_errors,
+    whole_number,
+)
 from knowledge.account_import import AccountImportRejected, import_accounts
 from knowledge.accounts import OURS, AccountBook
 from knowledge.settings import get_settings
@@ -97,7 +106,8 @@ def overlap(
     partner: Annotated[str, typer.Argument(help="A stored partner (id or name).")],
     counts_only: Annotated[bool, typer.Option(
         "--counts-only", help="Only the counts, not the matched accounts.")] = False,
-    limit: Annotated[int, typer.Option(help="Most matched accounts listed per row.")]
+    limit: Annotated[int, typer.Option(parser=whole_number(1, 100_000),
+                                     help="Most matched accounts listed per row.")]
     = DEFAULT_LIMIT,
     as_json: JsonFlag = False,
 ) -> None:

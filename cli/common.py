@@ -88,13 +88,33 @@ def parse_int_flag(text: str, field: str, low: int, high: int) -> int:
     Parsed here rather than by typer's ``int`` type, whose error echoes the whole value back
     (a 5,000-digit argument gave a 5 KB error panel).
     """
+    value = _whole(text, low, high)
+    if value is None:
+        raise FrameworkError(field, f"must be a whole number from {low} to {high}", text)
+    return value
+
+
+def _whole(text: str, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``; None for anything else."""
     try:
         value = int(text.strip()) if len(text) <= 20 else None
     except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        raise FrameworkError(field, f"must be a whole number from {low} to {high}", text)
-    return value
+        return None
+    return value if value is not None and low <= value <= high else None
+
+
+def whole_number(low: int, high: int) -> Callable[[str | int], int]:
+    """A typer ``parser`` for an int option from ``low`` to ``high``.
+
+    typer's own ``int`` type echoes a runaway value back in its usage panel (a 5,000-digit
+    ``--port`` gave a 5 KB error); this one says only the range, as ``--k`` does.
+    """
+    def integer(text: str | int) -> int:  # the name is the metavar typer shows: INTEGER
+        value = text if isinstance(text, int) else _whole(text, low, high)  # int: the default
+        if value is None:
+            raise typer.BadParameter(f"must be a whole number from {low} to {high}")
+        return value
+    return integer
 
 
 def parse_date_flag(text: str, field: str) -> date:

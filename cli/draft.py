@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import fail, user_errors
+from cli.common import fail, user_errors, whole_number
 from cli.deck import draft_board_deck
 from knowledge.files import SyntaxProblem, load_fields, parse_text
 from knowledge.settings import get_settings
@@ -155,7 +155,8 @@ def draft_thesis(
     company: CompanyOpt = None,
     share: Annotated[float | None, typer.Option(
         "--share", help="Partner-led share of total ARR, percent.")] = None,
-    years: Annotated[int | None, typer.Option("--years", help="Years to reach it.")] = None,
+    years: Annotated[int | None, typer.Option(
+        "--years", parser=whole_number(1, 100), help="Years to reach it.")] = None,
     partner_type: Annotated[list[str] | None, typer.Option(
         "--partner-type", help="A kind of partner (repeat for more).")] = None,
     icp: Annotated[str | None, typer.Option("--icp", help="Ideal customer profile.")] = None,

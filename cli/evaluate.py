@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.core import Agent
-from cli.common import emit, err_console, fail, out_console, user_errors
+from cli.common import emit, err_console, fail, out_console, user_errors, whole_number
 from evals.cases import load_suites
 from evals.judge import make_judge
 from evals.promptfoo import DEFAULT_URL, write_export
@@ -101,7 +101,8 @@ def register(app: typer.Typer) -> None:
             "--suite", "-s", help="Suite to run (repeatable); default all.")] = None,
         backend: Annotated[str | None, typer.Option(
             help="offline, openai, local or auto (default: from settings).")] = None,
-        jobs: Annotated[int, typer.Option(min=1, max=32, help="Cases run in parallel.")] = 1,
+        jobs: Annotated[int, typer.Option(parser=whole_number(1, 32),
+                                          help="Cases run in parallel.")] = 1,
         report: Annotated[Path | None, typer.Option(
             help="Folder for report.json, report.md, report.html and junit.xml.")] = None,
         baseline: Annotated[Path | None, typer.Option(

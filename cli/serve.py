@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from agent.access import DEFAULT_ROLE, parse_role
-from cli.common import JsonFlag, emit, fail, out_console, user_errors
+from cli.common import JsonFlag, emit, fail, out_console, user_errors, whole_number
 from knowledge.indexing import ensure_index
 from knowledge.settings import get_settings
 from knowledge.store import Store
@@ -42,11 +42,14 @@ def _open_store() -> Store:
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(parser=whole_number(1, 65535),
+                                    help="Port to listen on.")] = 8000,
     max_body: Annotated[int, typer.Option(
-        min=1024, help="Largest request body accepted, in bytes.")] = DEFAULT_MAX_BODY,
+        parser=whole_number(1024, 2**30), help="Largest request body accepted, in bytes.")
+    ] = DEFAULT_MAX_BODY,
     link_ttl: Annotated[int, typer.Option(
-        min=60, help="Seconds a document link in an answer opens without a key.")
+        parser=whole_number(60, 366 * 86400),
+        help="Seconds a document link in an answer opens without a key.")
     ] = DEFAULT_LINK_TTL,
 ) -> None:
     """Serve the agent as an OpenAI-compatible API (/v1/chat/completions) until Ctrl-C.
@@ -79,7 +82,8 @@ def mcp(
     http: Annotated[bool, typer.Option(
         "--http", help="Serve streamable HTTP instead of stdio.")] = False,
     host: Annotated[str, typer.Option(help="Loopback interface for --http.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port for --http.")] = 8765,
+    port: Annotated[int, typer.Option(parser=whole_number(1, 65535),
+                                    help="Port for --http.")] = 8765,
 ) -> None:
     """Serve the agent's tools, documents and prompts over MCP (stdio, or --http)."""
     from ui import mcp_server  # lazy: the MCP SDK is imported by this command only

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from agent.access import Action, Forbidden, Role, actor_for, require
-from cli.common import JsonFlag, emit, make_table, out_console, user_errors
+from cli.common import JsonFlag, emit, make_table, out_console, user_errors, whole_number
 from knowledge import audit
 from knowledge.settings import Settings, get_settings
 from tools.errors import FrameworkError
@@ -61,7 +61,8 @@ def act(action: Action, settings: Settings | None = None) -> audit.Actor:
 
 
 def audit_command(
-    limit: Annotated[int, typer.Option(help="Show at most this many changes.")] = 50,
+    limit: Annotated[int, typer.Option(parser=whole_number(1, 100_000),
+                                     help="Show at most this many changes.")] = 50,
     user: Annotated[str | None, typer.Option("--user", help="Only this user's changes.")]
     = None,
     partner: Annotated[str | None, typer.Option("--partner", help="Only this partner id.")]
@@ -93,7 +94,8 @@ def chroma_proxy(
     upstream: Annotated[str, typer.Option(help="The `chroma run` server (loopback).")]
     = "http://127.0.0.1:8001",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(parser=whole_number(1, 65535),
+                                    help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve Chroma behind token auth: requests need CHROMA_AUTH_TOKEN (Chroma 1.x has none)."""
     import uvicorn  # lazy: only this command serves HTTP

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.access import parse_role
-from cli.common import JsonFlag, emit, out_console, user_errors
+from cli.common import JsonFlag, emit, out_console, user_errors, whole_number
 from evals.feedback import export_feedback
 from knowledge.settings import get_settings
 from tools.errors import FrameworkError
@@ -20,7 +20,8 @@ feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args
 
 def ui(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(parser=whole_number(1, 65535),
+                                    help="Port to listen on.")] = 8000,
     no_auth: Annotated[bool, typer.Option(
         "--no-auth", help="No login (single local user; history is not kept).")] = False,
 ) -> None:
