@@ -3,6 +3,7 @@ extractive cited answers, refusals, and the events it yields."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -263,9 +264,12 @@ def test_framework_answers_cite_the_right_document(
     assert [c["name"] for c in result.tool_calls] == ["search_framework"]
     cited = [c.doc_id for c in result.citations]
     assert cited and cited[0] == doc_id, cited
-    assert 1 <= len(result.citations) <= 4
     bullets = [line for line in result.answer.splitlines() if line.startswith("- ")]
     assert 2 <= len(bullets) <= 6
+    # each bullet names its passage, and the citations are exactly the passages named
+    named = {re.search(r"_\((.+)\)_$", line).group(1) for line in bullets}
+    assert named == {f"{c.title}: {c.section}" for c in result.citations}, (named, cited)
+    assert len(cited) == len(set(zip(cited, (c.section for c in result.citations), strict=True)))
     if fact:
         assert fact in result.answer
     assert result.ungrounded == []
