@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.access import parse_role
-from cli.common import JsonFlag, emit, out_console, user_errors, whole_number
+from cli.common import JsonFlag, emit, out_console, parse_int_flag, user_errors
 from evals.feedback import export_feedback
 from knowledge.settings import get_settings
 from tools.errors import FrameworkError
@@ -20,8 +20,8 @@ feedback_app = typer.Typer(help="Thumbs feedback given in the chat UI.", no_args
 
 def ui(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(parser=whole_number(1, 65535),
-                                    help="Port to listen on.")] = 8000,
+    # parsed here, not by typer: the error is the CLI's one line, and a runaway value is cut
+    port: Annotated[str, typer.Option(help="Port to listen on, 1-65535.")] = "8000",
     no_auth: Annotated[bool, typer.Option(
         "--no-auth", help="No login (single local user; history is not kept).")] = False,
 ) -> None:
@@ -29,7 +29,8 @@ def ui(
     from ui import launch  # lazy: Chainlit, ~4 s; `users` and `feedback` need none of it
 
     with user_errors():
-        plan = launch.plan(Path(get_settings().data_dir), host, port, auth=not no_auth)
+        plan = launch.plan(Path(get_settings().data_dir), host,
+                           parse_int_flag(port, "port", 1, 65535), auth=not no_auth)
     typer.echo(f"PartnerPilot chat UI on {plan.url} (data in {plan.data_dir})")
     if plan.created_user:
         typer.echo(f"created user {plan.created_user!r} with password {plan.created_password} "

@@ -49,7 +49,7 @@ def test_users_add_short_password_is_one_line_error(data_dir: Path) -> None:
 def test_ui_rejects_a_bad_port_before_starting(data_dir: Path) -> None:
     result = runner.invoke(app, ["ui", "--port", "0"])
     assert result.exit_code == 2
-    assert "error: port: must be between 1 and 65535 (got 0)" in result.output
+    assert "error: port: must be a whole number from 1 to 65535 (got '0')" in result.output
 
 
 def test_feedback_export_empty_and_to_file(data_dir: Path) -> None:
