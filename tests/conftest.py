@@ -42,6 +42,9 @@ for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "PARTNERPILOT_BACKEND", "CHROM
 import numpy as np  # noqa: E402 (after the offline flags above)
 from promptfoo_pin import install_in_background  # noqa: E402
 
+from agent.core import Agent  # noqa: E402
+from agent.planner import OfflinePlanner  # noqa: E402
+from agent.toolset import Deps  # noqa: E402
 from knowledge.embeddings import MiniLMEmbedder  # noqa: E402
 from knowledge.indexing import ensure_index  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
@@ -178,6 +181,19 @@ def indexed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def indexed_store(indexed_dir: Path) -> Store:
     return Store.open(Settings(data_dir=indexed_dir, backend="offline"))
+
+
+@pytest.fixture(scope="session")
+def indexed_agent(indexed_dir: Path, indexed_store: Store,
+                  tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    """The offline agent on the shared indexed store, warmed up (read only: its documents go
+    to a folder of its own)."""
+    settings = Settings(data_dir=indexed_dir, backend="offline")
+    deps = Deps(settings, store=indexed_store,
+                output_dir=tmp_path_factory.mktemp("indexed-agent") / "documents")
+    planner = OfflinePlanner(deps)
+    planner.warm_up()
+    return Agent(planner, deps)
 
 
 @pytest.fixture

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.core import Agent
 from agent.events import FinalAnswer, ToolCall, ToolResult
-from agent.planner import OfflinePlanner
 from agent.planner.followups import is_why
 from agent.session import Session
-from agent.toolset import Deps
-from knowledge.settings import Settings
-from knowledge.store import Store
 
 SCORE = ("Score a partner with ICP overlap 80, market influence 70, practice alignment 60, "
          "partnership appetite 90 and revenue potential 50")
 
 
 @pytest.fixture(scope="module")
-def agent(indexed_dir: Path, indexed_store: Store,
-          tmp_path_factory: pytest.TempPathFactory) -> Agent:
+def agent(indexed_agent: Agent) -> Agent:
     """The offline agent on the shared indexed store (read only here)."""
-    settings = Settings(data_dir=indexed_dir, backend="offline")
-    deps = Deps(settings, store=indexed_store,
-                output_dir=tmp_path_factory.mktemp("followups") / "documents")
-    planner = OfflinePlanner(deps)
-    planner.warm_up()
-    return Agent(planner, deps)
+    return indexed_agent
 
 
 def answer(agent: Agent, message: str, session: Session) -> tuple[str, list[Any]]:

@@ -16,7 +16,6 @@ import pytest
 
 from agent.core import Agent
 from agent.events import FinalAnswer, ToolCall
-from agent.planner import OfflinePlanner
 from agent.planner.board_inputs import dashboard_facts
 from agent.planner.canvas_inputs import pairings
 from agent.planner.drafting import labelled
@@ -26,21 +25,14 @@ from agent.planner.partners import find_partner
 from agent.planner.sentence import document_nouns, has_draft_verb
 from agent.planner.stored_names import account_kinds, competitor_names
 from agent.session import Session
-from agent.toolset import Deps
 from knowledge.settings import Settings
 from knowledge.store import Store
 
 
 @pytest.fixture(scope="module")
-def agent(indexed_dir: Path, indexed_store: Store,
-          tmp_path_factory: pytest.TempPathFactory) -> Agent:
+def agent(indexed_agent: Agent) -> Agent:
     """The offline agent on the shared indexed store (sample competitors and accounts)."""
-    settings = Settings(data_dir=indexed_dir, backend="offline")
-    deps = Deps(settings, store=indexed_store,
-                output_dir=tmp_path_factory.mktemp("stored-signals") / "documents")
-    planner = OfflinePlanner(deps)
-    planner.warm_up()
-    return Agent(planner, deps)
+    return indexed_agent
 
 
 def run(agent: Agent, message: str, session: Session | None = None
