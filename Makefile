@@ -52,9 +52,10 @@ run: install index
 	$(BIN)/partnerpilot ui --host $(HOST) --port $(PORT)
 
 # Two pytest workers (pytest-xdist), one test file per worker at a time, so a file's
-# module-scoped servers start once; `make test JOBS=0` runs in one process.
+# module-scoped servers start once, in the order tests/conftest.py gives them (heavy files
+# first; xdist's own order is most tests first); `make test JOBS=0` runs in one process.
 JOBS ?= 2
-XDIST = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile)
+XDIST = $(if $(filter 0,$(JOBS)),,-n $(JOBS) --dist loadfile --no-loadscope-reorder)
 
 # Lint and type checks run beside pytest (mypy is one core for half a minute, and the
 # suite leaves that much idle waiting on servers and browsers); either failing fails.

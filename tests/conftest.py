@@ -52,8 +52,10 @@ from knowledge.store import Store  # noqa: E402
 
 EMBEDDING_CACHE = "embeddings.sqlite"
 #: Test files by weight, heaviest first: one that drives Chromium, one that starts a server
-#: or a model, one with a whole-suite run, then the rest; a file with a ``late`` test last
-#: (it waits for what :func:`pytest_collection_finish` started in the background).
+#: or a model, one with a whole-suite run; then a file with a ``late`` test (it waits for
+#: what :func:`pytest_collection_finish` started in the background, ready by then); then the
+#: rest. The Makefile passes ``--no-loadscope-reorder``: xdist would otherwise hand out the
+#: files with the most tests first and leave a heavy file with few tests for the end.
 WEIGHTS = ("browser", "server", "live", "slow")
 
 
@@ -65,14 +67,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     def weight(item: pytest.Item) -> int:
         return next((n for n, mark in enumerate(WEIGHTS) if item.get_closest_marker(mark)),
-                    len(WEIGHTS))
+                    len(WEIGHTS) + 1)
 
     files: dict[str, int] = {}
     late = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("late")}
     for item in items:
         path = item.nodeid.split("::", 1)[0]
-        files[path] = (len(WEIGHTS) + 1 if path in late
-                       else min(files.get(path, len(WEIGHTS)), weight(item)))
+        files[path] = (len(WEIGHTS) if path in late
+                       else min(files.get(path, len(WEIGHTS) + 1), weight(item)))
     items.sort(key=lambda item: files[item.nodeid.split("::", 1)[0]])
 
 
