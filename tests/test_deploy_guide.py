@@ -107,7 +107,7 @@ def wait_ready(url: str, log: Path, timeout: float = 300.0) -> None:
                     return
         except OSError:
             pass
-        time.sleep(1.0)
+        time.sleep(0.25)
     raise RuntimeError(f"the UI did not get ready:\n{log.read_text()[-3000:]}")
 
 

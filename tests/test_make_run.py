@@ -39,7 +39,7 @@ def test_make_run_indexes_and_serves_the_ui(tmp_path: Path) -> None:
                     body = resp.read().decode("utf-8", "replace")
                     break
             except OSError:
-                time.sleep(1)
+                time.sleep(0.25)
         output = (tmp_path / "make-run.log").read_text()
         assert body, f"the UI never answered on port {port}:\n{output[-3000:]}"
         assert "<html" in body.lower()

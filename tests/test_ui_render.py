@@ -253,3 +253,37 @@ def test_two_scored_partners_get_one_grouped_comparison_chart() -> None:
     figure = json.loads(chart.content)
     assert [t["name"] for t in figure["data"]] == names
     assert figure["layout"]["barmode"] == "group"
+
+
+def test_a_tool_step_is_saved_only_with_its_result(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """No save holds the running label: a late one would replace the result (issue 11)."""
+    import importlib
+
+    import chainlit.data
+
+    from ui import datalayer
+
+    step_module = importlib.import_module("chainlit.step")  # chainlit.step is also a function
+    layer = datalayer.make_data_layer(tmp_path)  # the SQLite history the UI keeps
+    saved: list[tuple[str, str]] = []
+    create_step = layer.create_step
+
+    async def recording(step_dict: dict[str, Any]) -> None:  # the layer's own, recorded
+        saved.append((step_dict["id"], step_dict.get("output")))
+        await create_step(step_dict)
+
+    monkeypatch.setattr(layer, "create_step", recording)
+    monkeypatch.setattr(step_module, "get_data_layer", lambda: layer)
+    monkeypatch.setattr(chainlit.data, "get_data_layer", lambda: layer)
+    renderer = run_turn([
+        ToolCall(call_id="c1", name="find_partners", input={"query": "EMEA"}),
+        ToolResult(call_id="c1", name="find_partners", output={"count": 0, "partners": []}),
+        FinalAnswer(text="None found.", backend="offline"),
+    ], begin=True)
+    step = renderer.steps["c1"]
+    assert step.output.startswith("**Found 0 partners**")
+    assert [output for sid, output in saved if sid == step.id] and all(
+        output == step.output for sid, output in saved if sid == step.id), saved
+    stored = asyncio.run(layer.get_step(step.id))
+    assert stored is not None and stored["output"] == step.output

@@ -147,7 +147,7 @@ class UIServer:
                     return
             except OSError:
                 pass
-            time.sleep(1.0)
+            time.sleep(0.25)
         raise RuntimeError(f"partnerpilot ui not ready after {timeout}s:\n{self.log()}")
 
     def stop(self) -> None:
@@ -322,17 +322,26 @@ async def one_thread(server: UIServer, user: str) -> str:
     return str(client.thread_id)
 
 
-async def threads(server: UIServer, user: str, count: int) -> list[str]:
-    """The ids of ``count`` new threads of ``user``, one answered message each."""
+async def threads(server: UIServer, user: str, count: int, at_once: int = 5) -> list[str]:
+    """The ids of ``count`` new threads of ``user``, one answered message each.
+
+    ``at_once`` sockets are open together, as several tabs would be (each connection waits
+    half a second for the chat start to go quiet).
+    """
     messages = (SCORE_MESSAGE, "Review the tier of Ashcombe Whitley Advisory",
                 "Find systems integrators in EMEA", "Summarise the partner portfolio")
     cookie = login_cookie(server.url, user, server.users[user])
-    ids = []
-    for n in range(count):
-        client = ChatClient(server.url, cookie, user)
-        await client.connect()
-        turn = await client.send(messages[n % len(messages)])
-        await client.close()
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(n: int) -> str:
+        async with gate:
+            client = ChatClient(server.url, cookie, user)
+            await client.connect()
+            turn = await client.send(messages[n % len(messages)])
+            await client.close()
         assert turn.ok and client.thread_id, (n, turn)
-        ids.append(client.thread_id)
+        return str(client.thread_id)
+
+    ids = list(await asyncio.gather(*(one(n) for n in range(count))))
+    assert len(set(ids)) == count, ids  # a thread of its own each
     return ids

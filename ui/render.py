@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.step import check_add_step_in_cot, stub_step
 from chainlit.utils import utc_now
 
 from agent.events import (
@@ -69,6 +70,19 @@ async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
         yield event  # type: ignore[misc]
 
 
+
+async def show_step(step: cl.Step, new: bool) -> None:
+    """Show ``step`` (or its new state) in the page without saving it.
+
+    ``Step.send`` and ``Step.update`` save in a background task holding the step as it was
+    then; several sessions writing at once can delay one past the step's final save, and a
+    reopened thread showed "Searching the partner portfolio…" for a finished step (3 of 120
+    steps with five sessions at once). A step is saved only with its result
+    (:meth:`TurnRenderer.persist_steps`), so no earlier state is left to land late.
+    """
+    shown = step.to_dict() if check_add_step_in_cot(step) else stub_step(step)
+    await (cl.context.emitter.send_step(shown) if new else cl.context.emitter.update_step(shown))
+
 class TurnRenderer:
     """Renders one turn's events into the current Chainlit conversation.
 
@@ -107,20 +121,15 @@ class TurnRenderer:
 
         The step reads "Reading your question…" and becomes the first tool's step when the
         agent names it; a turn without a tool call removes it at :meth:`finish`. It is shown,
-        not saved: Chainlit saves a sent step in a background task that can land after the
-        step's last save, and a reopened thread would show "Reading your question" (or a
-        step that was removed). It is saved once it is a tool's step (:meth:`persist_steps`).
+        not saved (:func:`show_step`): it is saved once it holds a tool's result.
         """
-        from chainlit.step import check_add_step_in_cot, stub_step
-
         parent = cl.context.current_step
         step = cl.Step(name=READING_TITLE, type="tool", show_input=False, default_open=False,
                        parent_id=parent.id if parent is not None else None)
         step.start = utc_now()
         step.output = READING_LABEL
         self.placeholder = step
-        shown = step.to_dict() if check_add_step_in_cot(step) else stub_step(step)
-        await cl.context.emitter.send_step(shown)
+        await show_step(step, new=True)
 
     async def finish_failed(self) -> None:
         """Take the "Reading your question" step away when no tool ran (or nothing could)."""
@@ -182,7 +191,7 @@ class TurnRenderer:
         step.metadata = {"tool": event.name, "call_id": event.call_id}
         self.steps[event.call_id] = step
         self._inputs[event.call_id] = dict(event.input)
-        await (step.update() if first else step.send())
+        await show_step(step, new=not first)  # saved with its result (see show_step)
 
     async def _tool_result(self, event: ToolResult) -> None:
         step = self.steps.get(event.call_id)
@@ -295,10 +304,11 @@ class TurnRenderer:
     async def persist_steps(self) -> None:
         """Save every step once more, with its result, after the answer.
 
-        ``Step.send`` and ``Step.update`` save in background tasks; when the first one's
-        insert lands after the update, or a write meets a busy database (the layer logs and
-        drops it), the step is stored with its running label only (an empty result on
-        reopening). Here each step is saved, read back, and saved again until it holds.
+        A step is first saved by ``Step.update`` with its result, in a background task;
+        a write that meets a busy database is logged and dropped by the layer, and the step
+        would be missing on reopening. Here each step is saved, read back, and saved again
+        until it holds. No earlier state of the step was saved (:func:`show_step`), so no
+        late write can replace the result.
         """
         from chainlit.data import get_data_layer
 
