@@ -62,7 +62,7 @@ def make_chat_model(settings: Settings, *, base_url: str | None = None,
         max_tokens: Cap on the reply length.
         extra: More ``ChatOpenAI`` options.
     """
-    from agent.chat_model import CheckedChatOpenAI
+    from agent.chat_model import CheckedChatOpenAI  # lazy: LangChain, about 1.3 s
 
     name = (model if model is not None else settings.model or "").strip()
     if not name:
@@ -132,7 +132,7 @@ def make_local_backend(settings: Settings, deps: Deps, *,
     """
     if settings.gguf is None:  # before the imports below: a settings error is instant
         raise FrameworkError("gguf", "the local backend needs PARTNERPILOT_GGUF=/path/to.gguf")
-    from agent.llm_agent import LLMBackend
+    from agent.llm_agent import LLMBackend  # lazy: LangChain, about 1.2 s
     from agent.local_server import DEFAULT_CONTEXT, LocalServer
 
     server = LocalServer(settings.gguf, threads=settings.threads, n_ctx=n_ctx or DEFAULT_CONTEXT)

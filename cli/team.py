@@ -100,7 +100,7 @@ def chroma_proxy(
     """Serve Chroma behind token auth: requests need CHROMA_AUTH_TOKEN (Chroma 1.x has none)."""
     import uvicorn  # lazy: only this command serves HTTP
 
-    from knowledge.chroma_proxy import make_app
+    from knowledge.chroma_proxy import make_app  # lazy: as uvicorn
 
     with user_errors():
         app = make_app(upstream, get_settings().chroma_auth_token or "")

@@ -81,7 +81,7 @@ def server_client(settings: Settings) -> Any:
         FrameworkError: Naming ``CHROMA_AUTH_TOKEN`` when the server refuses the token (or
             wants one and none is set), or the token has characters no header can carry.
     """
-    import chromadb
+    import chromadb  # lazy: about 1 s to import, and only a server client needs it
     from chromadb.config import Settings as ChromaSettings
     from chromadb.errors import AuthorizationError
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -200,8 +200,6 @@ async def schema_state(url: str) -> tuple[int | None, list[str]]:
     try:
         async with db.connect() as conn:
             def names(sync_conn: Any) -> list[str]:
-                from sqlalchemy import inspect
-
                 return list(inspect(sync_conn).get_table_names())
 
             present = set(await conn.run_sync(names))

@@ -167,7 +167,7 @@ def _onnx_engine(threads: int, cache_dir: Path | None) -> Engine:
 
 
 def _numpy_engine(threads: int) -> Engine:
-    from knowledge.minilm import NumpyMiniLM
+    from knowledge.minilm import NumpyMiniLM  # lazy: scipy and safetensors, the fallback only
 
     return Engine("numpy", threads, NumpyMiniLM(model_dir()))
 

@@ -119,3 +119,39 @@ def test_no_module_cycles() -> None:
         if node not in index:
             visit(node)
     assert cycles == []
+
+
+def lazy_imports_without_a_reason(source: str) -> list[int]:
+    """Lines of imports made inside a function with no ``#`` reason.
+
+    Consecutive import lines are one group; a comment on any line of the group or on the
+    line above it gives the group's reason.
+    """
+    lines = source.splitlines()
+    inside = sorted({(node.lineno, node.end_lineno or node.lineno)
+                     for fn in ast.walk(ast.parse(source))
+                     if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+                     for node in ast.walk(fn) if isinstance(node, ast.Import | ast.ImportFrom)})
+    groups: list[list[int]] = []
+    for first, last in inside:
+        if groups and first == groups[-1][1] + 1:
+            groups[-1][1] = last
+        else:
+            groups.append([first, last])
+    return [first for first, last in groups
+            if not any("#" in line for line in lines[max(first - 2, 0):last])]
+
+
+def test_every_lazy_import_says_why() -> None:
+    """An import inside a function hides a dependency: it needs a measured or stated reason."""
+    missing = [f"{path.relative_to(ROOT)}:{line}" for path in all_modules().values()
+               for line in lazy_imports_without_a_reason(path.read_text(encoding="utf-8"))]
+    assert missing == []
+
+
+def test_a_lazy_import_without_a_comment_is_found() -> None:
+    source = ("def f():\n    import json\n    return json\n\n\n"
+              "def g():\n    import csv  # lazy: a reason\n    from io import StringIO\n"
+              "    return csv, StringIO\n\n\n"
+              "def h():\n    # lazy: a reason above\n    import re\n    return re\n")
+    assert lazy_imports_without_a_reason(source) == [2]

@@ -260,8 +260,6 @@ def test_a_tool_step_is_saved_only_with_its_result(tmp_path: Path,
     """No save holds the running label: a late one would replace the result (issue 11)."""
     import importlib
 
-    import chainlit.data
-
     from ui import datalayer
 
     step_module = importlib.import_module("chainlit.step")  # chainlit.step is also a function
@@ -275,7 +273,7 @@ def test_a_tool_step_is_saved_only_with_its_result(tmp_path: Path,
 
     monkeypatch.setattr(layer, "create_step", recording)
     monkeypatch.setattr(step_module, "get_data_layer", lambda: layer)
-    monkeypatch.setattr(chainlit.data, "get_data_layer", lambda: layer)
+    monkeypatch.setattr(render, "get_data_layer", lambda: layer)
     renderer = run_turn([
         ToolCall(call_id="c1", name="find_partners", input={"query": "EMEA"}),
         ToolResult(call_id="c1", name="find_partners", output={"count": 0, "partners": []}),

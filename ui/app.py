@@ -28,6 +28,7 @@ from chainlit.types import ThreadDict
 from fastapi import Request, Response
 from starlette.middleware.cors import CORSMiddleware
 
+from agent.core import Agent
 from agent.session import Session
 from knowledge.settings import Settings, get_settings
 from ui import auth, datalayer, guard, pages, render, roles, routes, upload, upload_route
@@ -56,8 +57,6 @@ def get_agent() -> Any:
     global _agent
     with _agent_lock:
         if _agent is None:
-            from agent.core import Agent
-
             agent = Agent.from_settings(settings())
             try:  # open the store now, once, rather than in two concurrent turns
                 agent.deps.store  # noqa: B018

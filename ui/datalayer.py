@@ -88,7 +88,7 @@ def make_storage_client(root: Path) -> Any:
 
     Defined in a factory so importing this module does not import Chainlit.
     """
-    from chainlit.data.storage_clients.base import BaseStorageClient
+    from chainlit.data.storage_clients.base import BaseStorageClient  # lazy: see the docstring
 
     class LocalStorageClient(BaseStorageClient):
         """Element files on local disk, served by the app under ``FILES_ROUTE``."""
@@ -134,7 +134,7 @@ def make_data_layer(data_dir: Path, url: str | None = None) -> Any:
     The database is ``url``, else :func:`history_url` (``DATABASE_URL`` or the SQLite file
     ``<data_dir>/chat.sqlite3``); its schema is created or migrated first.
     """
-    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+    from chainlit.data.sql_alchemy import SQLAlchemyDataLayer  # lazy: as make_storage_client
 
     class SQLiteDataLayer(SQLAlchemyDataLayer):
         """SQLAlchemyDataLayer for SQLite, owner-aware.

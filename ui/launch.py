@@ -52,7 +52,7 @@ def redirect_uploads(data_dir: Path) -> Path:
     Chainlit creates ``<app root>/.files`` on import; the empty folder is removed again so
     nothing is left in ``ui/``.
     """
-    import chainlit.config as chainlit_config
+    import chainlit.config as chainlit_config  # lazy: it reads the app root when imported
 
     target = private_dir(data_dir / ".files")
     stray = UI_ROOT / ".files"
@@ -98,7 +98,7 @@ def plan(data_dir: Path, host: str, port: int, auth: bool) -> LaunchPlan:
 def serve() -> None:
     """Run the Chainlit server in this process (blocks until stopped)."""
     data_dir = Path(os.environ["PARTNERPILOT_DATA_DIR"])
-    import chainlit.config as chainlit_config
+    import chainlit.config as chainlit_config  # lazy: it reads the app root when imported
     from chainlit.cli import run_chainlit
 
     os.umask(0o077)  # what the server writes (history, uploads, store, drafts) is private

@@ -14,7 +14,9 @@ No ``from __future__ import annotations``: FastAPI reads ``Request`` at registra
 import re
 from typing import Any
 
-from fastapi import Depends, Request, Response
+from chainlit.auth import authenticate_user, get_token_from_cookies, require_login
+from chainlit.data import get_data_layer
+from fastapi import Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -52,7 +54,7 @@ def strip_external(html: str) -> str:
 
 def patch_page_shell() -> None:
     """Make Chainlit's page shell load nothing from outside (see the module docstring)."""
-    import chainlit.server as server
+    import chainlit.server as server  # lazy: its import builds the app
 
     original = server.get_html_template
     if getattr(original, "_partnerpilot", False):
@@ -67,10 +69,6 @@ def patch_page_shell() -> None:
 
 async def thread_owner_allowed(request: Request, thread_id: str) -> bool:
     """False when a logged-in user opens a thread that is not theirs (or does not exist)."""
-    from chainlit.auth import authenticate_user, get_token_from_cookies, require_login
-    from chainlit.data import get_data_layer
-    from fastapi import HTTPException
-
     token = get_token_from_cookies(dict(request.cookies))
     layer = get_data_layer()
     if not require_login() or not token or layer is None:
@@ -85,7 +83,7 @@ async def thread_owner_allowed(request: Request, thread_id: str) -> bool:
 
 async def thread_page(thread_id: str, request: Request) -> Any:
     """The chat page for one's own thread; the "not available" page otherwise."""
-    from chainlit.server import serve
+    from chainlit.server import serve  # lazy: its import builds the app
 
     if not await thread_owner_allowed(request, thread_id):
         return HTMLResponse(NOT_AVAILABLE, status_code=404)
@@ -94,7 +92,7 @@ async def thread_page(thread_id: str, request: Request) -> Any:
 
 def register_thread_page() -> None:
     """Put :func:`thread_page` in front of Chainlit's catch-all page route."""
-    from chainlit.server import app
+    from chainlit.server import app  # lazy: its import builds the app
 
     if any(getattr(route, "endpoint", None) is thread_page for route in app.router.routes):
         return
@@ -112,8 +110,7 @@ async def login(request: Request, response: Response,
     The page shows a refused login's detail in a notice ("Unauthorized: <detail>"); the
     form's own message comes from the translations (``auth.login.errors.default``).
     """
-    from chainlit.server import login as chainlit_login
-    from fastapi import HTTPException
+    from chainlit.server import login as chainlit_login  # lazy: its import builds the app
 
     try:
         return await chainlit_login(request, response, form_data)
@@ -125,7 +122,7 @@ async def login(request: Request, response: Response,
 
 def register_login_route() -> None:
     """Put :func:`login` in front of Chainlit's ``POST /login``."""
-    from chainlit.server import app
+    from chainlit.server import app  # lazy: its import builds the app
 
     if any(getattr(route, "endpoint", None) is login for route in app.router.routes):
         return

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import chainlit as cl
+from chainlit.data import get_data_layer
 from chainlit.step import check_add_step_in_cot, stub_step
 from chainlit.utils import utc_now
 
@@ -310,8 +311,6 @@ class TurnRenderer:
         until it holds. No earlier state of the step was saved (:func:`show_step`), so no
         late write can replace the result.
         """
-        from chainlit.data import get_data_layer
-
         layer = get_data_layer()
         if layer is None:
             return

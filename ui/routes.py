@@ -7,11 +7,16 @@ user rate or un-rate only answers in their own threads.
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from chainlit.auth import get_current_user, require_login
+from chainlit.data import get_data_layer
 from chainlit.types import DeleteFeedbackRequest, UpdateFeedbackRequest
+from fastapi import Depends, HTTPException
+from fastapi.responses import FileResponse
 
 from ui.datalayer import FILES_ROUTE, file_path_for
 
@@ -27,10 +32,6 @@ async def element_type(object_key: str, fallback_name: str) -> tuple[str, str]:
     A chart's figure served as ``application/octet-stream`` draws empty axes after a reload,
     so the type comes from the element's row; the name is the one the user saw.
     """
-    import mimetypes
-
-    from chainlit.data import get_data_layer
-
     layer = get_data_layer()
     rows: Any = None
     if layer is not None and hasattr(layer, "execute_sql"):
@@ -44,7 +45,7 @@ async def element_type(object_key: str, fallback_name: str) -> tuple[str, str]:
 
 
 def _add_first(path: str, endpoint: Callable[..., Any], method: str = "GET") -> None:
-    from chainlit.server import app
+    from chainlit.server import app  # lazy: its import builds the app
 
     if any(getattr(route, "path", None) == path and method in getattr(route, "methods", ())
            and getattr(route, "endpoint", None) is not None
@@ -61,9 +62,6 @@ def register_file_route(get_data_dir: Callable[[], Path]) -> None:
     Args:
         get_data_dir: Returns the data dir at request time.
     """
-    from chainlit.auth import get_current_user, require_login
-    from fastapi import Depends, HTTPException
-    from fastapi.responses import FileResponse
 
     # FastAPI resolves these annotations from module globals: keep them to str and Any.
     async def serve_file(
@@ -89,10 +87,6 @@ async def _own_step(user: Any, step_id: str | None) -> str:
     Raises:
         HTTPException: When not logged in, the step is unknown or in another user's thread.
     """
-    from chainlit.auth import require_login
-    from chainlit.data import get_data_layer
-    from fastapi import HTTPException
-
     layer = get_data_layer()
     if layer is None or not hasattr(layer, "step_owner"):
         raise HTTPException(status_code=400, detail="Data persistence is not enabled")
@@ -110,9 +104,6 @@ async def _own_step(user: Any, step_id: str | None) -> str:
 
 def register_feedback_routes() -> None:
     """``PUT`` and ``DELETE /feedback`` that check the answer is in the user's own thread."""
-    from chainlit.auth import get_current_user
-    from chainlit.data import get_data_layer
-    from fastapi import Depends
 
     async def update_feedback(
         update: UpdateFeedbackRequest, user: Any = Depends(get_current_user)  # noqa: B008
@@ -129,8 +120,6 @@ def register_feedback_routes() -> None:
     async def delete_feedback(
         payload: DeleteFeedbackRequest, user: Any = Depends(get_current_user)  # noqa: B008
     ) -> Any:
-        from fastapi import HTTPException
-
         layer = get_data_layer()
         step = await layer.feedback_step(payload.feedbackId) if layer else None  # type: ignore[attr-defined]
         if step is None:

@@ -11,11 +11,14 @@ No ``from __future__ import annotations`` here: FastAPI reads the ``UploadFile``
 """
 
 import asyncio
+import tempfile
 import time
 from typing import Any, Optional
 
 from chainlit.auth import get_current_user
-from fastapi import Depends, UploadFile
+from chainlit.session import WebsocketSession
+from fastapi import Depends, HTTPException, UploadFile
+from fastapi.responses import JSONResponse
 
 WAIT_SECONDS = 20.0
 POLL_SECONDS = 0.1
@@ -24,8 +27,6 @@ UPLOAD_ROUTE = "/project/file"
 
 async def wait_for_session(session_id: str, timeout: float = WAIT_SECONDS) -> Any:
     """The websocket session ``session_id`` once it exists, or None after ``timeout``."""
-    from chainlit.session import WebsocketSession
-
     deadline = time.monotonic() + timeout
     while True:
         session = WebsocketSession.get_by_id(session_id)
@@ -41,7 +42,7 @@ async def upload_file(
     current_user: Any = Depends(get_current_user),  # noqa: B008
 ) -> Any:
     """Wait for the session, then let Chainlit store the file (see the module docstring)."""
-    from chainlit.server import upload_file as chainlit_upload
+    from chainlit.server import upload_file as chainlit_upload  # lazy: its import builds the app
 
     session = await wait_for_session(session_id)
     if session is not None and not await file.read(1):
@@ -56,11 +57,6 @@ async def _keep_empty(session: Any, file: UploadFile, current_user: Any) -> Any:
     Chainlit's handler cannot store zero bytes (a 500, "Upload failed"); the owner check is
     the same as its own.
     """
-    import tempfile
-
-    from fastapi import HTTPException
-    from fastapi.responses import JSONResponse
-
     if current_user and (not session.user
                          or session.user.identifier != current_user.identifier):
         raise HTTPException(status_code=401,
@@ -75,7 +71,7 @@ async def _keep_empty(session: Any, file: UploadFile, current_user: Any) -> Any:
 
 def register_upload_route() -> None:
     """Put :func:`upload_file` in front of Chainlit's route of the same path."""
-    from chainlit.server import app
+    from chainlit.server import app  # lazy: its import builds the app
 
     if any(getattr(route, "endpoint", None) is upload_file for route in app.router.routes):
         return

@@ -35,6 +35,7 @@ from agent.planner.scorer import IntentScorer, Ranking, intent_scorer
 from agent.planner.specs import FRAMEWORK, HELP, REFUSE, SPECS
 from agent.session import Pending, Session
 from agent.toolset import Deps
+from knowledge.embeddings import get_embedder
 from tools.errors import FrameworkError
 from tools.vocab import CRITERIA
 
@@ -80,8 +81,6 @@ class OfflinePlanner:
     # -- models, loaded once -------------------------------------------------------------
     def _embedder_for(self, deps: Deps) -> Any:
         if self._embedder is None:
-            from knowledge.embeddings import get_embedder
-
             self._embedder = get_embedder(deps.settings)
         return self._embedder
 

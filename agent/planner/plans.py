@@ -12,6 +12,7 @@ from typing import Any
 from agent.planner import documents, factors, slots
 from agent.planner.partners import PartnerMatch
 from agent.planner.plan import Plan
+from tools.parsing import find_amounts, find_word_numbers, parse_money
 from tools.vocab import CRITERIA
 
 STAR_DIMENSIONS = tuple(factors.STAR_WORDS)
@@ -198,8 +199,6 @@ BARE_NUMBERS_RE = re.compile(r"^\s*(?:\$?\d[\d,.]*\s?[kKmM]?|[a-z]+)(?:\s*(?:,|a
 
 def _fill_bare(missing: list[str], text: str) -> dict[str, Any]:
     """A bare answer ("80", "70, 40", "five") fills the asked-for numeric slots in order."""
-    from tools.parsing import find_amounts, find_word_numbers, parse_money
-
     if missing == ["annual_pipeline_usd"]:
         money = parse_money(text)
         return {} if money is None else {"annual_pipeline_usd": money}
