@@ -290,5 +290,8 @@ async def _on_message(message: cl.Message) -> None:
         async for event in render.aiter_events(events):  # each step in a worker thread
             await renderer.handle(event)
         renderer.metadata = {"user_message": message.content, "context_turns": prior}
-        await renderer.finish()
+        # Saved before the answer shows: a reload right after it makes Chainlit store this
+        # chat session's state (ours included) as it is then, and the resumed thread had
+        # lost the turn (seen once in a full test run).
         await _save_session(session)
+        await renderer.finish()
