@@ -6,6 +6,7 @@ longer embed the same 155 texts each:
 
 * ``indexed_dir``: the data folder of that store; never write to it.
 * ``indexed_store``: the store itself, opened once; read only.
+* ``indexed_agent``: the offline agent on that store, warmed up once; read only.
 * ``indexed_copy``: a private copy of the data folder for a test that writes.
 * ``warm_data_dir``: an empty data folder whose embedding cache already holds every
   vector of the full store, for a test that indexes by itself (``partnerpilot index``).
@@ -188,8 +189,10 @@ def indexed_store(indexed_dir: Path) -> Store:
 @pytest.fixture(scope="session")
 def indexed_agent(indexed_dir: Path, indexed_store: Store,
                   tmp_path_factory: pytest.TempPathFactory) -> Agent:
-    """The offline agent on the shared indexed store, warmed up (read only: its documents go
-    to a folder of its own)."""
+    """The offline agent on the shared indexed store, warmed up (read only).
+
+    The documents it drafts go to a folder of its own.
+    """
     settings = Settings(data_dir=indexed_dir, backend="offline")
     deps = Deps(settings, store=indexed_store,
                 output_dir=tmp_path_factory.mktemp("indexed-agent") / "documents")

@@ -71,7 +71,6 @@ async def aiter_events(events: Iterator[Event]) -> AsyncIterator[Event]:
         yield event  # type: ignore[misc]
 
 
-
 async def show_step(step: cl.Step, new: bool) -> None:
     """Show ``step`` (or its new state) in the page without saving it.
 
@@ -83,6 +82,7 @@ async def show_step(step: cl.Step, new: bool) -> None:
     """
     shown = step.to_dict() if check_add_step_in_cot(step) else stub_step(step)
     await (cl.context.emitter.send_step(shown) if new else cl.context.emitter.update_step(shown))
+
 
 class TurnRenderer:
     """Renders one turn's events into the current Chainlit conversation.
