@@ -165,3 +165,24 @@ def test_schema_is_created_at_start_and_an_old_one_is_migrated(tmp_path: Path,
     assert (version, missing) == (0, ["partnerpilot_audit"])
     datalayer.prepare_database(tmp_path, db_url)  # what the UI runs at start
     assert database.run(database.schema_state(db_url)) == (database.SCHEMA_VERSION, [])
+
+
+def test_two_writes_of_one_thread_at_once_both_hold(tmp_path: Path) -> None:
+    """Chainlit's update_thread reads, merges and writes the metadata: two at once lost one."""
+    from chainlit.context import init_http_context
+
+    async def go() -> dict[str, Any]:
+        init_http_context()
+        layer = datalayer.make_data_layer(tmp_path)
+        await layer.update_thread("t-1", name="Named")
+        for n in range(5):
+            await asyncio.gather(layer.update_thread("t-1", metadata={f"ours-{n}": 1}),
+                                 layer.update_thread("t-1", metadata={f"theirs-{n}": 2}),
+                                 layer.update_thread("t-1", name=f"Renamed {n}"))
+        rows = await layer.execute_sql('SELECT "name", "metadata" FROM threads WHERE "id" = :id',
+                                       {"id": "t-1"})
+        return {"name": rows[0]["name"], **json.loads(rows[0]["metadata"])}
+
+    stored = asyncio.run(go())
+    assert stored["name"] == "Renamed 4"
+    assert {f"{who}-{n}" for who in ("ours", "theirs") for n in range(5)} <= set(stored)

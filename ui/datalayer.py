@@ -12,8 +12,10 @@ files are readable by their owner only (0600, in 0700 folders).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,6 +130,26 @@ def make_storage_client(root: Path) -> Any:
     return LocalStorageClient(root)
 
 
+class OneThreadWriteAtATime:
+    """Data layer mixin: Chainlit's ``update_thread``, one at a time per thread in a process.
+
+    It reads the thread's metadata, merges the new keys and writes it all back: two at once
+    (Chainlit naming the thread, or storing the session on disconnect, while the app saves
+    its Session) lost one of the writes, every time in a test.
+    """
+
+    _thread_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+        weakref.WeakValueDictionary())
+
+    async def update_thread(self, thread_id: str, name: str | None = None,
+                            user_id: str | None = None, metadata: dict[str, Any] | None = None,
+                            tags: list[str] | None = None) -> None:
+        """The layer's own ``update_thread`` once no other write of the thread is running."""
+        async with self._thread_locks.setdefault(thread_id, asyncio.Lock()):
+            await super().update_thread(  # type: ignore[misc]
+                thread_id, name=name, user_id=user_id, metadata=metadata, tags=tags)
+
+
 def make_data_layer(data_dir: Path, url: str | None = None) -> Any:
     """Chainlit's SQLAlchemy data layer with local file storage under ``data_dir``.
 
@@ -136,8 +158,8 @@ def make_data_layer(data_dir: Path, url: str | None = None) -> Any:
     """
     from chainlit.data.sql_alchemy import SQLAlchemyDataLayer  # lazy: as make_storage_client
 
-    class SQLiteDataLayer(SQLAlchemyDataLayer):
-        """SQLAlchemyDataLayer for SQLite, owner-aware.
+    class SQLiteDataLayer(OneThreadWriteAtATime, SQLAlchemyDataLayer):
+        """SQLAlchemyDataLayer for SQLite, owner-aware, one write of a thread at a time.
 
         List and dict parameters are JSON-encoded; elements need no ``props``; element
         files are keyed by their thread's owner; the feedback routes ask who owns a step.
