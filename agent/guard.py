@@ -72,7 +72,9 @@ _PERCENT_KEY_RE = re.compile(r"pct|percent|weight|share|margin|rate\b|discount|s
                              re.I)
 HOLD_CHARS = 16  # a number is held this long after it ends: its unit may still come
 CONTEXT_CHARS = 80
-_PARTIAL_TOKEN_RE = re.compile(r"[^\s]*$")
+#: The end of the text that may still become part of a number: a word being written, or a
+#: currency sign and its spaces ("$ " then "0" is the money "$ 0", as tools.parsing reads it).
+_PARTIAL_TOKEN_RE = re.compile(r"(?:(?:\$|usd|us\$)\s{0,2})?[^\s]*$", re.I)
 
 def _key_words(key: str) -> list[str]:
     return [singular(w) for w in re.split(r"[^A-Za-z]+", key) if len(w) > 1]
