@@ -46,6 +46,7 @@ from agent.numbers import (
     singular,
 )
 from tools.models import PARTNERSHIP_MODELS
+from tools.parsing import CURRENCY_PREFIX
 from tools.partners import Partner, Tier
 from tools.scoring import CRITERIA
 from tools.star import DIMENSIONS
@@ -74,7 +75,7 @@ HOLD_CHARS = 16  # a number is held this long after it ends: its unit may still 
 CONTEXT_CHARS = 80
 #: The end of the text that may still become part of a number: a word being written, or a
 #: currency sign and its spaces ("$ " then "0" is the money "$ 0", as tools.parsing reads it).
-_PARTIAL_TOKEN_RE = re.compile(r"(?:(?:\$|usd|us\$)\s{0,2})?[^\s]*$", re.I)
+_PARTIAL_TOKEN_RE = re.compile(rf"(?:(?:{CURRENCY_PREFIX})\s?)?[^\s]*$", re.I)
 
 def _key_words(key: str) -> list[str]:
     return [singular(w) for w in re.split(r"[^A-Za-z]+", key) if len(w) > 1]

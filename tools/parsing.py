@@ -48,11 +48,10 @@ ORDINAL_QUARTERS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3r
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _MULT = r"k|mm|mn|m|bn|b|thousand|grand|millions?|mil|billion"
+CURRENCY_PREFIX = r"\$|usd\s?|us\$"  # before an amount (any case); a space may follow
 AMOUNT_RE = re.compile(
-    rf"(?P<cur>\$|usd\s?|us\$)?\s?(?P<num>{_NUM})\s?(?P<mult>{_MULT})?(?![\w%])"
-    rf"(?P<cur2>\s?(?:usd|dollars))?",
-    re.IGNORECASE,
-)
+    rf"(?P<cur>{CURRENCY_PREFIX})?\s?(?P<num>{_NUM})\s?(?P<mult>{_MULT})?(?![\w%])"
+    rf"(?P<cur2>\s?(?:usd|dollars))?", re.IGNORECASE)
 PERCENT_RE = re.compile(rf"(?P<num>{_NUM})\s?(?:%|per\s?cent\b|pct\b)", re.IGNORECASE)
 WORD_NUMBER_RE = re.compile(
     r"\b(?P<tens>" + "|".join(TENS) + r")(?:[\s-](?P<unit>" + "|".join(
